@@ -1,0 +1,31 @@
+# xxgk — two commands set up everything on a machine that has python3:  make build && make test
+PY        ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+RAW       ?= data/raw
+WAREHOUSE ?= data/warehouse
+JOBS      ?=
+
+.PHONY: build test lint clean env
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+build: $(STAMP)
+	$(BIN)/xxgk build --raw $(RAW) --warehouse $(WAREHOUSE) $(if $(JOBS),--jobs $(JOBS))
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests scripts
+	$(BIN)/ruff format --check pipeline tests scripts
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find $(WAREHOUSE) -mindepth 1 ! -name .keep -exec rm -rf {} +

@@ -1,0 +1,59 @@
+"""The identities (勾稽关系) the templates print, evaluated on a report's numbers.
+
+Used twice: by the parser, to choose between readings of ambiguous text, and by the tidy stage,
+to record every identity as a row of ``checks``.  A cell without a number counts as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pipeline.model import Check
+from pipeline.template import APPEAL_OUTCOMES, APPEAL_PROCEEDINGS, APPLICANT_CODES
+
+Rows = Mapping[str, Sequence[int | float | None]]   # category -> 7 values in column order
+
+_LEAF_EXCLUDED = ("outcome.total",)
+
+
+def _n(v: int | float | None) -> int | float:
+    return 0 if v is None else v
+
+
+def request_checks(rows: Rows) -> list[Check]:
+    """balance per column, row_total per row, outcome_total per column."""
+    checks: list[Check] = []
+    new, carried = rows.get("received.new"), rows.get("received.carried_over")
+    total, forward = rows.get("outcome.total"), rows.get("carried_forward")
+    leaves = [v for code, v in rows.items() if code.startswith("outcome.") and code not in _LEAF_EXCLUDED]
+    for c, col in enumerate(APPLICANT_CODES):
+        if new is not None and carried is not None and total is not None and forward is not None:
+            exp = _n(total[c]) + _n(forward[c])
+            act = _n(new[c]) + _n(carried[c])
+            checks.append(Check("balance", col, exp, act, exp == act))
+    for code, vals in rows.items():
+        exp = _n(vals[6])
+        act = sum(_n(v) for v in vals[:6])
+        checks.append(Check("row_total", code, exp, act, exp == act))
+    if total is not None and leaves:
+        for c, col in enumerate(APPLICANT_CODES):
+            exp = _n(total[c])
+            act = sum(_n(v[c]) for v in leaves)
+            checks.append(Check("outcome_total", col, exp, act, exp == act))
+    return checks
+
+
+def appeal_checks(values: Sequence[int | float | None]) -> list[Check]:
+    """appeals_total per proceeding; values are the 15 numbers in printed order."""
+    checks = []
+    width = len(APPEAL_OUTCOMES)
+    for p, (proc, _) in enumerate(APPEAL_PROCEEDINGS):
+        block = values[p * width:(p + 1) * width]
+        exp = _n(block[-1])
+        act = sum(_n(v) for v in block[:-1])
+        checks.append(Check("appeals_total", proc, exp, act, exp == act))
+    return checks
+
+
+def failures(checks: list[Check]) -> int:
+    return sum(not c.passed for c in checks)

@@ -1,0 +1,108 @@
+"""Bytes to text, and text to the forms the parser compares.
+
+Two outputs with different jobs:
+- ``normalize_text`` keeps every line where it was (so a cell's line number is a line of the
+  decoded file) but folds the printer's variety: NFKC turns full-width digits, brackets, colons
+  and ideographic spaces into their ASCII forms; zero-width characters go.
+- ``canon`` is for comparing labels only: simplified characters, no whitespace, no punctuation.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+from charset_normalizer import from_bytes
+
+from pipeline.hanzi import T2S
+
+
+class DecodeError(ValueError):
+    """The bytes are not text in any encoding we read."""
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_VOCABULARY = "政府信息公开申请年度报告情况處理總計數量"
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 with no BOM shows as NUL in every other byte for ASCII; CJK text has few NULs
+    but decodes to mostly CJK in the right byte order."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even_nul = data[0::2].count(0)
+    odd_nul = data[1::2].count(0)
+    for enc, nul in (("utf-16-le", odd_nul), ("utf-16-be", even_nul)):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if nul > len(data) // 8 or len(_CJK.findall(text)) > len(text) // 3:
+            return text
+    return None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode report bytes; returns (text, encoding).  Detects, never assumes."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data.decode(enc), enc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    text = _utf16_without_bom(data)
+    if text is not None:
+        return text, "utf-16"
+    # GB18030 (a superset of GBK and GB2312) is what mainland sites mean; Big5 appears on mirror
+    # sites in traditional characters.  Both decode many byte strings, so the one whose text
+    # holds more of the report vocabulary wins.
+    decoded = []
+    for enc in ("gb18030", "big5"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        decoded.append((sum(text.count(c) for c in _VOCABULARY), enc, text))
+    if decoded:
+        _, enc, text = max(decoded, key=lambda d: d[0])
+        return text, enc
+    best = from_bytes(data).best()
+    if best is None:
+        raise DecodeError("bytes are not text in any known encoding")
+    return str(best), best.encoding
+
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as a user counts them: split on CR LF, CR or LF only."""
+    return _LINE_BREAK.split(text)
+
+
+def normalize_line(line: str) -> str:
+    line = unicodedata.normalize("NFKC", line.translate(_ZERO_WIDTH))
+    return line.replace("\f", " ").replace("\x0b", " ")
+
+
+def normalize_text(text: str) -> list[str]:
+    """The decoded text as normalised lines; index i holds line i + 1."""
+    return [normalize_line(line) for line in split_lines(text)]
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def canon(s: str) -> str:
+    """Canonical key for label comparison: simplified, no whitespace or punctuation."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", s)).translate(T2S)

@@ -1,0 +1,111 @@
+"""Parse one report: decoded text in, cells with line numbers out.  A pure function.
+
+The stages: normalise lines, tokenise, find the three table sections by their headings and first
+rows, read each section against the template, decide the template from the content (the metric
+headers of section 二 first, the shape of section 三 second, the year last), read agency and year
+from the title.
+"""
+
+from __future__ import annotations
+
+from pipeline.model import Check, Report
+from pipeline.normalize import normalize_text
+from pipeline.parse.anchors import LabelStream
+from pipeline.parse.meta import find_title, find_year, places
+from pipeline.parse.sections import read_appeals, read_proactive, read_requests
+from pipeline.parse.tokens import NUM, Token, tokenize
+from pipeline.template import (
+    SECTION_AFTER_APPEALS,
+    SECTION_APPEALS,
+    SECTION_PROACTIVE,
+    SECTION_REQUESTS,
+    TEMPLATES,
+)
+
+_FIRST_ROW_KEYS = (("本年新收政府信息公开申请数量",), ("新收政府信息公开申请数量",), ("本年新收",))
+
+
+def _template_from_headers(stream: LabelStream, lo_char: int, hi_char: int) -> str | None:
+    text = stream.text[lo_char:hi_char]
+    hits = {name: sum(h in text for h in t.metric_headers) for name, t in TEMPLATES.items()}
+    ranked = sorted(hits.items(), key=lambda kv: kv[1], reverse=True)
+    if ranked[0][1] > ranked[1][1]:
+        return ranked[0][0]
+    return None
+
+
+def _layout(tokens: list[Token], lines: list[str], lo: int, hi: int, glued: bool) -> str:
+    table = tokens[lo:hi]
+    if not table:
+        return "text/unknown"
+    if glued:
+        return "text/glued"
+    celled_lines = {t.line for t in table if t.celled}
+    if len(celled_lines) * 2 > len({t.line for t in table}):
+        if any("\t" in lines[n - 1] for n in celled_lines):
+            return "text/tsv"
+        if any(set(lines[n - 1].strip()) <= set("|-: ") and "---" in lines[n - 1] for n in range(1, len(lines) + 1)):
+            return "text/markdown"
+        return "text/pipe"
+    nums = [t for t in table if t.kind == NUM]
+    per_line: dict[int, int] = {}
+    for t in table:
+        per_line[t.line] = per_line.get(t.line, 0) + 1
+    if nums and sum(per_line[t.line] == 1 for t in nums) * 2 > len(nums):
+        return "text/cells"
+    return "text/pdf"
+
+
+def parse_text(text: str) -> Report:
+    lines = normalize_text(text)
+    tokens = tokenize(lines)
+    stream = LabelStream(tokens, 0, len(tokens))
+    report = Report()
+    report.title, report.agency, report.year = find_title(lines)
+    if report.year is None:
+        report.year = find_year(lines)
+    report.province, report.city, report.county = places(report.agency)
+
+    first = None
+    for keys in _FIRST_ROW_KEYS:
+        first = stream.first(keys)
+        if first:
+            break
+    if first is None:
+        report.checks.append(Check("section", "requests", None, None, False, "section 三 not found"))
+        report.template = "2021" if (report.year or 0) >= 2021 else "2019"
+        report.layout = "text/unknown"
+        report.sections = {"proactive": False, "requests": False, "appeals": False}
+        return report
+    heading = stream.last_before(SECTION_REQUESTS, first[0])
+    req_lo_char = heading[0] if heading else first[0]
+    appeals_head = stream.first(SECTION_APPEALS, first[1])
+    req_hi_char = appeals_head[0] if appeals_head else len(stream.text)
+    after = stream.first(SECTION_AFTER_APPEALS, appeals_head[1]) if appeals_head else None
+    pro_head = stream.last_before(SECTION_PROACTIVE, req_lo_char)
+    pro_lo_char = pro_head[0] if pro_head else 0
+
+    req_lo, req_hi = stream.token_at(req_lo_char), stream.token_at(req_hi_char)
+    pro_lo = stream.token_at(pro_lo_char)
+    app_lo = req_hi
+    app_hi = stream.token_at(after[0]) if after else len(tokens)
+
+    template = _template_from_headers(stream, pro_lo_char, req_lo_char)
+    # a first pass over section 三 tells the row set when section 二 did not
+    requests, variant = read_requests(tokens, req_lo, req_hi, TEMPLATES[template or "2021"])
+    if template is None:
+        template = variant
+        if template != "2021":
+            requests, variant = read_requests(tokens, req_lo, req_hi, TEMPLATES[template])
+    report.template = template
+    proactive = read_proactive(tokens, pro_lo, req_lo, TEMPLATES[template], requests.glued)
+    appeals = read_appeals(tokens, app_lo, app_hi, requests.glued) if appeals_head else None
+    report.sections = {"proactive": pro_head is not None, "requests": True, "appeals": appeals is not None}
+    for part in (proactive, requests, appeals):
+        if part is not None:
+            report.cells.extend(part.cells)
+            report.checks.extend(part.checks)
+    if appeals is None:
+        report.checks.append(Check("section", "appeals", None, None, False, "section 四 not found"))
+    report.layout = _layout(tokens, lines, pro_lo, app_hi, requests.glued)
+    return report

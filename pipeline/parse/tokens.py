@@ -1,0 +1,97 @@
+"""Normalised lines to a flat stream of tokens: label text, numbers, not-applicable marks, blanks.
+
+One pass over the text.  Every layout ends up here in the same vocabulary, so the rest of the
+parser never asks which printer made the file:
+- tab- and pipe-separated lines are split into cells, and an empty cell becomes a BLANK token;
+- other lines are split on whitespace, then digits are cut out of glued text ("行政许可3960181");
+- an ordinal glued to the digits before it ("00000002.其他法律") is given back to its label;
+- whole lines that printers and crawlers insert (page counters, print headers, URLs) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.template import DIGIT_HEADER_PHRASES, NA_CELLS, NOISE_LINE_PATTERNS
+
+TEXT, NUM, NA, BLANK = "T", "N", "A", "B"
+
+
+@dataclass(slots=True)
+class Token:
+    kind: str
+    text: str
+    line: int           # 1-based line of the decoded text
+    col: int            # offset in the line
+    celled: bool        # the line is tab- or pipe-separated
+
+
+_NOISE = re.compile("|".join(f"(?:{p})" for p in NOISE_LINE_PATTERNS))
+_DIGIT_HEADERS = re.compile("|".join(DIGIT_HEADER_PHRASES))
+_MD_RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*")
+_CELL_SPLIT = re.compile(r"\t|\|")
+_CHUNK = re.compile(r"\S+")
+_NUMBER = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|元)?")
+_ORDINAL_AFTER = re.compile(r"[.、](?=\D)")
+_NA = frozenset(NA_CELLS)
+
+
+def is_noise_line(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and _NOISE.fullmatch(stripped) is not None
+
+
+def _chunk_tokens(chunk: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
+    if chunk in _NA:
+        out.append(Token(NA, chunk, line, col, celled))
+        return
+    pos = 0
+    for m in _NUMBER.finditer(chunk):
+        start, end = m.span()
+        digits = m.group()
+        if start > 0 and digits[0] in "+-" and not chunk[start - 1].isspace():
+            start += 1          # a hyphen inside text ("1-3月") is not a sign
+            digits = digits[1:]
+        if _ORDINAL_AFTER.match(chunk, end) and digits[-1].isdigit():
+            # "2.其他法律" or glued "00000002.其他法律": the last digit numbers the label
+            end -= 1
+            digits = digits[:-1]
+            if not digits or digits in "+-":
+                continue
+        if start > pos:
+            out.append(Token(TEXT, chunk[pos:start], line, col + pos, celled))
+        out.append(Token(NUM, digits, line, col + start, celled))
+        pos = end
+    if pos < len(chunk):
+        out.append(Token(TEXT, chunk[pos:], line, col + pos, celled))
+
+
+def tokenize(lines: list[str]) -> list[Token]:
+    out: list[Token] = []
+    for index, line in enumerate(lines):
+        number = index + 1
+        if not line.strip() or is_noise_line(line) or _MD_RULE.fullmatch(line):
+            continue
+        line = _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
+        if "\t" in line or "|" in line:
+            body = line.strip()
+            offset = line.find(body)
+            if body.startswith("|"):
+                body, offset = body[1:], offset + 1
+            if body.endswith("|"):
+                body = body[:-1]
+            col = offset
+            for cell in _CELL_SPLIT.split(body):
+                stripped = cell.strip()
+                if not stripped:
+                    out.append(Token(BLANK, "", number, col, True))
+                else:
+                    inner = col + cell.find(stripped)
+                    for m in _CHUNK.finditer(stripped):
+                        _chunk_tokens(m.group(), number, inner + m.start(), True, out)
+                col += len(cell) + 1
+        else:
+            for m in _CHUNK.finditer(line):
+                _chunk_tokens(m.group(), number, m.start(), False, out)
+    return out
