@@ -1,0 +1,29 @@
+"""xxgk: 政府信息公开工作年度报告 → an analytical warehouse.
+
+Stages, one module each: read (bytes → text) → normalize → parse (text → cells with lines) →
+tidy (polars frames) → publish (Parquet + DuckDB views).  ``build`` runs them over a corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+__version__ = "0.1.0"
+
+
+def _parser_fingerprint() -> str:
+    """A hash of every source file that decides what a report parses to: a build reparses
+    everything when it changes, so the warehouse never mixes two parsers' readings."""
+    here = Path(__file__).parent
+    files = sorted([here / "template.py", here / "normalize.py", here / "hanzi.py", here / "read.py",
+                    here / "identities.py", *here.glob("parse/*.py"), *here.glob("readers/*.py")])
+    digest = hashlib.sha256()
+    for f in files:
+        if f.exists():
+            digest.update(f.name.encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+PARSER_VERSION = f"{__version__}+{_parser_fingerprint()}"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.errors import Reject
+
 
 @dataclass(slots=True)
 class Cell:
@@ -60,3 +62,20 @@ class Report:
 
     def values(self) -> dict[tuple[str, str, str], float | int | None]:
         return {(c.table, c.key1, c.key2): c.value for c in self.cells}
+
+
+@dataclass(slots=True)
+class FileResult:
+    """The outcome of reading and parsing one input file: a report or a reject, never neither."""
+
+    path: str               # relative to the raw root, '/'-separated
+    sha256: str
+    size: int
+    mtime_ns: int
+    report: Report | None = None
+    reject: Reject | None = None
+
+    @property
+    def report_id(self) -> str:
+        """Stable across runs and machines: the hash of the source bytes."""
+        return self.sha256[:16]

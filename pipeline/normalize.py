@@ -33,7 +33,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _VOCABULARY = "政府信息公开申请年度报告情况處理總計數量"
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
+def utf16_without_bom(data: bytes) -> str | None:
     """UTF-16 with no BOM shows as NUL in every other byte for ASCII; CJK text has few NULs
     but decodes to mostly CJK in the right byte order."""
     if len(data) < 4 or len(data) % 2:
@@ -45,7 +45,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        if nul > len(data) // 8 or len(_CJK.findall(text)) > len(text) // 3:
+        controls = sum(ch < " " and ch not in "\t\r\n\f" for ch in text)
+        if controls * 20 < len(text) and (nul > len(data) // 8 or len(_CJK.findall(text)) > len(text) // 3):
             return text
     return None
 
@@ -59,7 +60,7 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    text = _utf16_without_bom(data)
+    text = utf16_without_bom(data)
     if text is not None:
         return text, "utf-16"
     # GB18030 (a superset of GBK and GB2312) is what mainland sites mean; Big5 appears on mirror

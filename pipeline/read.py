@@ -12,7 +12,7 @@ import importlib
 from pathlib import PurePath
 
 from pipeline.errors import Reject
-from pipeline.normalize import DecodeError, decode
+from pipeline.normalize import DecodeError, decode, utf16_without_bom
 
 _MAGIC = (
     (b"%PDF", "pdf"),
@@ -44,13 +44,10 @@ def sniff(name: str, data: bytes) -> str:
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if suffix in _HTML_SUFFIXES or head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<meta", b"<head")):
         return "html"
-    if b"\x00" in data[:4096] and not _looks_utf16(data):
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")) \
+            and utf16_without_bom(data[:4096]) is None:
         return "binary"
     return "text"
-
-
-def _looks_utf16(data: bytes) -> bool:
-    return data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[1:200:2].count(0) > 50 or data[0:200:2].count(0) > 50
 
 
 _READERS = {"html": "pipeline.readers.html", "pdf": "pipeline.readers.pdf", "docx": "pipeline.readers.docx"}

@@ -1,0 +1,187 @@
+"""Build: discover inputs, parse what is new or changed in a process pool, tidy, publish.
+
+Incremental by default: the manifest of the current generation says which files are unchanged,
+and their facts are carried into the new generation as they were (with the run id of the run that
+parsed them).  Nothing changed → nothing is written.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import PARSER_VERSION, manifest, runs
+from pipeline.errors import Reject
+from pipeline.lock import WarehouseLock
+from pipeline.model import FileResult
+from pipeline.publish import current_generation, publish
+from pipeline.tidy import SCHEMAS, tidy
+from pipeline.work import process_batch
+
+INLINE_BELOW = 64        # files; below this a process pool costs more than it saves
+BATCH = 64               # files per task sent to a worker
+
+
+@dataclass
+class Summary:
+    run_id: str
+    started: float
+    finished: float = 0.0
+    seen: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    parsed: int = 0
+    rejected: int = 0
+    status: dict[str, int] = field(default_factory=dict)
+    published: bool = False
+    generation: str | None = None
+    command: str = "build"
+
+    def row(self, outcome: str, message: str = "") -> dict:
+        """This run as a row of the ``runs`` table."""
+        return {
+            "run_id": self.run_id, "command": self.command, "started": self.started, "finished": self.finished,
+            "seconds": self.seconds, "files_seen": self.seen, "files_new": self.new,
+            "files_changed": self.changed, "files_deleted": self.deleted, "files_unchanged": self.unchanged,
+            "files_rejected": self.rejected, "reports_ok": self.status.get("ok", 0),
+            "reports_inconsistent": self.status.get("inconsistent", 0),
+            "reports_partial": self.status.get("partial", 0), "outcome": outcome,
+            "generation": self.generation, "message": message or self.text(), "parser_version": PARSER_VERSION,
+        }
+
+    @property
+    def seconds(self) -> float:
+        return self.finished - self.started
+
+    def text(self) -> str:
+        by_status = ", ".join(f"{n} {s}" for s, n in sorted(self.status.items())) or "none"
+        work = (f"{self.parsed + self.rejected} read ({self.new} new, {self.changed} changed), "
+                f"{self.unchanged} unchanged, {self.deleted} deleted")
+        outcome = f"published generation {self.generation}" if self.published else "nothing changed; warehouse left as it was"
+        return (f"Run {self.run_id}: {self.seen} files seen; {work}. {self.parsed} parsed into reports, "
+                f"{self.rejected} rejected. Reports in the warehouse by status: {by_status}. "
+                f"{outcome}. {self.seconds:.2f} s.")
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResult]]:
+    """Yield parsed batches as they finish (inline for small inputs, else a spawn pool)."""
+    batches = [rels[i:i + BATCH] for i in range(0, len(rels), BATCH)]
+    if jobs <= 1 or len(rels) < INLINE_BELOW:
+        for batch in batches:
+            yield process_batch(str(raw), batch)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        yield from pool.map(process_batch, [str(raw)] * len(batches), batches)
+
+
+def _carry(gen: Path | None, table: str, keep: list[str]) -> pl.DataFrame:
+    """Rows of the current generation that belong to unchanged files."""
+    if gen is None or not keep:
+        return pl.DataFrame(schema=SCHEMAS[table])
+    key = "source_path"
+    frame = pl.read_parquet(gen / table / "**" / "*.parquet", hive_partitioning=False)
+    return frame.filter(pl.col(key).is_in(keep)).select(list(SCHEMAS[table])).cast(SCHEMAS[table])
+
+
+def build(raw: Path, warehouse: Path, *, full: bool = False, jobs: int | None = None,
+          progress: Callable[[int, int], None] | None = None, command: str = "build") -> Summary:
+    """Lock the warehouse, bring it up to date with the raw folder, log the run.  A failure
+    leaves the previous generation serving and is logged as a failed run before it propagates."""
+    raw, warehouse = raw.resolve(), warehouse.resolve()
+    if not raw.is_dir():
+        raise FileNotFoundError(f"raw corpus folder not found: {raw}")
+    summary = Summary(new_run_id(), time.time(), command=command)
+    with WarehouseLock(warehouse):
+        try:
+            _build(raw, warehouse, full, jobs or os.cpu_count() or 1, progress, summary)
+        except BaseException as exc:
+            summary.finished = time.time()
+            runs.log(warehouse, summary.row("failed", f"{type(exc).__name__}: {exc}"))
+            raise
+        summary.finished = time.time()
+        runs.log(warehouse, summary.row("published" if summary.published else "unchanged"))
+    return summary
+
+
+def _build(raw: Path, warehouse: Path, full: bool, jobs: int,
+           progress: Callable[[int, int], None] | None, summary: Summary) -> None:
+    gen = current_generation(warehouse)
+    files = manifest.discover(raw)
+    previous = manifest.load(gen)
+    plan = manifest.plan(raw, files, previous, PARSER_VERSION, full)
+    summary.seen, summary.new, summary.changed = len(files), plan.new, plan.changed
+    summary.unchanged, summary.deleted = len(plan.unchanged), len(plan.deleted)
+    if plan.nothing_to_do and gen is not None:
+        summary.status = _status_counts(gen)
+        return
+    results: list[FileResult] = []
+    for batch in parse_files(raw, plan.todo, jobs):
+        results.extend(batch)
+        if progress:
+            progress(len(results), len(plan.todo))
+    _reject_duplicates(results, previous.filter(pl.col("source_path").is_in(plan.unchanged)))
+    fresh = tidy(results, PARSER_VERSION, summary.run_id)
+    frames = {t: pl.concat([_carry(gen, t, plan.unchanged), fresh[t]], how="vertical_relaxed")
+              .cast(SCHEMAS[t]) for t in SCHEMAS}
+    summary.parsed = sum(r.report is not None for r in results)
+    summary.rejected = sum(r.reject is not None for r in results)
+    summary.status = dict(frames["reports"].group_by("status").len().iter_rows())
+    new_gen = publish(frames, warehouse, summary.run_id,
+                      extra={manifest.FILE: _manifest(previous, plan, results)})
+    summary.published, summary.generation = True, new_gen.name
+
+
+def _reject_duplicates(results: list[FileResult], kept: pl.DataFrame) -> None:
+    """Byte-identical copies share a report_id: the first path (in path order) is the report,
+    the others are rejected as duplicates naming it."""
+    first = {sha: path for path, sha in kept.filter(pl.col("outcome") == "report")
+             .select("source_path", "source_sha256").iter_rows()}
+    for r in sorted(results, key=lambda r: r.path):
+        if r.report is None:
+            continue
+        original = first.setdefault(r.sha256, r.path)
+        if original != r.path:
+            r.report = None
+            r.reject = Reject("parse", "duplicate", f"same bytes as {original}")
+
+
+def _manifest(previous: pl.DataFrame, plan: manifest.Plan, results: list[FileResult]) -> pl.DataFrame:
+    kept = previous.filter(pl.col("source_path").is_in(plan.unchanged))
+    if plan.touched:
+        touched = pl.DataFrame({"source_path": list(plan.touched), "_m": list(plan.touched.values())},
+                               schema={"source_path": pl.String, "_m": pl.Int64})
+        kept = (kept.join(touched, on="source_path", how="left")
+                .with_columns(pl.coalesce("_m", "mtime_ns").alias("mtime_ns")).drop("_m"))
+    fresh = pl.DataFrame(
+        {
+            "source_path": [r.path for r in results],
+            "source_size": [r.size for r in results],
+            "mtime_ns": [r.mtime_ns for r in results],
+            "source_sha256": [r.sha256 for r in results],
+            "parser_version": [PARSER_VERSION] * len(results),
+            "outcome": ["report" if r.report else f"reject:{r.reject.code}" for r in results],
+            "report_id": [r.report_id if r.report else None for r in results],
+        },
+        schema=manifest.SCHEMA,
+    )
+    return pl.concat([kept.select(list(manifest.SCHEMA)), fresh])
+
+
+def _status_counts(gen: Path) -> dict[str, int]:
+    frame = pl.read_parquet(gen / "reports" / "**" / "*.parquet", hive_partitioning=False)
+    return dict(frame.group_by("status").len().iter_rows())

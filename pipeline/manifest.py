@@ -1,0 +1,83 @@
+"""The manifest: every input of a generation and what became of it.
+
+It lets a build do only the new work.  A file is unchanged when its size and mtime match the
+manifest (no read at all); when only the mtime moved, its hash decides.  Any change of the parser
+(see ``PARSER_VERSION``) makes every file changed.  The manifest is stored inside the generation
+it describes, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+SCHEMA = {"source_path": pl.String, "source_size": pl.Int64, "mtime_ns": pl.Int64, "source_sha256": pl.String,
+          "parser_version": pl.String, "outcome": pl.String, "report_id": pl.String}
+FILE = "manifest.parquet"
+DUPLICATE = "reject:duplicate"   # re-examined on every build: the file it copies may be gone
+
+
+def discover(raw: Path) -> dict[str, os.stat_result]:
+    """Every input file under the raw root (any depth), keyed by '/'-separated relative path.
+    Hidden files and folders (a name starting with '.') are not inputs."""
+    found: dict[str, os.stat_result] = {}
+    for dirpath, dirnames, filenames in os.walk(raw):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            full = Path(dirpath, name)
+            found[full.relative_to(raw).as_posix()] = full.stat()
+    return found
+
+
+def load(gen: Path | None) -> pl.DataFrame:
+    if gen is None or not (gen / FILE).exists():
+        return pl.DataFrame(schema=SCHEMA)
+    return pl.read_parquet(gen / FILE)
+
+
+@dataclass
+class Plan:
+    """What a build has to do."""
+
+    todo: list[str] = field(default_factory=list)          # new or changed: parse these
+    new: int = 0
+    changed: int = 0
+    unchanged: list[str] = field(default_factory=list)     # keep their facts
+    deleted: list[str] = field(default_factory=list)
+    touched: dict[str, int] = field(default_factory=dict)  # unchanged content, new mtime
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.todo and not self.deleted and not self.touched
+
+
+def plan(raw: Path, files: dict[str, os.stat_result], previous: pl.DataFrame, parser_version: str,
+         full: bool) -> Plan:
+    p = Plan()
+    known = {row[0]: row for row in previous.iter_rows()}
+    for rel, st in files.items():
+        old = known.get(rel)
+        if old is None:
+            p.todo.append(rel)
+            p.new += 1
+            continue
+        _, size, mtime, sha, version, outcome, _ = old
+        if full or version != parser_version or size != st.st_size or outcome == DUPLICATE:
+            p.todo.append(rel)
+            p.changed += 1
+        elif mtime == st.st_mtime_ns:
+            p.unchanged.append(rel)
+        elif hashlib.sha256((raw / rel).read_bytes()).hexdigest() == sha:
+            p.unchanged.append(rel)
+            p.touched[rel] = st.st_mtime_ns
+        else:
+            p.todo.append(rel)
+            p.changed += 1
+    p.deleted = sorted(set(known) - set(files))
+    return p

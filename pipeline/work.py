@@ -1,0 +1,42 @@
+"""The unit of parallel work: one input file, read and parsed, in a worker process.
+
+Kept apart from the build so that worker processes (started with spawn) import only the pure
+stages — no polars, no duckdb — and the same function can run on any distributed engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pipeline.errors import Reject
+from pipeline.model import FileResult
+from pipeline.parse import parse_text
+from pipeline.read import read_text
+
+
+def process(raw_root: str, rel: str) -> FileResult:
+    path = Path(raw_root, rel)
+    data = path.read_bytes()
+    st = path.stat()
+    result = FileResult(rel, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
+    try:
+        text, reader = read_text(path.name, data)
+        report = parse_text(text)
+    except Reject as reject:
+        result.reject = reject
+        return result
+    except Exception as exc:  # a parser bug must cost one file, not the build
+        result.reject = Reject("parse", "parser_error", f"{type(exc).__name__}: {exc}")
+        return result
+    if not any(report.sections.values()):
+        result.reject = Reject("parse", "no_report",
+                               "no statistical tables of a 政府信息公开工作年度报告 found in the text")
+        return result
+    report.layout = report.layout.replace("text/", f"{reader}/", 1)
+    result.report = report
+    return result
+
+
+def process_batch(raw_root: str, rels: list[str]) -> list[FileResult]:
+    return [process(raw_root, rel) for rel in rels]

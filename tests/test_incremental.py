@@ -1,0 +1,129 @@
+"""Incremental builds: only what changed is read; the run log says what happened."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import SHARED
+
+from pipeline.build import build
+from pipeline.lock import LockedError, WarehouseLock
+
+SEEDS = ["seeds/000_1658f79ee837fe88.txt", "seeds/004_baf32f534e185151.txt", "corpus/pingtan_2021.txt"]
+
+
+@pytest.fixture()
+def setup(tmp_path: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for rel in SEEDS:
+        shutil.copy(SHARED / rel, raw)
+    return raw, tmp_path / "wh"
+
+
+def _q(warehouse: Path, sql: str):
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_noop_build_reads_nothing_and_keeps_the_generation(setup):
+    raw, wh = setup
+    first = build(raw, wh, jobs=1)
+    second = build(raw, wh, jobs=1)
+    assert first.parsed == 3 and second.parsed == 0 and second.unchanged == 3
+    assert not second.published
+    assert (wh / "CURRENT").read_text().strip() == first.generation
+    assert _q(wh, "select outcome from runs order by started") == [("published",), ("unchanged",)]
+
+
+def test_change_delete_add(setup):
+    raw, wh = setup
+    build(raw, wh, jobs=1)
+    before = dict(_q(wh, "select source_path, run_id from reports"))
+    # change one file: its numbers change, the others keep their run id
+    seed = raw / "000_1658f79ee837fe88.txt"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("39.1", "41.5"), encoding="utf-8")
+    changed = build(raw, wh, jobs=1)
+    assert (changed.parsed, changed.changed, changed.new, changed.unchanged) == (1, 1, 0, 2)
+    after = dict(_q(wh, "select source_path, run_id from reports"))
+    assert after["000_1658f79ee837fe88.txt"] == changed.run_id
+    assert after["pingtan_2021.txt"] == before["pingtan_2021.txt"]
+    assert _q(wh, "select value from proactive where item = 'fees'") .count((41.5,)) == 1
+    # delete one: its facts are gone
+    (raw / "pingtan_2021.txt").unlink()
+    deleted = build(raw, wh, jobs=1)
+    assert deleted.deleted == 1 and deleted.parsed == 0
+    assert _q(wh, "select count(*) from requests where source_path = 'pingtan_2021.txt'") == [(0,)]
+    # add one: it appears
+    shutil.copy(SHARED / "corpus/hongze_2023.pdf.txt", raw / "hongze.txt")
+    added = build(raw, wh, jobs=1)
+    assert added.new == 1 and added.parsed == 1
+    assert _q(wh, "select agency from reports where source_path = 'hongze.txt'") == [("洪泽区人民政府",)]
+    runs = _q(wh, "select files_new, files_changed, files_deleted, files_unchanged from runs order by started")
+    assert runs == [(3, 0, 0, 0), (0, 1, 0, 2), (0, 0, 1, 2), (1, 0, 0, 2)]
+
+
+def test_touched_file_is_hashed_not_reparsed(setup):
+    raw, wh = setup
+    build(raw, wh, jobs=1)
+    f = raw / "004_baf32f534e185151.txt"
+    os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 10**9))
+    again = build(raw, wh, jobs=1)
+    assert again.parsed == 0 and again.unchanged == 3
+    third = build(raw, wh, jobs=1)      # the new mtime was recorded
+    assert not third.published and third.unchanged == 3
+
+
+def test_full_reparses_everything(setup):
+    raw, wh = setup
+    build(raw, wh, jobs=1)
+    full = build(raw, wh, jobs=1, full=True)
+    assert full.parsed == 3 and full.changed == 3
+    assert _q(wh, "select count(*) from reports") == [(3,)]
+
+
+def test_second_run_is_turned_away_with_75(setup):
+    raw, wh = setup
+    wh.mkdir()
+    with WarehouseLock(wh):
+        with pytest.raises(LockedError, match=f"pid {os.getpid()}"):
+            build(raw, wh, jobs=1)
+        xxgk = Path(sys.executable).parent / "xxgk"
+        out = subprocess.run([str(xxgk), "refresh", "--raw", str(raw), "--warehouse", str(wh)],
+                             capture_output=True, text=True)
+        assert out.returncode == 75
+        assert f"pid {os.getpid()}" in out.stderr
+    assert build(raw, wh, jobs=1).parsed == 3       # the lock is free again
+
+
+def test_pool_and_inline_agree(setup, tmp_path):
+    raw, wh = setup
+    for i in range(70):                  # above the inline threshold: goes through the spawn pool
+        text = (SHARED / SEEDS[i % 3]).read_text(encoding="utf-8")
+        (raw / f"copy_{i:02}.txt").write_text(text + f"\n附件{i}\n", encoding="utf-8")
+    build(raw, wh, jobs=2)
+    inline = tmp_path / "inline"
+    build(raw, inline, jobs=1)
+    q = "select source_path, category, applicant_type, count, source_line from requests order by all"
+    assert _q(wh, q) == _q(inline, q)
+
+
+def test_identical_copies_are_one_report(setup):
+    raw, wh = setup
+    shutil.copy(raw / "pingtan_2021.txt", raw / "a_copy.txt")
+    build(raw, wh, jobs=1)
+    assert _q(wh, "select source_path, error_code, message from rejects") == [
+        ("pingtan_2021.txt", "duplicate", "same bytes as a_copy.txt")]
+    (raw / "a_copy.txt").unlink()                  # the original goes: the copy becomes the report
+    build(raw, wh, jobs=1)
+    assert _q(wh, "select source_path from reports where agency = '平潭综合实验区'") == [("pingtan_2021.txt",)]
+    assert _q(wh, "select count(*) from rejects") == [(0,)]

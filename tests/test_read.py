@@ -1,0 +1,57 @@
+"""Read stage: encodings are detected, not assumed; what is not a report says why."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SHARED
+
+from pipeline.errors import Reject
+from pipeline.normalize import canon, normalize_line
+from pipeline.parse import parse_text
+from pipeline.read import read_text, sniff
+
+SEED = (SHARED / "seeds/000_1658f79ee837fe88.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "utf-16-le", "utf-16-be"])
+def test_every_encoding_reads_to_the_same_report(encoding):
+    text, reader = read_text("r.txt", SEED.encode(encoding))
+    assert reader == "text"
+    assert text.lstrip("\ufeff") == SEED
+    assert parse_text(text).values() == parse_text(SEED).values()
+
+
+def test_big5_mirror_site_text():
+    traditional = "政府資訊公開工作年度報告 總計 處理 申請"
+    text, _ = read_text("r.txt", traditional.encode("big5"))
+    assert text == traditional
+
+
+@pytest.mark.parametrize("name,data,code", [
+    ("a.txt", b"", "empty_file"),
+    ("a.txt", b"  \n\t\n", "empty_file"),
+    ("a.png", b"\x89PNG\r\n\x1a\n\0\0", "not_a_report"),
+    ("a.bin", b"\x00\x01\x02\x03" * 100, "not_a_report"),
+    ("a.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "unsupported_format"),
+])
+def test_non_reports_are_rejected_with_a_code(name, data, code):
+    with pytest.raises(Reject) as info:
+        read_text(name, data)
+    assert info.value.code == code
+
+
+def test_doc_reject_names_the_conversion():
+    with pytest.raises(Reject, match="libreoffice --headless --convert-to docx"):
+        read_text("a.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)
+
+
+def test_content_decides_the_kind_not_the_name():
+    assert sniff("report.html", b"%PDF-1.7\n...") == "pdf"
+    assert sniff("report.txt", b"<!DOCTYPE html><html>") == "html"
+    assert sniff("report.txt", "一、总体情况".encode()) == "text"
+
+
+def test_normalisation_folds_widths_and_keeps_lines():
+    assert normalize_line("（一）予以公开　１２３") == "(一)予以公开 123"
+    assert canon("（二） 部分公開（區分處理的）") == canon("(二)部分公开(区分处理的)")
+    assert canon("1、属于国家秘密") == canon("1.属于 国家秘密")
