@@ -1,0 +1,76 @@
+"""A table as a grid of cells, written out as the tab-separated lines the parser reads.
+
+All three readers rebuild the same thing: rows of cells where a merged cell is given once, at its
+top-left position, and the positions it covers hold ``None``.  Writing the grid out:
+- a covered position inside a row becomes an empty cell, so every value keeps its column and the
+  label of a spanned group is never repeated beside the values of the rows below it;
+- covered positions at the end of a row are dropped (a heading spanning the table is one cell,
+  not a heading followed by blanks the parser would take for values);
+- a row with nothing in it (a spacer) is dropped;
+- a label wrapped inside its cell is joined into one line, but a row that is one cell only (a
+  heading or prose framed by the table) keeps its lines, as text outside a table would.
+"""
+
+from __future__ import annotations
+
+import re
+
+Cell = str | None
+
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f“”‘’]")
+
+
+def join_wrapped(text: str) -> str:
+    """One line from a cell's wrapped lines: no space where the wrap fell between Chinese
+    characters, one space elsewhere; runs of blanks (``&nbsp;`` included) become one space."""
+    parts = [_SPACE.sub(" ", p).strip() for p in text.splitlines()]
+    out = ""
+    for part in parts:
+        if not part:
+            continue
+        if out and not (_WIDE.match(out[-1]) or _WIDE.match(part[0])):
+            out += " "
+        out += part
+    return out
+
+
+def row_lines(cells: list[Cell]) -> list[str]:
+    """One grid row as a tab-separated line (or the lines of its only cell)."""
+    cells = list(cells)
+    while cells and cells[-1] is None:
+        cells.pop()
+    if len(cells) == 1:
+        return [line for line in map(join_wrapped, (cells[0] or "").splitlines()) if line]
+    texts = [join_wrapped(c) if c else "" for c in cells]
+    return ["\t".join(texts)] if any(texts) else []
+
+
+def grid_lines(rows: list[list[Cell]]) -> list[str]:
+    return [line for row in rows for line in row_lines(row)]
+
+
+def place(spans: list[list[tuple[str, int, int]]]) -> list[list[Cell]]:
+    """The grid of a table given row by row as (text, colspan, rowspan) cells, HTML style:
+    each cell takes the first column not yet covered by a rowspan from above."""
+    grid: list[list[Cell]] = []
+    covered: dict[tuple[int, int], bool] = {}
+    for r, row in enumerate(spans):
+        out: list[Cell] = []
+        col = 0
+        for text, colspan, rowspan in row:
+            while covered.get((r, col)):
+                out.append(None)
+                col += 1
+            out.append(text)
+            out.extend([None] * (colspan - 1))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    if dr or dc:
+                        covered[(r + dr, col + dc)] = True
+            col += colspan
+        while covered.get((r, col)):
+            out.append(None)
+            col += 1
+        grid.append(out)
+    return grid

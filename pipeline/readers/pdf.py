@@ -1,0 +1,194 @@
+"""PDF to text from the PDF's own text layer, with its tables rebuilt as tab-separated rows.
+
+Plain text extraction loses what the parser needs most in a PDF: which number sits in which cell.
+A printed table shows it with ruling lines, so tables are found from those lines (pdfplumber's
+table finder) and every cell is read from the characters inside it: blank cells stay blank, a
+label wrapped over three lines stays one cell, a value printed beside the middle of its label
+stays on the label's row.  Text outside the tables is rebuilt into lines from word positions (a
+wide gap becomes a tab) and merged with the tables in reading order.  Page counters and running
+headers in the margins are dropped, and a table that crosses a page is joined, mending a row the
+page break cut in two.
+
+No OCR: a PDF of scanned pages has no text layer and is rejected, as are encrypted, truncated
+and otherwise unreadable files.  pdfplumber (MIT) runs on pdfminer.six (MIT).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.utils.exceptions import PdfminerException
+
+from pipeline.errors import Reject
+from pipeline.readers.grid import Cell, grid_lines
+
+_MARGIN = 0.075  # share of the page height taken by header and footer bands
+_GAP_TAB = 2.0  # a gap wider than this many character heights separates cells
+_HANG = 12.0  # points beside a table where hanging punctuation still belongs to it
+_PAGE_NUMBER = re.compile(
+    r"[-—–－~\s]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／,，]?\s*共\s*\d{1,4}\s*页|\s*[/／]\s*\d{1,4})?[-—–－~\s]*"
+    r"|page\s*\d+(\s*(of|/)\s*\d+)?",
+    re.IGNORECASE,
+)
+_NUMERIC = re.compile(r"[\s\d.,+\-%/—－–]+(万元|元)?")
+_NEW_ROW = re.compile(r"\s*([一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十]+[)）]|\d+\s*[.、．])")
+
+
+@dataclass
+class _Item:
+    """A line of text or a table, placed on its page."""
+
+    page: int
+    top: float
+    bottom: float
+    text: str = ""
+    rows: list[list[Cell]] = field(default_factory=list)
+
+    @property
+    def is_table(self) -> bool:
+        return bool(self.rows)
+
+
+def to_text(data: bytes) -> str:
+    if b"%%EOF" not in data[-4096:]:
+        raise Reject("extract", "truncated_pdf", "the PDF ends before its end-of-file marker (cut off)")
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = [_page_items(n, page) for n, page in enumerate(pdf.pages)]
+            heights = [float(page.height) for page in pdf.pages]
+    except Reject:
+        raise
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
+            raise Reject("extract", "encrypted_pdf", "the PDF is encrypted with a password") from exc
+        raise Reject("extract", "corrupt_pdf", f"unreadable PDF: {cause!r}"[:300]) from exc
+    except Exception as exc:  # pdfminer fails in many ways on damaged files; none may stop a build
+        raise Reject("extract", "corrupt_pdf", f"unreadable PDF: {exc!r}"[:300]) from exc
+    items = _drop_margins(pages, heights)
+    lines = _join_tables(items)
+    if not any(line.strip() for line in lines):
+        raise Reject("extract", "no_text_layer", "the PDF has no text layer (scanned pages?); xxgk does no OCR")
+    return "\n".join(lines) + "\n"
+
+
+def _page_items(number: int, page) -> list[_Item]:
+    chars = page.chars
+    if chars and sum(c["text"].startswith("(cid:") for c in chars) * 2 > len(chars):
+        raise Reject("extract", "no_text_layer", "the PDF's fonts carry no character map: its text is unreadable")
+    tables = page.find_tables()
+    items = [_Item(number, t.bbox[1], t.bbox[3], rows=t.extract()) for t in tables]
+    items = [i for i in items if any(any(c for c in row) for row in i.rows)]
+    boxes = [t.bbox for t in tables]
+
+    def outside(obj) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 - _HANG <= x <= x1 + _HANG and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+    for words in _line_words(page.filter(outside).extract_words()):
+        items.append(
+            _Item(number, min(w["top"] for w in words), max(w["bottom"] for w in words), text=_words_line(words))
+        )
+    items.sort(key=lambda i: i.top)
+    return items
+
+
+def _line_words(words: list[dict]) -> list[list[dict]]:
+    """Words grouped into printed lines: same baseline band, left to right."""
+    lines: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if lines:
+            last = lines[-1]
+            band = min(x["bottom"] - x["top"] for x in last)
+            if abs(w["top"] - last[0]["top"]) <= band / 2:
+                last.append(w)
+                continue
+        lines.append([w])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
+def _words_line(words: list[dict]) -> str:
+    out = words[0]["text"]
+    for prev, w in zip(words, words[1:], strict=False):
+        height = w["bottom"] - w["top"]
+        out += "\t" if w["x0"] - prev["x1"] > _GAP_TAB * height else " "
+        out += w["text"]
+    return out
+
+
+def _margin_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def _drop_margins(pages: list[list[_Item]], heights: list[float]) -> list[_Item]:
+    """Drop page counters and running headers/footers: lines in the top or bottom band of a page
+    that are a page number, or that repeat (digits aside) on most pages."""
+
+    def in_margin(item: _Item) -> bool:
+        h = heights[item.page]
+        return not item.is_table and (item.bottom < h * _MARGIN or item.top > h * (1 - _MARGIN))
+
+    seen: dict[str, set[int]] = {}
+    for items in pages:
+        for item in filter(in_margin, items):
+            seen.setdefault(_margin_key(item.text), set()).add(item.page)
+    running = {k for k, p in seen.items() if len(pages) > 1 and len(p) * 2 > len(pages)}
+    kept = []
+    for items in pages:
+        for item in items:
+            if in_margin(item) and (_PAGE_NUMBER.fullmatch(item.text) or _margin_key(item.text) in running):
+                continue
+            kept.append(item)
+    return kept
+
+
+def _join_tables(items: list[_Item]) -> list[str]:
+    """Lines of the document; a table continued at the top of the next page with the same
+    columns is one table, and a row cut by the page break is made whole again."""
+    lines: list[str] = []
+    rows: list[list[Cell]] = []
+    last: _Item | None = None
+    for item in items:
+        if (
+            item.is_table
+            and last is not None
+            and last.is_table
+            and item.page == last.page + 1
+            and _width(item.rows) == _width(rows)
+        ):
+            rows = _mend(rows, item.rows)
+        else:
+            lines.extend(grid_lines(rows))
+            rows = item.rows if item.is_table else []
+            if not item.is_table:
+                lines.append(item.text)
+        last = item
+    lines.extend(grid_lines(rows))
+    return lines
+
+
+def _width(rows: list[list[Cell]]) -> int:
+    return max((len(r) for r in rows), default=0)
+
+
+def _is_value(cell: Cell) -> bool:
+    return bool(cell) and _NUMERIC.fullmatch(cell) is not None
+
+
+def _mend(above: list[list[Cell]], below: list[list[Cell]]) -> list[list[Cell]]:
+    """Join two parts of a table.  The first row below continues the last row above when it
+    starts no new row (no ordinal) and no column holds text on one side and a value on the other."""
+    a, b = above[-1], below[0]
+    first = next((c for c in b if c), "")
+    if not first or _NEW_ROW.match(first):
+        return above + below
+    if any(x and y and (_is_value(x) or _is_value(y)) for x, y in zip(a, b, strict=False)):
+        return above + below
+    merged = [y if not x else x if not y else f"{x}\n{y}" for x, y in zip(a, b, strict=False)]
+    return above[:-1] + [merged] + below[1:]
