@@ -7,7 +7,7 @@ RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse
 JOBS      ?=
 
-.PHONY: build test lint clean env
+.PHONY: build test lint clean env install-timer
 
 env: $(STAMP)
 
@@ -25,6 +25,17 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests scripts
 	$(BIN)/ruff format --check pipeline tests scripts
+
+UNIT_DIR ?= $(HOME)/.config/systemd/user
+
+install-timer: $(STAMP)
+	mkdir -p $(UNIT_DIR)
+	for f in xxgk-refresh.service xxgk-refresh.timer; do \
+	  sed -e 's|@REPO@|$(CURDIR)|g' -e 's|@RAW@|$(abspath $(RAW))|g' -e 's|@WAREHOUSE@|$(abspath $(WAREHOUSE))|g' \
+	    deploy/$$f > $(UNIT_DIR)/$$f; done
+	systemctl --user daemon-reload
+	systemctl --user enable --now xxgk-refresh.timer
+	systemctl --user list-timers xxgk-refresh.timer
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

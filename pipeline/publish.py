@@ -2,15 +2,16 @@
 
 A generation is written aside under a temporary name, checked, and switched in by renames: the
 directory first, then ``warehouse.duckdb`` (views only) replaced by rename.  A reader that opened
-the old file keeps reading the old generation, which is deleted only once two newer ones exist.
+the old file keeps reading the old generation, which is deleted only once no reader holds it.
 Views use absolute paths, so the file opens from any working directory.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import shutil
-import time
 from pathlib import Path
 
 import duckdb
@@ -21,8 +22,8 @@ from pipeline.tidy import SCHEMAS
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 DB_NAME = "warehouse.duckdb"
+VIEWS = "views.duckdb"        # in each generation; warehouse.duckdb is a hard link to the current one
 GENERATIONS = "generations"
-KEEP_GENERATIONS = 2
 PARTITIONED = ("requests", "proactive", "appeals", "reports", "checks")
 
 
@@ -45,11 +46,19 @@ def _write_table(frame: pl.DataFrame, directory: Path, partitioned: bool) -> int
 
 
 def current_generation(warehouse: Path) -> Path | None:
-    pointer = warehouse / "CURRENT"
-    if not pointer.exists():
+    """The generation warehouse.duckdb points at.  The views are the one source of truth: the
+    file is replaced atomically, so whatever a reader opens is what is current."""
+    db = warehouse / DB_NAME
+    if not db.exists():
         return None
-    gen = warehouse / GENERATIONS / pointer.read_text().strip()
-    return gen if gen.is_dir() else None
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'reports'").fetchone()
+    finally:
+        con.close()
+    m = re.search(r"read_parquet\('(.+)/reports/", row[0]) if row else None
+    gen = Path(m.group(1)) if m else None
+    return gen if gen is not None and gen.is_dir() else None
 
 
 def write_generation(frames: dict[str, pl.DataFrame], warehouse: Path, gen_id: str,
@@ -95,12 +104,12 @@ def data_tests(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def switch(warehouse: Path, gen: Path) -> None:
-    """Point warehouse.duckdb at `gen`: build the views in a temporary file, check that every
-    view answers and every data test passes, rename it over the old file, then drop generations
-    no reader needs.  On any failure the temporary file and generation are removed."""
-    tmp = warehouse / f".{DB_NAME}.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    """Point warehouse.duckdb at `gen`.  The views are built in the generation's own
+    views.duckdb, checked (every view answers, every data test passes), then hard-linked to a
+    temporary name and renamed over warehouse.duckdb.  On failure the generation is removed and
+    the old file keeps serving."""
+    views = gen / VIEWS
+    con = duckdb.connect(str(views))
     ok = False
     try:
         for stmt in view_sql(gen.resolve()):
@@ -116,27 +125,40 @@ def switch(warehouse: Path, gen: Path) -> None:
     finally:
         con.close()
         if not ok:
-            tmp.unlink(missing_ok=True)
             shutil.rmtree(gen, ignore_errors=True)
-    with open(tmp, "rb+") as fh:
+    with open(views, "rb+") as fh:
         os.fsync(fh.fileno())
+    tmp = warehouse / f".{DB_NAME}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    os.link(views, tmp)
     os.replace(tmp, warehouse / DB_NAME)
-    pointer_tmp = warehouse / ".CURRENT.tmp"
-    pointer_tmp.write_text(gen.name + "\n")
-    os.replace(pointer_tmp, warehouse / "CURRENT")
     _prune(warehouse, gen)
 
 
+def _in_use(views: Path) -> bool:
+    """True while any process has the generation's views open: DuckDB holds a shared fcntl
+    lock on a database file for as long as a read-only connection is open."""
+    try:
+        fd = os.open(views, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def _prune(warehouse: Path, current: Path) -> None:
-    root = warehouse / GENERATIONS
-    gens = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                  key=lambda p: p.stat().st_mtime)
-    old = [g for g in gens if g != current]
-    for g in old[: max(0, len(old) - (KEEP_GENERATIONS - 1))]:
-        shutil.rmtree(g, ignore_errors=True)
-    for stale in root.glob(".*.tmp"):
-        if time.time() - stale.stat().st_mtime > 3600:
-            shutil.rmtree(stale, ignore_errors=True)
+    """Remove every generation that is not current and that no reader holds open, including
+    what killed runs left behind."""
+    for entry in (warehouse / GENERATIONS).iterdir():
+        if entry.resolve() != current.resolve() and not _in_use(entry / VIEWS):
+            shutil.rmtree(entry, ignore_errors=True)
+    for stale in warehouse.glob(f".{DB_NAME}.*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def publish(frames: dict[str, pl.DataFrame], warehouse: Path, gen_id: str,
