@@ -153,6 +153,7 @@ def _table_lines(table) -> list[str]:
     out = _Lines()
     caption = table.find("caption")
     if caption is not None:
+        out.add(caption.text)
         _walk(caption, out)
         out.flush()
     trs = _rows(table)

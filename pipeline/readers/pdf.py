@@ -16,6 +16,7 @@ and otherwise unreadable files.  pdfplumber (MIT) runs on pdfminer.six (MIT).
 from __future__ import annotations
 
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -34,8 +35,12 @@ _PAGE_NUMBER = re.compile(
     r"|page\s*\d+(\s*(of|/)\s*\d+)?",
     re.IGNORECASE,
 )
+_CID = re.compile(r"\(cid:\d+\)")
 _NUMERIC = re.compile(r"[\s\d.,+\-%/—－–]+(万元|元)?")
 _NEW_ROW = re.compile(r"\s*([一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十]+[)）]|\d+\s*[.、．])")
+
+# pdfminer logs every repair it makes to a damaged file; the outcome is ours to report
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 @dataclass
@@ -71,19 +76,19 @@ def to_text(data: bytes) -> str:
         raise Reject("extract", "corrupt_pdf", f"unreadable PDF: {exc!r}"[:300]) from exc
     items = _drop_margins(pages, heights)
     lines = _join_tables(items)
-    if not any(line.strip() for line in lines):
+    text = "\n".join(lines) + "\n"
+    if not text.strip():
         raise Reject("extract", "no_text_layer", "the PDF has no text layer (scanned pages?); xxgk does no OCR")
-    return "\n".join(lines) + "\n"
+    if len(_CID.findall(text)) > len("".join(_CID.sub("", text).split())):
+        raise Reject("extract", "no_text_layer", "the PDF's fonts map no characters to text (cid glyphs only)")
+    return text
 
 
 def _page_items(number: int, page) -> list[_Item]:
-    chars = page.chars
-    if chars and sum(c["text"].startswith("(cid:") for c in chars) * 2 > len(chars):
-        raise Reject("extract", "no_text_layer", "the PDF's fonts carry no character map: its text is unreadable")
     tables = page.find_tables()
     items = [_Item(number, t.bbox[1], t.bbox[3], rows=t.extract()) for t in tables]
     items = [i for i in items if any(any(c for c in row) for row in i.rows)]
-    boxes = [t.bbox for t in tables]
+    boxes = [cell for t in tables for cell in t.cells]
 
     def outside(obj) -> bool:
         if obj.get("object_type") != "char":

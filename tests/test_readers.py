@@ -1,0 +1,461 @@
+"""Readers: published PDF, HTML and Word files parse like their text, and unreadable ones are rejected.
+
+The real PDFs must give their hand-checked values cell for cell; the HTML pages under fixtures/
+and a Word document built here hold a known report behind the hard parts of real pages (GB2312,
+merged cells, &nbsp; blanks, site chrome, layout tables, a table split in two).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+
+import docx
+import pytest
+from conftest import REPO, SHARED
+from golden import differences, load_expected
+from pypdf import PdfReader, PdfWriter
+
+from pipeline.errors import Reject
+from pipeline.normalize import normalize_text
+from pipeline.parse import parse_text
+from pipeline.read import read_text
+from pipeline.readers import pdf as pdf_reader
+from pipeline.template import APPLICANT_CODES, TEMPLATES
+from pipeline.work import process
+
+FIXTURES = REPO / "tests" / "fixtures"
+REAL_PDFS = ["hongze_2023.pdf", "huaian_2024.pdf"]
+
+
+def _read(name: str, data: bytes):
+    text, kind = read_text(name, data)
+    return text, kind, parse_text(text)
+
+
+# --- real PDFs -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=REAL_PDFS)
+def real_pdf(request):
+    path = SHARED / "corpus" / request.param
+    return (path, *_read(path.name, path.read_bytes()))
+
+
+def test_real_pdf_matches_expected(real_pdf):
+    path, _, kind, report = real_pdf
+    cells, meta = load_expected(path.parent / (path.name.split(".")[0] + ".expected.csv"))
+    assert kind == "pdf"
+    assert differences(report, cells, meta) == []
+
+
+def test_real_pdf_tables_come_out_as_tab_rows(real_pdf):
+    _, text, _, report = real_pdf
+    lines = normalize_text(text)
+    assert report.layout == "text/tsv"
+    for cell in report.cells:
+        if cell.raw:
+            assert cell.raw in lines[cell.line - 1].split("\t"), cell
+    assert not any(line.strip() in ("- 3 -", "- 4 -") for line in lines), "page footers must go"
+
+
+def test_table_crossing_pages_is_one_run_of_rows(real_pdf):
+    """hongze's table 3 breaks between 2.没有现成… and 3.补正后…: no line in between."""
+    _, text, _, _ = real_pdf
+    lines = text.splitlines()
+    a = next(i for i, line in enumerate(lines) if "没有现成信息需要另行制作" in line)
+    assert "补正后申请内容仍不明确" in lines[a + 1]
+
+
+def test_row_cut_by_a_page_break_is_mended():
+    above = pdf_reader._Item(0, 700, 780, rows=[["", "", "5.要求行政机关确认或重新出", "1", "0", "1"]])
+    below = pdf_reader._Item(
+        1, 80, 120, rows=[["", "", "具已获取信息", "", "", ""], ["", "（六）其他处理", "", "0", "0", "0"]]
+    )
+    assert pdf_reader._join_tables([above, below]) == [
+        "\t\t5.要求行政机关确认或重新出具已获取信息\t1\t0\t1",
+        "\t（六）其他处理\t\t0\t0\t0",
+    ]
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+ZEROS = [0] * 7
+QINGSHAN_REQUESTS = {
+    "received.new": [30, 2, 0, 0, 1, 0, 33],
+    "received.carried_over": [2, 0, None, None, 0, 0, 2],
+    "outcome.granted": [12, 1, 0, 0, 0, 0, 13],
+    "outcome.partially_granted": [3, 0, 0, 0, 0, 0, 3],
+    "outcome.withheld.third_party_rights": [1, 0, 0, 0, 0, 0, 1],
+    "outcome.unavailable.not_held": [8, 1, 0, 0, 1, 0, 10],
+    "outcome.unavailable.needs_creation": [2, 0, 0, 0, 0, 0, 2],
+    "outcome.not_processed.complaint": [1, 0, 0, 0, 0, 0, 1],
+    "outcome.not_processed.duplicate": [1, 0, 0, 0, 0, 0, 1],
+    "outcome.other.other": [2, 0, 0, 0, 0, 0, 2],
+    "outcome.total": [30, 2, 0, 0, 1, 0, 33],
+    "carried_forward": [2, 0, 0, 0, 0, 0, 2],
+}
+QINGSHAN_PROACTIVE = {
+    ("regulations", "issued"): 0,
+    ("regulations", "repealed"): 0,
+    ("regulations", "in_force"): 3,
+    ("normative_documents", "issued"): 2,
+    ("normative_documents", "repealed"): 1,
+    ("normative_documents", "in_force"): 15,
+    ("licensing", "decisions"): 120,
+    ("penalty", "decisions"): 45,
+    ("coercion", "decisions"): 3,
+    ("fees", "amount_10k_yuan"): 12.5,
+}
+QINGSHAN_APPEALS = [1, 0, 0, 1, 2, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0]
+
+BAISHUI_REQUESTS = {
+    "received.new": [10, 1, 0, 0, 0, 0, 11],
+    "received.carried_over": [1, 0, 0, 0, 0, 0, 1],
+    "outcome.granted": [6, 1, 0, 0, 0, 0, 7],
+    "outcome.partially_granted": [1, 0, 0, 0, 0, 0, 1],
+    "outcome.withheld.process_info": [1, 0, 0, 0, 0, 0, 1],
+    "outcome.unavailable.not_held": [2, 0, 0, 0, 0, 0, 2],
+    "outcome.not_processed.duplicate": [1, 0, 0, 0, 0, 0, 1],
+    "outcome.other": [0, None, None, None, None, None, 0],
+    "outcome.total": [11, 1, 0, 0, 0, 0, 12],
+}
+BAISHUI_PROACTIVE = {
+    ("regulations", "made"): 1,
+    ("regulations", "published"): 1,
+    ("regulations", "total_published"): 4,
+    ("normative_documents", "made"): 5,
+    ("normative_documents", "published"): 5,
+    ("normative_documents", "total_published"): 30,
+    ("licensing", "items_last_year"): 50,
+    ("licensing", "items_change"): -3,
+    ("licensing", "decisions"): 48,
+    ("other_services", "items_last_year"): 10,
+    ("other_services", "items_change"): 0,
+    ("other_services", "decisions"): 12,
+    ("penalty", "items_last_year"): 20,
+    ("penalty", "items_change"): 1,
+    ("penalty", "decisions"): 35,
+    ("coercion", "items_last_year"): 2,
+    ("coercion", "items_change"): 0,
+    ("coercion", "decisions"): 1,
+    ("fees", "items_last_year"): 3,
+    ("fees", "items_change"): 0,
+    ("procurement", "items"): 7,
+    ("procurement", "amount_10k_yuan"): 123.45675,
+}
+BAISHUI_APPEALS = [0, 1, 0, 0, 1] + [0] * 10
+
+
+def _expected(template: str, requests: dict, proactive: dict, appeals: list) -> dict:
+    out = {}
+    for code in TEMPLATES[template].categories:
+        for applicant, value in zip(APPLICANT_CODES, requests.get(code, ZEROS), strict=True):
+            out[("requests", code, applicant)] = value
+    out.update({("proactive", *key): value for key, value in proactive.items()})
+    keys = [
+        (p, o)
+        for p in ("review", "litigation_direct", "litigation_after_review")
+        for o in ("upheld", "corrected", "other", "pending", "total")
+    ]
+    out.update({("appeals", *key): value for key, value in zip(keys, appeals, strict=True)})
+    return out
+
+
+QINGSHAN = _expected("2021", QINGSHAN_REQUESTS, QINGSHAN_PROACTIVE, QINGSHAN_APPEALS)
+BAISHUI = _expected("2019", BAISHUI_REQUESTS, BAISHUI_PROACTIVE, BAISHUI_APPEALS)
+
+
+def _fixture(name: str):
+    return _read(name, (FIXTURES / name).read_bytes())
+
+
+def test_gb2312_page_with_merged_cells_and_chrome():
+    text, kind, report = _fixture("qingshan_2022_gb2312.html")
+    assert kind == "html"
+    assert (report.agency, report.year, report.template) == ("青山县人民政府", 2022, "2021")
+    assert report.values() == QINGSHAN
+    assert report.status == "ok" and report.layout == "text/tsv"
+    for chrome in ("当前位置", "互动交流", "分享到", "网站标识码", "打印本页", "_hmt"):
+        assert chrome not in text
+
+
+def test_layout_tables_several_tables_and_a_table_split_in_two():
+    _, kind, report = _fixture("baishui_2019_split.html")
+    assert kind == "html"
+    assert (report.agency, report.year, report.template) == ("白水镇人民政府", 2019, "2019")
+    assert report.values() == BAISHUI
+    assert report.status == "ok"
+
+
+def test_spanned_label_is_given_once_and_nbsp_is_a_blank():
+    text, _, _ = _fixture("qingshan_2022_gb2312.html")
+    rows = [line.split("\t") for line in text.splitlines()]
+    group = [r for r in rows if "（三）不予公开" in r]
+    assert len(group) == 1 and group[0][:3] == ["", "（三）不予公开", "1.属于国家秘密"]
+    carried = next(r for r in rows if r[0] == "二、上年结转政府信息公开申请数量")
+    assert carried == ["二、上年结转政府信息公开申请数量", "", "", "2", "0", "", "", "0", "0", "2"]
+
+
+def test_page_without_a_report_is_rejected_by_the_build(tmp_path):
+    (tmp_path / "news.html").write_bytes((FIXTURES / "news_no_report.html").read_bytes())
+    result = process(str(tmp_path), "news.html")
+    assert result.report is None
+    assert (result.reject.stage, result.reject.code) == ("parse", "no_report")
+
+
+# --- DOCX ------------------------------------------------------------------------------------
+
+# section 三 as printed: (group, subgroup, leaf label, category); None = covered by a merged cell
+REQUEST_ROWS = [
+    ("一、本年新收政府信息公开申请数量", None, None, "received.new"),
+    ("二、上年结转政府信息公开申请数量", None, None, "received.carried_over"),
+    ("三、本年度办理结果", "（一）予以公开", None, "outcome.granted"),
+    (None, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", None, "outcome.partially_granted"),
+    (None, "（三）不予公开", "1.属于国家秘密", "outcome.withheld.state_secret"),
+    (None, None, "2.其他法律行政法规禁止公开", "outcome.withheld.prohibited_by_law"),
+    (None, None, "3.危及“三安全一稳定”", "outcome.withheld.security_stability"),
+    (None, None, "4.保护第三方合法权益", "outcome.withheld.third_party_rights"),
+    (None, None, "5.属于三类内部事务信息", "outcome.withheld.internal_affairs"),
+    (None, None, "6.属于四类过程性信息", "outcome.withheld.process_info"),
+    (None, None, "7.属于行政执法案卷", "outcome.withheld.enforcement_file"),
+    (None, None, "8.属于行政查询事项", "outcome.withheld.admin_query"),
+    (None, "（四）无法提供", "1.本机关不掌握相关政府信息", "outcome.unavailable.not_held"),
+    (None, None, "2.没有现成信息需要另行制作", "outcome.unavailable.needs_creation"),
+    (None, None, "3.补正后申请内容仍不明确", "outcome.unavailable.unclear"),
+    (None, "（五）不予处理", "1.信访举报投诉类申请", "outcome.not_processed.complaint"),
+    (None, None, "2.重复申请", "outcome.not_processed.duplicate"),
+    (None, None, "3.要求提供公开出版物", "outcome.not_processed.publication"),
+    (None, None, "4.无正当理由大量反复申请", "outcome.not_processed.excessive"),
+    (None, None, "5.要求行政机关确认或重新出具已获取信息", "outcome.not_processed.confirmation"),
+    (
+        None,
+        "（六）其他处理",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "outcome.other.no_correction",
+    ),
+    (
+        None,
+        None,
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "outcome.other.fee_unpaid",
+    ),
+    (None, None, "3.其他", "outcome.other.other"),
+    (None, "（七）总计", None, "outcome.total"),
+    ("四、结转下年度继续办理", None, None, "carried_forward"),
+]
+
+
+def _merged(table, r: int, c: int, rows: int, cols: int, text: str) -> None:
+    table.cell(r, c).merge(table.cell(r + rows - 1, c + cols - 1)).text = text
+
+
+def _requests_table(document) -> None:
+    """Section 三 with the merges of the printed form: the label of a group spans its rows, a
+    label without sub-rows spans the label columns."""
+    head = 3
+    t = document.add_table(rows=head + len(REQUEST_ROWS), cols=10)
+    _merged(t, 0, 0, 3, 3, "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）")
+    _merged(t, 0, 3, 1, 7, "申请人情况")
+    _merged(t, 1, 3, 2, 1, "自然人")
+    _merged(t, 1, 4, 1, 5, "法人或其他组织")
+    _merged(t, 1, 9, 2, 1, "总计")
+    for c, label in enumerate(["商业\n企业", "科研\n机构", "社会公益\n组织", "法律服务\n机构", "其他"], start=4):
+        t.cell(2, c).text = label
+    for i, (*labels, code) in enumerate(REQUEST_ROWS):
+        r = head + i
+        last = max(c for c, label in enumerate(labels) if label)
+        for c, label in enumerate(labels):
+            if not label:
+                continue
+            if c == last:
+                _merged(t, r, c, 1, 3 - c, label)
+            else:
+                below = next((k for k in range(i + 1, len(REQUEST_ROWS)) if REQUEST_ROWS[k][c]), len(REQUEST_ROWS))
+                _merged(t, r, c, below - i, 1, label)
+        for c, value in enumerate(QINGSHAN_REQUESTS.get(code, ZEROS), start=3):
+            t.cell(r, c).text = "" if value is None else str(value)
+
+
+def _simple_table(document, rows: list[list[str]]) -> None:
+    t = document.add_table(rows=len(rows), cols=max(map(len, rows)))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            t.cell(r, c).text = text
+        if len(row) < len(t.columns):
+            _merged(t, r, len(row) - 1, 1, len(t.columns) - len(row) + 1, row[-1])
+
+
+def _qingshan_docx() -> bytes:
+    d = docx.Document()
+    d.sections[0].header.paragraphs[0].text = "青山县人民政府办公室 2023年1月 第1页"
+    d.add_heading("青山县人民政府2022年政府信息公开工作年度报告", level=1)
+    d.add_paragraph("本报告所列数据统计期限自2022年1月1日至2022年12月31日。")
+    d.add_paragraph("一、总体情况")
+    d.add_paragraph("2022年，共受理政府信息公开申请33件。")
+    d.add_paragraph("二、主动公开政府信息情况")
+    _simple_table(
+        d,
+        [
+            ["第二十条第（一）项"],
+            ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+            ["规章", "0", "0", "3"],
+            ["行政规范性文件", "2", "1", "15"],
+            ["第二十条第（五）项"],
+            ["信息内容", "本年处理决定数量"],
+            ["行政许可", "120"],
+            ["第二十条第（六）项"],
+            ["信息内容", "本年处理决定数量"],
+            ["行政处罚", "45"],
+            ["行政强制", "3"],
+            ["第二十条第（八）项"],
+            ["信息内容", "本年收费金额（单位：万元）"],
+            ["行政事业性收费", "12.5"],
+        ],
+    )
+    d.add_paragraph("三、收到和处理政府信息公开申请情况")
+    _requests_table(d)
+    d.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
+    t = d.add_table(rows=4, cols=15)
+    _merged(t, 0, 0, 1, 5, "行政复议")
+    _merged(t, 0, 5, 1, 10, "行政诉讼")
+    outcomes = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    for c, label in enumerate(outcomes):
+        _merged(t, 1, c, 2, 1, label)
+    _merged(t, 1, 5, 1, 5, "未经复议直接起诉")
+    _merged(t, 1, 10, 1, 5, "复议后起诉")
+    for c, label in enumerate(outcomes * 2, start=5):
+        t.cell(2, c).text = label
+    for c, value in enumerate(QINGSHAN_APPEALS):
+        t.cell(3, c).text = str(value)
+    d.add_paragraph("五、存在的主要问题及改进情况")
+    d.add_paragraph("无。")
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_paragraphs_and_merged_tables():
+    text, kind, report = _read("qingshan.docx", _qingshan_docx())
+    assert kind == "docx"
+    assert (report.agency, report.year, report.template) == ("青山县人民政府", 2022, "2021")
+    assert report.values() == QINGSHAN
+    assert report.status == "ok"
+    assert "第1页" not in text, "page headers are not body text"
+
+
+# --- rejects ---------------------------------------------------------------------------------
+
+
+def _pdf(*objects: bytes) -> bytes:
+    """A minimal PDF around the given objects (object 1 is the catalog), with a valid xref."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _stream(data: bytes, extra: bytes = b"") -> bytes:
+    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (extra, len(data), data)
+
+
+_CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
+_PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+
+
+def _image_only_pdf() -> bytes:
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>"
+    image = _stream(
+        b"\x00\xff\xff\x00",
+        b"/Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8",
+    )
+    return _pdf(_CATALOG, _PAGES, page, image, _stream(b"q 200 0 0 200 0 0 cm /Im1 Do Q"))
+
+
+def _text_pdf() -> bytes:
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    return _pdf(_CATALOG, _PAGES, page, font, _stream(b"BT /F1 12 Tf 20 100 Td (Annual report 2023) Tj ET"))
+
+
+def _encrypted(user_password: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_text_pdf())))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-256")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _broken_docx() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("word/document.xml", "<w:document>not a package</w:document>")
+    return buf.getvalue()
+
+
+REJECTS = {
+    "image-only PDF": ("scan.pdf", _image_only_pdf, ("extract", "no_text_layer")),
+    "encrypted PDF": ("locked.pdf", lambda: _encrypted("secret"), ("extract", "encrypted_pdf")),
+    "truncated PDF": (
+        "cut.pdf",
+        lambda: (SHARED / "corpus/hongze_2023.pdf").read_bytes()[:40000],
+        ("extract", "truncated_pdf"),
+    ),
+    "corrupt PDF": (
+        "bad.pdf",
+        lambda: b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF\n",
+        ("extract", "corrupt_pdf"),
+    ),
+    "legacy .doc": (
+        "old.doc",
+        lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504,
+        ("read", "unsupported_format"),
+    ),
+    "broken .docx": ("bad.docx", _broken_docx, ("extract", "corrupt_docx")),
+    "HTML without visible text": (
+        "blank.html",
+        lambda: (
+            "<html><head><title>年度报告</title><script>var a = 1;</script></head>"
+            "<body><nav>首页 政务公开</nav><p>&nbsp;</p></body></html>"
+        ).encode(),
+        ("extract", "no_text"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REJECTS)
+def test_unreadable_input_is_rejected(case):
+    name, make, expected = REJECTS[case]
+    with pytest.raises(Reject) as caught:
+        read_text(name, make())
+    assert (caught.value.stage, caught.value.code) == expected
+
+
+def test_every_failure_has_its_own_code():
+    codes = [code for _, _, (_, code) in REJECTS.values()] + ["no_report"]
+    assert len(set(codes)) == len(codes)
+
+
+def test_pdf_encrypted_without_a_user_password_is_read():
+    text, kind = read_text("open.pdf", _encrypted(""))
+    assert kind == "pdf" and "Annual report 2023" in text
+
+
+def test_damaged_pdf_bytes_never_crash_the_reader():
+    data = _text_pdf()
+    rng = random.Random(20240601)
+    for _ in range(60):
+        mutated = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+        try:
+            pdf_reader.to_text(bytes(mutated))
+        except Reject as reject:
+            assert reject.stage == "extract"
