@@ -68,15 +68,25 @@ def test_table_crossing_pages_is_one_run_of_rows(real_pdf):
     assert "补正后申请内容仍不明确" in lines[a + 1]
 
 
-def test_row_cut_by_a_page_break_is_mended():
-    above = pdf_reader._Item(0, 700, 780, rows=[["", "", "5.要求行政机关确认或重新出", "1", "0", "1"]])
-    below = pdf_reader._Item(
-        1, 80, 120, rows=[["", "", "具已获取信息", "", "", ""], ["", "（六）其他处理", "", "0", "0", "0"]]
-    )
-    assert pdf_reader._join_tables([above, below]) == [
-        "\t\t5.要求行政机关确认或重新出具已获取信息\t1\t0\t1",
-        "\t（六）其他处理\t\t0\t0\t0",
-    ]
+def _table(page: int, *rows: str) -> pdf_reader._Item:
+    return pdf_reader._Item(page, 100, 700, rows=[row.split("|") for row in rows])
+
+
+@pytest.mark.parametrize(
+    "above,below,joined",
+    [
+        # a label cut by the page break, its values printed above the break or below it
+        ("||5.要求行政机关确认或重新出|1|0|1", "||具已获取信息|||", ["||5.要求行政机关确认或重新出具已获取信息|1|0|1"]),
+        ("||5.要求行政机关确认或重新出|||", "||具已获取信息|1|0|1", ["||5.要求行政机关确认或重新出具已获取信息|1|0|1"]),
+        # whole rows on both sides: a new numbered row, two rows of values, two rows of blanks
+        ("||2.重复申请|1|0|1", "||3.要求提供公开出版物|||", ["||2.重复申请|1|0|1", "||3.要求提供公开出版物|||"]),
+        ("行政处罚|4119||", "行政强制|195||", ["行政处罚|4119||", "行政强制|195||"]),
+        ("规章|||", "行政规范性文件|||", ["规章|||", "行政规范性文件|||"]),
+    ],
+)
+def test_table_continued_on_the_next_page(above, below, joined):
+    lines = pdf_reader._join_tables([_table(0, above), _table(1, below)])
+    assert lines == [line.replace("|", "\t") for line in joined]
 
 
 # --- HTML ------------------------------------------------------------------------------------
@@ -187,6 +197,23 @@ def test_layout_tables_several_tables_and_a_table_split_in_two():
     assert (report.agency, report.year, report.template) == ("白水镇人民政府", 2019, "2019")
     assert report.values() == BAISHUI
     assert report.status == "ok"
+
+
+_PAGE = "<html><head>{meta}<title>年报</title></head><body><p>朱镕基同志题写的政府信息公开栏目</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    "meta,encoding",
+    [
+        ('<meta http-equiv="Content-Type" content="text/html; charset=GBK">', "gbk"),
+        ("<meta charset=gb2312>", "utf-8"),  # a stale declaration on a page saved as UTF-8
+        ("", "gb18030"),
+        ('<meta charset="utf-8">', "utf-16"),
+    ],
+)
+def test_charset_from_declaration_or_bytes(meta, encoding):
+    text, kind = read_text("page.html", _PAGE.format(meta=meta).encode(encoding))
+    assert kind == "html" and "朱镕基同志题写的政府信息公开栏目" in text
 
 
 def test_spanned_label_is_given_once_and_nbsp_is_a_blank():

@@ -4,8 +4,9 @@ Agencies publish the report as a web page whose tables merge cells with rowspan 
 blank cells with ``&nbsp;`` and sit among site chrome (menus, breadcrumbs, share buttons,
 footers).  Copying such a page as text loses the cell structure, so the page is parsed (lxml) and
 each data table is expanded into its grid (``grid.place``).  A table that holds other tables is
-page layout, not data: its cells are read as ordinary blocks.  The charset comes from a BOM or the
-page's own declaration (GB2312 and GBK read as their superset GB18030), else it is detected.
+page layout, not data: its cells are read as ordinary blocks.  The charset comes from a BOM, from
+the page's own declaration (GB2312 and GBK read as their superset GB18030) unless the bytes are
+valid UTF-8, else it is detected.
 """
 
 from __future__ import annotations
@@ -61,9 +62,16 @@ def to_text(data: bytes) -> str:
 
 
 def _decode(data: bytes) -> str:
-    """The page's text: a BOM wins, then the page's own declaration, then detection."""
+    """The page's text: a BOM wins; then valid UTF-8 (a saved page keeps a stale GB2312 declaration
+    when the server's header said UTF-8, and GBK text is almost never valid UTF-8); then the page's
+    own declaration; then detection."""
     if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return decode(data)[0]
+    if b"\x00" not in data:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     m = _DECLARED.search(data[:4096])
     declared = m.group(1).decode("ascii").lower() if m else None
     if declared in _GB:

@@ -188,12 +188,17 @@ def _is_value(cell: Cell) -> bool:
 
 def _mend(above: list[list[Cell]], below: list[list[Cell]]) -> list[list[Cell]]:
     """Join two parts of a table.  The first row below continues the last row above when it
-    starts no new row (no ordinal) and no column holds text on one side and a value on the other."""
+    starts no new row (no ordinal), exactly one of the two carries the values, and no column is
+    filled on both sides with a value."""
     a, b = above[-1], below[0]
     first = next((c for c in b if c), "")
-    if not first or _NEW_ROW.match(first):
+    if not first or _NEW_ROW.match(first) or _has_values(a) == _has_values(b):
         return above + below
     if any(x and y and (_is_value(x) or _is_value(y)) for x, y in zip(a, b, strict=False)):
         return above + below
     merged = [y if not x else x if not y else f"{x}\n{y}" for x, y in zip(a, b, strict=False)]
     return above[:-1] + [merged] + below[1:]
+
+
+def _has_values(row: list[Cell]) -> bool:
+    return any(map(_is_value, row))
