@@ -15,6 +15,7 @@ and otherwise unreadable files.  pdfplumber (MIT) runs on pdfminer.six (MIT).
 
 from __future__ import annotations
 
+import bisect
 import io
 import logging
 import re
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.utils import extract_text
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.errors import Reject
@@ -86,15 +88,15 @@ def to_text(data: bytes) -> str:
 
 def _page_items(number: int, page) -> list[_Item]:
     tables = page.find_tables()
-    items = [_Item(number, t.bbox[1], t.bbox[3], rows=t.extract()) for t in tables]
+    boxes = [(x0 - _HANG, top, x1 + _HANG, bottom) for x0, top, x1, bottom in (t.bbox for t in tables)]
+    items = [
+        _Item(number, t.bbox[1], t.bbox[3], rows=_table_rows(t, box, page.chars))
+        for t, box in zip(tables, boxes, strict=True)
+    ]
     items = [i for i in items if any(any(c for c in row) for row in i.rows)]
-    boxes = [cell for t in tables for cell in t.cells]
 
     def outside(obj) -> bool:
-        if obj.get("object_type") != "char":
-            return True
-        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
-        return not any(x0 - _HANG <= x <= x1 + _HANG and top <= y <= bottom for x0, top, x1, bottom in boxes)
+        return obj.get("object_type") != "char" or not any(_inside(obj, box) for box in boxes)
 
     for words in _line_words(page.filter(outside).extract_words()):
         items.append(
@@ -102,6 +104,31 @@ def _page_items(number: int, page) -> list[_Item]:
         )
     items.sort(key=lambda i: i.top)
     return items
+
+
+def _inside(char: dict, box: tuple) -> bool:
+    x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+    return box[0] <= x < box[2] and box[1] <= y < box[3]
+
+
+def _table_rows(table, box: tuple, chars: list[dict]) -> list[list[Cell]]:
+    """The table's cells; text inside the table that no cell holds is given to the grid position
+    it sits in.  That is the label of a merged cell left open by a page break (no ruling line
+    closes it, so the table finder sees no cell), or punctuation hanging past the last column."""
+    rows = table.extract()
+    tops = sorted({cell[1] for cell in table.cells})
+    lefts = sorted({cell[0] for cell in table.cells})
+    orphans: dict[tuple[int, int], list[dict]] = {}
+    for char in chars:
+        if _inside(char, box) and not any(_inside(char, cell) for cell in table.cells):
+            x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+            r = max(bisect.bisect_right(tops, y) - 1, 0)
+            c = min(max(bisect.bisect_right(lefts, x) - 1, 0), len(rows[r]) - 1)
+            orphans.setdefault((r, c), []).append(char)
+    for (r, c), group in orphans.items():
+        text = extract_text(group)
+        rows[r][c] = f"{rows[r][c]}{text}" if rows[r][c] else text
+    return rows
 
 
 def _line_words(words: list[dict]) -> list[list[dict]]:
