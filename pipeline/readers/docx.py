@@ -1,8 +1,8 @@
 """A Word document (.docx) to text: paragraphs and tables in body order, tables as tab-separated rows.
 
 Word stores a merged cell as one cell with a horizontal span (gridSpan) plus, for a vertical merge,
-continuation cells below it (vMerge); the grid is rebuilt from those so a spanned label is given
-once and every value keeps its column, as for HTML.  Headers and footers are not part of the body
+continuation cells below it (vMerge); a continuation is a position covered from above, as in
+``grid``, so a spanned label is given once, as for HTML.  Headers and footers are not part of the body
 and are left out.  python-docx (MIT) reads the package.
 """
 
@@ -42,6 +42,5 @@ def _grid(table: Table) -> list[list[Cell]]:
         row: list[Cell] = [None] * tr.grid_before
         for tc in tr.tc_lst:
             row.append(None if tc.vMerge == "continue" else _Cell(tc, table).text)
-            row.extend([None] * (tc.grid_span - 1))
         rows.append(row)
     return rows

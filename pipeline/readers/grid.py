@@ -1,11 +1,13 @@
-"""A table as a grid of cells, written out as the tab-separated lines the parser reads.
+"""A table as rows of cells, written out as the tab-separated lines the parser reads.
 
 All three readers rebuild the same thing: rows of cells where a merged cell is given once, at its
-top-left position, and the positions it covers hold ``None``.  Writing the grid out:
-- a covered position inside a row becomes an empty cell, so every value keeps its column and the
-  label of a spanned group is never repeated beside the values of the rows below it;
-- covered positions at the end of a row are dropped (a heading spanning the table is one cell,
-  not a heading followed by blanks the parser would take for values);
+top-left position.  A position that a merged cell from a row above covers holds ``None``; a
+position covered from the left (the rest of a colspan) is not there at all.  Writing out:
+- a position covered from above becomes an empty cell, so the label columns of a row under a
+  spanned group line up, and the group's label is never repeated beside the values below it;
+- the rest of a colspan is dropped: a label or value spread over several columns is one cell,
+  and no blank the parser would read as a value falls between two numbers;
+- covered positions at the end of a row are dropped (a heading over the table is one cell);
 - a row with nothing in it (a spacer) is dropped;
 - a label wrapped inside its cell is joined into one line, but a row that is one cell only (a
   heading or prose framed by the table) keeps its lines, as text outside a table would.
@@ -51,25 +53,21 @@ def grid_lines(rows: list[list[Cell]]) -> list[str]:
 
 
 def place(spans: list[list[tuple[str, int, int]]]) -> list[list[Cell]]:
-    """The grid of a table given row by row as (text, colspan, rowspan) cells, HTML style:
+    """The rows of a table given row by row as (text, colspan, rowspan) cells, HTML style:
     each cell takes the first column not yet covered by a rowspan from above."""
     grid: list[list[Cell]] = []
-    covered: dict[tuple[int, int], bool] = {}
+    covered: set[tuple[int, int]] = set()
     for r, row in enumerate(spans):
         out: list[Cell] = []
         col = 0
         for text, colspan, rowspan in row:
-            while covered.get((r, col)):
+            while (r, col) in covered:
                 out.append(None)
                 col += 1
             out.append(text)
-            out.extend([None] * (colspan - 1))
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    if dr or dc:
-                        covered[(r + dr, col + dc)] = True
+            covered.update((r + dr, col + dc) for dr in range(1, rowspan) for dc in range(colspan))
             col += colspan
-        while covered.get((r, col)):
+        while (r, col) in covered:
             out.append(None)
             col += 1
         grid.append(out)

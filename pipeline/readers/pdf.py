@@ -128,7 +128,20 @@ def _table_rows(table, box: tuple, chars: list[dict]) -> list[list[Cell]]:
     for (r, c), group in orphans.items():
         text = extract_text(group)
         rows[r][c] = f"{rows[r][c]}{text}" if rows[r][c] else text
-    return rows
+    return [_without_colspans(row, found.cells, lefts) for row, found in zip(rows, table.rows, strict=True)]
+
+
+def _without_colspans(row: list[Cell], boxes: list, lefts: list[float]) -> list[Cell]:
+    """Drop the positions a cell covers to its right; keep those covered from above (None)."""
+    out: list[Cell] = []
+    reach = float("-inf")
+    for text, box, left in zip(row, boxes, lefts, strict=True):
+        if box is not None:
+            reach = box[2]
+        elif text is None and left < reach - 1:
+            continue
+        out.append(text)
+    return out
 
 
 def _line_words(words: list[dict]) -> list[list[dict]]:
