@@ -7,7 +7,7 @@ RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse
 JOBS      ?=
 
-.PHONY: build test lint clean env install-timer
+.PHONY: build test lint clean env install-timer bench roundtrip fuzz
 
 env: $(STAMP)
 
@@ -25,6 +25,22 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests scripts
 	$(BIN)/ruff format --check pipeline tests scripts
+
+N         ?= 20000
+SEED      ?= 1
+SCALING   ?= 5000,20000,80000
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py --n $(N) --seed $(SEED) --scaling $(SCALING)
+
+ROUNDTRIP_N  ?= 10000
+FUZZ_SECONDS ?= 300
+
+roundtrip: $(STAMP)
+	$(BIN)/python scripts/roundtrip.py --n $(ROUNDTRIP_N) --seed $(SEED)
+
+fuzz: $(STAMP)
+	$(BIN)/python scripts/fuzz.py --seconds $(FUZZ_SECONDS)
 
 UNIT_DIR ?= $(HOME)/.config/systemd/user
 

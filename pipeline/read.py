@@ -62,6 +62,8 @@ def read_text(name: str, data: bytes) -> tuple[str, str]:
         raise Reject("read", "not_a_report", "an image, not a report (xxgk does no OCR)")
     if kind == "binary":
         raise Reject("read", "not_a_report", "binary data, not a report")
+    if kind == "doc" and "EncryptedPackage".encode("utf-16-le") in data[:65536]:
+        raise Reject("read", "encrypted_docx", "a password-protected Word document; save it without a password")
     if kind == "doc":
         raise Reject("read", "unsupported_format",
                      "legacy Word .doc; convert it first: libreoffice --headless --convert-to docx FILE")
@@ -71,8 +73,5 @@ def read_text(name: str, data: bytes) -> tuple[str, str]:
         except DecodeError as exc:
             raise Reject("decode", "decode_error", str(exc)) from exc
         return text, "text"
-    try:
-        module = importlib.import_module(_READERS[kind])
-    except ModuleNotFoundError as exc:
-        raise Reject("read", "unsupported_format", f"no reader for {kind} files yet") from exc
+    module = importlib.import_module(_READERS[kind])
     return module.to_text(data), kind

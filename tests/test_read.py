@@ -55,3 +55,10 @@ def test_normalisation_folds_widths_and_keeps_lines():
     assert normalize_line("（一）予以公开　１２３") == "(一)予以公开 123"
     assert canon("（二） 部分公開（區分處理的）") == canon("(二)部分公开(区分处理的)")
     assert canon("1、属于国家秘密") == canon("1.属于 国家秘密")
+
+
+def test_password_protected_docx_is_not_called_legacy_doc():
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 64
+    with pytest.raises(Reject) as info:
+        read_text("report.docx", ole)
+    assert info.value.code == "encrypted_docx"

@@ -1,0 +1,213 @@
+"""`make bench`: the pipeline measured against the floor, in one run, on one machine.
+
+Steps, each a separate process whose whole tree is sampled for peak RSS:
+- floor: read and decode every file of the corpus in one process — the least any pipeline does;
+- cold build (`xxgk build --full`), no-op refresh, refresh after 1 % of the files changed;
+- scaling: cold builds at several corpus sizes (subsets of one generated corpus);
+- per input kind: PDF, HTML and text reports/s through the read+parse worker, in one process.
+Ratios are to the floor measured in the same run; absolute seconds drift on shared machines.
+Corpora are generated once per (seed, size) and cached under bench/cache/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / "bench" / "cache"
+XXGK = str(Path(sys.executable).parent / "xxgk")
+
+
+def generate_corpus(seed: int, n: int) -> Path:
+    """n generated reports (all text layouts, both templates), cached by seed and size."""
+    from pipeline.generate import generate_many
+
+    root = CACHE / f"corpus-{seed}-{n}"
+    done = root / ".complete"
+    if done.exists():
+        return root / "raw"
+    shutil.rmtree(root, ignore_errors=True)
+    raw = root / "raw"
+    started = time.time()
+    for i, g in enumerate(generate_many(seed, n)):
+        folder = raw / f"{i // 1000:03}"
+        if i % 1000 == 0:
+            folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{i:06}_{g.layout}_{g.template}.txt").write_bytes(g.data)
+    done.write_text(f"{n} reports generated in {time.time() - started:.1f} s\n")
+    return raw
+
+
+def subset(raw: Path, n: int) -> Path:
+    """The first n files of a corpus, as a folder of symlinks."""
+    root = raw.parent / f"subset-{n}"
+    if not root.exists():
+        files = sorted(p for p in raw.rglob("*") if p.is_file())[:n]
+        for f in files:
+            target = root / f.relative_to(raw)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(f)
+    return root
+
+
+def measure(cmd: list[str]) -> dict:
+    """Wall seconds and peak RSS (MB, summed over the process tree) of one command."""
+    started = time.perf_counter()
+    proc = psutil.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [proc, *proc.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    wall = time.perf_counter() - started
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
+    return {"seconds": wall, "peak_rss_mb": peak / 2**20, "stderr": err.decode().strip().splitlines()[-1:]}
+
+
+def corpus_size(raw: Path) -> tuple[int, int]:
+    files = [p for p in raw.rglob("*") if p.is_file() or p.is_symlink()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+FLOOR = """
+import sys
+from pathlib import Path
+from pipeline.normalize import decode
+n = 0
+for p in sorted(Path(sys.argv[1]).rglob("*")):
+    if p.is_file():
+        decode(p.read_bytes())
+        n += 1
+print(n)
+"""
+
+KIND = """
+import sys, time
+from pathlib import Path
+from pipeline.work import process
+files = sys.argv[2:]
+t = time.perf_counter()
+ok = sum(process(sys.argv[1], f).report is not None for f in files)
+print(len(files), ok, time.perf_counter() - t)
+"""
+
+
+def per_kind(tmp: Path, copies: int) -> dict[str, dict]:
+    """Reports/s through read+parse for each input kind, one process, on real and fixture files."""
+    shared = REPO.parent / "shared" / "corpus"
+    sources = {
+        "pdf": sorted(shared.glob("*.pdf")),
+        "html": sorted((REPO / "tests" / "fixtures").glob("*.html")),
+        "text": sorted(shared.glob("*.txt")),
+    }
+    out = {}
+    for kind, files in sources.items():
+        if not files:
+            continue
+        folder = tmp / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        names = []
+        for i in range(copies):
+            for f in files:
+                name = f"{i:04}_{f.name}"
+                (folder / name).write_bytes(f.read_bytes())
+                names.append(name)
+        run = subprocess.run([sys.executable, "-c", KIND, str(folder), *names], capture_output=True, text=True,
+                             check=True, cwd=REPO)
+        n, ok, seconds = run.stdout.split()
+        out[kind] = {"files": int(n), "reports": int(ok), "seconds": float(seconds),
+                     "reports_per_s": int(ok) / float(seconds), "sources": [f.name for f in files]}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=20000, help="corpus size for floor/cold/no-op/1%% steps")
+    ap.add_argument("--scaling", default="5000,20000,80000", help="comma-separated sizes for the scaling line")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--out", default=str(REPO / "bench" / "results.json"))
+    args = ap.parse_args()
+    sizes = sorted({int(s) for s in args.scaling.split(",") if s} | {args.n})
+    print(f"generating/caching corpus of {max(sizes)} reports (seed {args.seed})…", file=sys.stderr)
+    full = generate_corpus(args.seed, max(sizes))
+    work = CACHE / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+
+    raw = subset(full, args.n) if args.n < max(sizes) else full
+    # the 1 % step edits files: work on a private copy of the corpus
+    private = work / "raw"
+    shutil.copytree(raw, private, symlinks=False)
+    files, size = corpus_size(private)
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                 "platform": platform.platform(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
+                     "n": files, "bytes": size, "jobs": args.jobs, "steps": {}}
+    steps = results["steps"]
+    floor = measure([sys.executable, "-c", FLOOR, str(private)])
+    steps["floor"] = floor
+    wh = work / "wh"
+    steps["cold_build"] = measure([XXGK, "build", "--raw", str(private), "--warehouse", str(wh), "--full",
+                                   "--jobs", str(args.jobs)])
+    steps["noop_refresh"] = measure([XXGK, "refresh", "--raw", str(private), "--warehouse", str(wh)])
+    changed = sorted(p for p in private.rglob("*") if p.is_file())[:: 100]
+    for p in changed:
+        p.write_bytes(p.read_bytes() + "\n附件：无\n".encode())
+    steps["refresh_1pct"] = measure([XXGK, "refresh", "--raw", str(private), "--warehouse", str(wh),
+                                     "--jobs", str(args.jobs)])
+    steps["refresh_1pct"]["files"] = len(changed)
+    for step in steps.values():
+        n_files = step.get("files", files)
+        step["reports_per_s"] = n_files / step["seconds"]
+        step["mb_per_s"] = size * n_files / files / 2**20 / step["seconds"]
+        step["ratio_to_floor"] = step["seconds"] / (floor["seconds"] * n_files / files)
+    scaling = []
+    for n in sizes:
+        src = full if n == max(sizes) else subset(full, n)
+        m = measure([XXGK, "build", "--raw", str(src), "--warehouse", str(work / f"scale-{n}"), "--full",
+                     "--jobs", str(args.jobs)])
+        scaling.append({"n": n, "seconds": m["seconds"], "reports_per_s": n / m["seconds"],
+                        "peak_rss_mb": m["peak_rss_mb"]})
+        shutil.rmtree(work / f"scale-{n}", ignore_errors=True)
+    results["scaling"] = scaling
+    results["per_kind"] = per_kind(work / "kinds", copies=20)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    report(results)
+
+
+def report(r: dict) -> None:
+    m = r["machine"]
+    print(f"\nxxgk bench — {r['n']} reports, {r['bytes'] / 2**20:.1f} MB, {r['jobs']} jobs; "
+          f"{m['cpus']} CPUs, {m['memory_gb']} GB, Python {m['python']}")
+    print(f"{'step':<14}{'seconds':>9}{'reports/s':>11}{'MB/s':>8}{'peak RSS MB':>13}{'× floor':>9}")
+    for name, s in r["steps"].items():
+        print(f"{name:<14}{s['seconds']:>9.2f}{s['reports_per_s']:>11.0f}{s['mb_per_s']:>8.1f}"
+              f"{s['peak_rss_mb']:>13.0f}{s['ratio_to_floor']:>9.1f}")
+    base = r["scaling"][0]
+    line = ", ".join(f"{s['n']}: {s['seconds']:.1f} s ({s['reports_per_s']:.0f}/s, "
+                     f"{s['seconds'] / base['seconds'] / (s['n'] / base['n']):.2f}× linear, {s['peak_rss_mb']:.0f} MB)"
+                     for s in r["scaling"])
+    print(f"scaling (cold build): {line}")
+    for kind, k in r["per_kind"].items():
+        print(f"per kind {kind:<5}: {k['reports_per_s']:.1f} reports/s in one process "
+              f"({k['reports']}/{k['files']} files parsed)")
+
+
+if __name__ == "__main__":
+    main()
