@@ -66,16 +66,39 @@ class Report:
 
 @dataclass(slots=True)
 class FileResult:
-    """The outcome of reading and parsing one input file: a report or a reject, never neither."""
+    """The outcome of reading and parsing one input file: a report or a reject, never neither.
+
+    Built in a worker process and pickled back, so the report travels packed: its cells and
+    checks as columns (``pack``), which pickle in a fraction of the time of one object per cell.
+    """
 
     path: str               # relative to the raw root, '/'-separated
     sha256: str
     size: int
     mtime_ns: int
-    report: Report | None = None
+    report: Report | None = None        # metadata only once packed
     reject: Reject | None = None
+    status: str | None = None
+    checks_failed: int = 0
+    cells: dict[str, tuple[list, ...]] = field(default_factory=dict)   # table -> key1, key2, raw, value, line
+    checks: tuple[list, ...] = ()       # rule, scope, expected, actual, passed, note
 
     @property
     def report_id(self) -> str:
         """Stable across runs and machines: the hash of the source bytes."""
         return self.sha256[:16]
+
+    def pack(self, report: Report) -> None:
+        self.status, self.checks_failed = report.status, report.checks_failed
+        for table in ("requests", "proactive", "appeals"):
+            cells = [c for c in report.cells if c.table == table]
+            self.cells[table] = ([c.key1 for c in cells], [c.key2 for c in cells], [c.raw for c in cells],
+                                 [None if c.value is None else float(c.value) for c in cells],
+                                 [c.line for c in cells])
+        ch = report.checks
+        self.checks = ([c.rule for c in ch], [c.scope for c in ch],
+                       [None if c.expected is None else float(c.expected) for c in ch],
+                       [None if c.actual is None else float(c.actual) for c in ch],
+                       [c.passed for c in ch], [c.note for c in ch])
+        report.cells, report.checks = [], []
+        self.report = report

@@ -72,9 +72,9 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
             "province": [r.report.province for r in parsed],
             "city": [r.report.city for r in parsed],
             "county": [r.report.county for r in parsed],
-            "status": [r.report.status for r in parsed],
-            "checks_failed": [r.report.checks_failed for r in parsed],
-            "cells": [sum(c.raw != "" for c in r.report.cells) for r in parsed],
+            "status": [r.status for r in parsed],
+            "checks_failed": [r.checks_failed for r in parsed],
+            "cells": [sum(raw != "" for t in r.cells.values() for raw in t[2]) for r in parsed],
             "source_path": [r.path for r in parsed],
             "source_sha256": [r.sha256 for r in parsed],
             "source_size": [r.size for r in parsed],
@@ -88,14 +88,12 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
     frames = {"reports": reports}
     for table, (k1, k2) in _KEYS.items():
         cols: dict[str, list] = {"_r": [], k1: [], k2: [], "raw": [], "_value": [], "source_line": []}
+        names = list(cols)[1:]
         for i, r in enumerate(parsed):
-            cells = [c for c in r.report.cells if c.table == table]
-            cols["_r"].extend([i] * len(cells))
-            cols[k1].extend(c.key1 for c in cells)
-            cols[k2].extend(c.key2 for c in cells)
-            cols["raw"].extend(c.raw for c in cells)
-            cols["_value"].extend(None if c.value is None else float(c.value) for c in cells)
-            cols["source_line"].extend(c.line for c in cells)
+            packed = r.cells[table]
+            cols["_r"].extend([i] * len(packed[0]))
+            for name, values in zip(names, packed, strict=True):
+                cols[name].extend(values)
         facts = pl.DataFrame(cols, schema={"_r": pl.UInt32, k1: pl.String, k2: pl.String, "raw": pl.String,
                                            "_value": pl.Float64, "source_line": pl.Int64})
         labels = pl.DataFrame(
@@ -126,16 +124,13 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
 
 def _checks(parsed: list[FileResult], run_id: str) -> pl.DataFrame:
     cols: dict[str, list] = {k: [] for k in SCHEMAS["checks"]}
+    packed = ("rule", "scope", "expected", "actual", "passed", "note")
     for r in parsed:
-        for c in r.report.checks:
-            cols["report_id"].append(r.report_id)
-            cols["year"].append(r.report.year)
-            cols["rule"].append(c.rule)
-            cols["scope"].append(c.scope)
-            cols["expected"].append(None if c.expected is None else float(c.expected))
-            cols["actual"].append(None if c.actual is None else float(c.actual))
-            cols["passed"].append(c.passed)
-            cols["note"].append(c.note)
-            cols["source_path"].append(r.path)
-            cols["run_id"].append(run_id)
+        n = len(r.checks[0]) if r.checks else 0
+        cols["report_id"].extend([r.report_id] * n)
+        cols["year"].extend([r.report.year] * n)
+        cols["source_path"].extend([r.path] * n)
+        cols["run_id"].extend([run_id] * n)
+        for name, values in zip(packed, r.checks, strict=True):
+            cols[name].extend(values)
     return pl.DataFrame(cols, schema=SCHEMAS["checks"])

@@ -34,7 +34,7 @@ def process(raw_root: str, rel: str) -> FileResult:
                                "no statistical tables of a 政府信息公开工作年度报告 found in the text")
         return result
     report.layout = report.layout.replace("text/", f"{reader}/", 1)
-    result.report = report
+    result.pack(report)
     return result
 
 
