@@ -55,5 +55,16 @@ def appeal_checks(values: Sequence[int | float | None]) -> list[Check]:
     return checks
 
 
+# The same identities as linear equations, for the parser's search over readings: each row adds
+# coefficient x its values to a per-column residual that must end at zero.
+BALANCE = {"received.new": 1, "received.carried_over": 1, "outcome.total": -1, "carried_forward": -1}
+
+
+def outcome_coefficient(code: str) -> int:
+    if code == "outcome.total":
+        return -1
+    return 1 if code.startswith("outcome.") else 0
+
+
 def failures(checks: list[Check]) -> int:
     return sum(not c.passed for c in checks)

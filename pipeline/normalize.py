@@ -55,7 +55,8 @@ def decode(data: bytes) -> tuple[str, str]:
     """Decode report bytes; returns (text, encoding).  Detects, never assumes."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return data.decode(enc), enc
+            # a BOM settles the encoding; a damaged or truncated tail must not make it unreadable
+            return data.decode(enc, errors="replace"), enc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

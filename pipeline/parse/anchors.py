@@ -22,6 +22,7 @@ class Anchor:
     start_tok: int      # first token of the match
     end_tok: int        # last token of the match
     key_rank: int       # 0 = the most specific key
+    tail: bool = False  # more label text follows the match inside its last token
 
 
 class LabelStream:
@@ -112,7 +113,8 @@ def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) ->
     j = max(range(n), key=lambda k: best[k])
     while j >= 0:
         a, b, r, rank = candidates[j]
-        result[r] = Anchor(r, stream.owner[a], stream.owner[b - 1], rank)
+        tail = b < len(stream.owner) and stream.owner[b] == stream.owner[b - 1]
+        result[r] = Anchor(r, stream.owner[a], stream.owner[b - 1], rank, tail)
         j = prev[j]
     return result
 

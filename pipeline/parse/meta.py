@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.hanzi import T2S
 from pipeline.template import PERIOD_PATTERN, TITLE_PATTERN
 
 _TITLE = re.compile(TITLE_PATTERN)
@@ -26,13 +27,14 @@ def _clean_agency(s: str) -> str:
 
 
 def find_title(lines: list[str]) -> tuple[str | None, str | None, int | None]:
-    """(title, agency, year) from the first title-shaped text near the top of the report."""
+    """(title, agency, year) from the first title-shaped text near the top of the report.
+    Matched on simplified characters (a mirror site prints 報告), returned as printed."""
     for i, line in enumerate(lines[:_TITLE_SEARCH_LINES]):
-        for m in _TITLE.finditer(line):
-            agency = _clean_agency(m.group("agency"))
+        for m in _TITLE.finditer(line.translate(T2S)):
+            agency = _clean_agency(line[m.start("agency"):m.end("agency")])
             if _NOT_AGENCY.search(agency):
                 continue
-            title = m.group(0).strip()
+            title = line[m.start():m.end()].strip()
             if not agency:
                 # the agency on a line of its own above "2023 年政府信息公开工作年度报告"
                 prev = next((p.strip() for p in reversed(lines[max(0, i - 2):i]) if p.strip()), "")

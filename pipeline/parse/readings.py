@@ -10,6 +10,7 @@ cheapest first, and reports which rows stayed in doubt.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ CellReading = tuple[str, "int | float | None", int]      # raw, value, line
 
 _SPLITTABLE = re.compile(r"(?P<sign>[+\-]?)(?P<int>\d+)(?P<rest>(?:\.\d+)?(?:万元|元)?)")
 MAX_READINGS = 4000
+MAX_STEPS = 20000       # search budget per row: past it the row keeps the readings found so far
 
 
 @dataclass(slots=True)
@@ -54,7 +56,8 @@ def cell_value(raw: str, integer: bool) -> int | float | None:
     return float(number)
 
 
-def _splits(digits: str, parts: int) -> list[list[str]]:
+@functools.lru_cache(maxsize=4096)
+def _splits(digits: str, parts: int) -> tuple[tuple[str, ...], ...]:
     """Cut a digit string into `parts` numbers, none with a leading zero."""
     n = len(digits)
     if parts > n:
@@ -64,8 +67,8 @@ def _splits(digits: str, parts: int) -> list[list[str]]:
         bounds = (0, *cuts, n)
         pieces = [digits[a:b] for a, b in itertools.pairwise(bounds)]
         if all(p == "0" or p[0] != "0" for p in pieces):
-            out.append(pieces)
-    return out
+            out.append(tuple(pieces))
+    return tuple(out)
 
 
 def _whole(tok: Token) -> bool:
@@ -83,7 +86,8 @@ def _token_parts(tok: Token, parts: int) -> list[list[str]]:
         return []
     sign, digits, rest = m.group("sign"), m.group("int"), m.group("rest")
     options = []
-    for pieces in _splits(digits, parts):
+    for split in _splits(digits, parts):
+        pieces = list(split)
         pieces[0] = sign + pieces[0]
         pieces[-1] = pieces[-1] + rest
         options.append(pieces)
@@ -99,9 +103,11 @@ def _cut(toks: list[Token], n: int) -> list[list[tuple[Token, str]]]:
     """Every way to cut the tokens into exactly n cells (each token into >= 1 cells)."""
     caps = [_capacity(t) for t in toks]
     out: list[list[tuple[Token, str]]] = []
+    steps = [0]
 
     def walk(i: int, budget: int, acc: list[tuple[Token, str]]) -> None:
-        if len(out) >= MAX_READINGS:
+        steps[0] += 1
+        if len(out) >= MAX_READINGS or steps[0] > MAX_STEPS:
             return
         if i == len(toks):
             if budget == 0:
@@ -113,6 +119,8 @@ def _cut(toks: list[Token], n: int) -> list[list[tuple[Token, str]]]:
             if budget - parts > rest_max:
                 continue
             for pieces in _token_parts(toks[i], parts):
+                if steps[0] > MAX_STEPS:
+                    return
                 walk(i + 1, budget - parts, acc + [(toks[i], p) for p in pieces])
 
     if sum(caps) >= n >= len(toks):
@@ -157,6 +165,44 @@ def readings(tokens: Sequence[Token], n: int, *, integer: bool, glued: bool,
     return out
 
 
+def totalled_readings(tokens: Sequence[Token], size: int, blocks: int, limit: int = 64) -> list[Reading]:
+    """Readings of glued digits as `blocks` runs of `size` integer cells in which the last cell
+    of every run is the sum of the others (section 四's 总计).  Token boundaries are cuts; a
+    depth-first search prunes every run whose total fails, so long glued strings stay cheap."""
+    toks = [t for t in tokens if t.kind != BLANK]
+    out: list[Reading] = []
+    n = size * blocks
+
+    def walk(i: int, offset: int, cells: list[CellReading]) -> None:
+        if len(out) >= limit:
+            return
+        if len(cells) % size == 0 and cells:
+            block = [v or 0 for _, v, _ in cells[-size:]]
+            if sum(block[:-1]) != block[-1]:
+                return
+        if i == len(toks):
+            if len(cells) == n:
+                out.append(Reading(tuple(cells), float(n - len(toks))))
+            return
+        if len(cells) == n:
+            return
+        tok = toks[i]
+        if tok.kind != NUM or not tok.text.isdigit():
+            if offset == 0 and _whole(tok):
+                walk(i + 1, 0, cells + [_cell(tok, tok.text, True)])
+            return
+        rest = tok.text[offset:]
+        for length in range(1, len(rest) + 1):
+            piece = rest[:length]
+            if len(piece) > 1 and piece[0] == "0":
+                break
+            done = length == len(rest)
+            walk(i + 1 if done else i, 0 if done else offset + length, cells + [(piece, int(piece), tok.line)])
+
+    walk(0, 0, [])
+    return sorted(out, key=lambda r: r.cost)
+
+
 def _cell(tok: Token, raw: str, integer: bool) -> CellReading:
     return (raw, cell_value(raw, integer) if tok.kind == NUM else None, tok.line)
 
@@ -191,40 +237,94 @@ class Choice:
 
 
 def choose(rows: dict[str, list[Reading]], row_ok: Callable[[Reading], bool],
-           failures_of: Callable[[dict[str, Reading]], int], limit: int = 20000) -> Choice:
-    """Pick one reading per row: first the readings that satisfy the row's own identity, then the
-    combination with the fewest failed identities, cheapest on ties.  A row is in doubt when a
-    different reading of it fits equally well."""
-    pools: dict[str, list[Reading]] = {}
-    for code, options in rows.items():
-        passing = [r for r in options if row_ok(r)]
-        pools[code] = passing or options
+           failures_of: Callable[[dict[str, Reading]], int], limit: int = 2000) -> Choice:
+    """Pick one reading per row when no exact search applies: first the readings that satisfy
+    the row's own identity, then the combination with the fewest failed identities, cheapest on
+    ties, trying at most `limit` combinations (cheapest readings first).  A row is in doubt when
+    a different reading of it fits equally well."""
+    pools = {code: [r for r in options if row_ok(r)] or options for code, options in rows.items()}
     fixed = {c: p[0] for c, p in pools.items() if len(p) == 1}
     open_rows = [c for c, p in pools.items() if len(p) > 1]
-    size = 1
-    for c in open_rows:
-        size *= len(pools[c])
-    if size > limit:
-        # too many combinations: keep each open row's cheapest readings
-        keep = max(2, int(limit ** (1 / max(len(open_rows), 1))))
-        for c in open_rows:
-            pools[c] = pools[c][:keep]
     scored = []
-    for combo in itertools.product(*(pools[c] for c in open_rows)):
+    for combo in itertools.islice(itertools.product(*(pools[c] for c in open_rows)), limit):
         picks = dict(fixed)
-        picks.update(zip(open_rows, combo))
+        picks.update(zip(open_rows, combo, strict=True))
         scored.append((failures_of(picks), sum(r.cost for r in combo), combo))
     scored.sort(key=lambda s: (s[0], s[1]))
     best_fail, _, best = scored[0] if scored else (failures_of(fixed), 0.0, ())
     picks = dict(fixed)
-    picks.update(zip(open_rows, best))
+    picks.update(zip(open_rows, best, strict=True))
     doubtful: dict[str, int] = {}
     equal = [s[2] for s in scored if s[0] == best_fail]
     for i, code in enumerate(open_rows):
-        distinct = {combo[i].cells for combo in equal}
-        if len(distinct) > 1:
-            doubtful[code] = len(distinct)
-    for code, options in rows.items():
-        if code not in doubtful and len(options) > 1 and not row_ok(picks[code]):
-            doubtful[code] = len(options)
+        distinct = {combo[i].values for combo in equal}
+        if len(distinct) > 1 or (best_fail and len({r.values for r in pools[code]}) > 1):
+            doubtful[code] = max(len(distinct), 2)
     return Choice(picks, doubtful, best_fail)
+
+
+Vector = tuple[int, ...]
+
+
+def solve(rows: dict[str, list[Reading]], coefficients: Callable[[str], tuple[int, int]],
+          max_states: int = 50000) -> Choice | None:
+    """The readings that make every column identity hold exactly, found by dynamic programming
+    over the per-column residuals (balance and outcome_total, see ``identities``), cheapest
+    first.  Returns None when no combination fits or the search grows too large.
+
+    A row is in doubt when readings with different values occur in different exact solutions:
+    the identities cannot tell them apart, so neither can we."""
+    order = sorted(rows, key=lambda c: (coefficients(c)[1] != -1, coefficients(c)[0] == 0))
+    balance_rows = [c for c in order if coefficients(c)[0]]
+    use_balance = len(balance_rows) == 4
+    last_balance = max((order.index(c) for c in balance_rows), default=-1)
+    width = len(next(iter(rows.values()))[0].values) if rows else 0
+
+    def contribution(code: str, reading: Reading) -> Vector:
+        b, o = coefficients(code)
+        b = b if use_balance else 0
+        vals = [int(v or 0) if isinstance(v, int) or v is None else 0 for v in reading.values]
+        return tuple(b * v for v in vals) + tuple(o * v for v in vals)
+
+    zero: Vector = (0,) * (2 * width)
+    layers: list[dict[Vector, tuple[float, Vector | None, int]]] = [{zero: (0.0, None, -1)}]
+    edges: list[list[tuple[Vector, int, Vector]]] = []
+    for r, code in enumerate(order):
+        adds = [contribution(code, reading) for reading in rows[code]]
+        nxt: dict[Vector, tuple[float, Vector | None, int]] = {}
+        row_edges = []
+        for state, (cost, _, _) in layers[-1].items():
+            for k, add in enumerate(adds):
+                new = tuple(a + b for a, b in zip(state, add, strict=True))
+                if r >= last_balance and any(new[:width]):
+                    continue
+                if any(v > 0 for v in new[width:]):
+                    continue
+                row_edges.append((state, k, new))
+                total = cost + rows[code][k].cost
+                if new not in nxt or total < nxt[new][0]:
+                    nxt[new] = (total, state, k)
+        if not nxt or len(nxt) > max_states:
+            return None
+        layers.append(nxt)
+        edges.append(row_edges)
+    if zero not in layers[-1]:
+        return None
+    picks: dict[str, Reading] = {}
+    state: Vector | None = zero
+    for r in range(len(order), 0, -1):
+        _, prev, k = layers[r][state]
+        picks[order[r - 1]] = rows[order[r - 1]][k]
+        state = prev
+    doubtful: dict[str, int] = {}
+    alive = {zero}
+    for r in range(len(order) - 1, -1, -1):
+        before, viable = set(), set()
+        for s, k, new in edges[r]:
+            if new in alive:
+                before.add(s)
+                viable.add(rows[order[r]][k].values)
+        if len(viable) > 1:
+            doubtful[order[r]] = len(viable)
+        alive = before
+    return Choice(picks, doubtful, 0)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from pipeline.identities import appeal_checks, failures, request_checks
+from pipeline.identities import BALANCE, appeal_checks, failures, outcome_coefficient, request_checks
 from pipeline.model import Cell, Check
 from pipeline.parse.anchors import Anchor, LabelStream, match_rows, score
-from pipeline.parse.readings import Reading, choose, readings
+from pipeline.parse.readings import Reading, choose, readings, solve, totalled_readings
 from pipeline.parse.tokens import BLANK, NUM, TEXT, Token
 from pipeline.template import (
     APPEAL_OUTCOMES,
@@ -95,7 +95,7 @@ def read_requests(tokens: list[Token], lo: int, hi: int, template: Template) -> 
         if best is None or s > best[0]:
             best = (s, name, tpl, anchors)
     _, variant, tpl, anchors = best
-    value_rows = [(r, a) for r, a in zip(tpl.requests, anchors) if r.carries_values]
+    value_rows = [(r, a) for r, a in zip(tpl.requests, anchors, strict=False) if r.carries_values]
     found = [(r, a) for r, a in value_rows if a is not None]
     result = SectionResult()
     if not found:
@@ -119,7 +119,7 @@ def read_requests(tokens: list[Token], lo: int, hi: int, template: Template) -> 
             per_row[row.code] = vals[n * WIDTH:(n + 1) * WIDTH]
     else:
         bounds = [a.start_tok for _, a in found[1:]] + [hi]
-        for (row, a), end in zip(found, bounds):
+        for (row, a), end in zip(found, bounds, strict=False):
             per_row[row.code] = [k for k in vals if a.end_tok < k < end]
 
     options: dict[str, list[Reading]] = {}
@@ -143,12 +143,15 @@ def read_requests(tokens: list[Token], lo: int, hi: int, template: Template) -> 
         rows = {c: p.values for c, p in picks.items()}
         return failures([c for c in request_checks(rows) if c.rule != "row_total"])
 
-    choice = choose(options, row_ok, fails)
+    pools = {code: [r for r in opts if row_ok(r)] or opts for code, opts in options.items()}
+    choice = solve(pools, lambda code: (BALANCE.get(code, 0), outcome_coefficient(code)))
+    if choice is None:
+        choice = choose(options, row_ok, fails)
     for code, n in choice.doubtful.items():
         result.checks.append(Check("reading", f"requests.{code}", 1, n, False,
                                    f"{n} readings of this row fit the identities equally"))
     printed = {c: p for c, p in choice.picks.items()}
-    for row, a in value_rows:
+    for row, _ in value_rows:
         if row.code not in printed and row.code not in {c.scope.split(".", 1)[1] for c in result.checks}:
             result.checks.append(Check("reading", f"requests.{row.code}", 1, 0, False, "row not found"))
     categories = list(template.categories)
@@ -171,14 +174,16 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
     vals = value_tokens(tokens, lo, hi, APPEALS_WIDTH)
     picked: list[int] = []
     for k in vals:
-        if picked and any(tokens[m].kind == TEXT for m in range(picked[-1] + 1, k)):
-            if _capacity_sum(tokens, picked) >= APPEALS_WIDTH:
-                break
+        if (picked and any(tokens[m].kind == TEXT for m in range(picked[-1] + 1, k))
+                and _capacity_sum(tokens, picked) >= APPEALS_WIDTH):
+            break
         if not picked and tokens[k].kind == BLANK:
             continue
         picked.append(k)
     line = tokens[lo].line if lo < len(tokens) else 0
-    opts = readings([tokens[k] for k in picked], APPEALS_WIDTH, integer=True, glued=glued, line=line)
+    toks = [tokens[k] for k in picked]
+    opts = totalled_readings(toks, len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS)) if glued else []
+    opts = opts or readings(toks, APPEALS_WIDTH, integer=True, glued=glued, line=line)
     if not picked or not opts:
         result.checks.append(Check("section", "appeals", None, None, False, "section 四 not read"))
         for proc, _ in APPEAL_PROCEEDINGS:
@@ -208,7 +213,7 @@ def _capacity_sum(tokens: list[Token], idx: list[int]) -> int:
 # Year-on-year changes and repeals are usually small; what is in force is at least what was issued
 # this year; what was made is usually what was published; a procurement averages ~10^5.5 yuan.
 def _proactive_cost(metrics: tuple[str, ...], values: tuple) -> float:
-    v = dict(zip(metrics, (x or 0 for x in values)))
+    v = dict(zip(metrics, (x or 0 for x in values), strict=False))
     cost = 0.0
     for m in ("items_change", "repealed"):
         if m in v:
@@ -231,13 +236,13 @@ def read_proactive(tokens: list[Token], lo: int, hi: int, template: Template, gl
     anchors = match_rows(stream, [(item.keys, True) for item in template.proactive])
     if not any(anchors):
         result.checks.append(Check("section", "proactive", None, None, False, "section 二 not found"))
-    for item, a in zip(template.proactive, anchors):
+    for item, a in zip(template.proactive, anchors, strict=False):
         n = len(item.metrics)
         pick = None
         if a is not None:
             idx = []
             k = a.end_tok + 1
-            while k < hi and tokens[k].kind != TEXT:
+            while k < hi and tokens[k].kind != TEXT and not a.tail:
                 idx.append(k)
                 k += 1
             opts = readings([tokens[k] for k in idx], n, integer=False, glued=glued,

@@ -1,0 +1,67 @@
+"""Longer fuzzing than the test suite: read_text + parse_text must never raise on any input
+(except Reject from read_text), including damaged generated reports.
+
+    python scripts/fuzz.py --seconds 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.errors import Reject
+from pipeline.generate import LAYOUTS, generate
+from pipeline.parse import parse_text
+from pipeline.read import read_text
+from pipeline.template import TEMPLATES
+
+
+def _read_parse(data: bytes) -> None:
+    try:
+        text, _ = read_text("input.txt", data)
+    except Reject:
+        return
+    parse_text(text)
+
+
+inputs = st.one_of(
+    st.binary(max_size=4000),
+    st.text(max_size=4000).map(lambda t: t.encode("utf-8")),
+    st.tuples(st.integers(0, 2**32 - 1), st.sampled_from(LAYOUTS), st.sampled_from(sorted(TEMPLATES)),
+              st.floats(0, 1), st.text(max_size=60), st.integers(0, 200)).map(
+        lambda a: _damaged(*a)),
+)
+
+
+def _damaged(seed: int, layout: str, template: str, cut: float, junk: str, drop: int) -> bytes:
+    g = generate(random.Random(seed), template, layout)
+    at = int(len(g.data) * cut)
+    return g.data[:at] + junk.encode("utf-8", "replace") + g.data[at + drop:]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=120)
+    args = ap.parse_args()
+    deadline = time.monotonic() + args.seconds
+    runs = 0
+    while time.monotonic() < deadline:
+        @settings(max_examples=200, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(inputs)
+        def fuzz(data: bytes) -> None:
+            _read_parse(data)
+
+        fuzz()
+        runs += 200
+    print(f"{runs} inputs, no crash", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
