@@ -2,7 +2,7 @@
 PY        ?= python3
 VENV      := .venv
 BIN       := $(VENV)/bin
-STAMP     := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP     := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse
 JOBS      ?=
@@ -11,9 +11,9 @@ JOBS      ?=
 
 env: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -c constraints.txt -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 build: $(STAMP)
