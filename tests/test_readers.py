@@ -240,6 +240,15 @@ def test_spanned_cells_are_given_once_and_nbsp_is_a_blank():
     assert carried == ["二、上年结转政府信息公开申请数量", "2", "0", "", "", "0", "0", "2"], "colspan once, blanks kept"
 
 
+def test_a_cell_spanning_rows_and_columns_leaves_one_blank_below_as_in_word():
+    page = (
+        "<table><tr><td rowspan=2 colspan=3>注</td><td colspan=2>申请人</td></tr>"
+        "<tr><td>自然人</td><td>法人</td></tr><tr><td>a</td><td>b</td><td>c</td><td>1</td><td>2</td></tr></table>"
+    )
+    text, _ = read_text("t.html", page.encode("utf-8"))
+    assert text.splitlines() == ["注\t申请人", "\t自然人\t法人", "a\tb\tc\t1\t2"]
+
+
 def test_page_without_a_report_is_rejected_by_the_build(tmp_path):
     (tmp_path / "news.html").write_bytes((FIXTURES / "news_no_report.html").read_bytes())
     result = process(str(tmp_path), "news.html")

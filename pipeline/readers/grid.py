@@ -54,21 +54,27 @@ def grid_lines(rows: list[list[Cell]]) -> list[str]:
 
 def place(spans: list[list[tuple[str, int, int]]]) -> list[list[Cell]]:
     """The rows of a table given row by row as (text, colspan, rowspan) cells, HTML style:
-    each cell takes the first column not yet covered by a rowspan from above."""
+    each cell takes the first column not yet covered by a rowspan from above.  A cell spanning
+    rows and columns covers each row below it once (one ``None``), as Word's continuation cell
+    does, so the rest of its colspan is dropped there too."""
     grid: list[list[Cell]] = []
-    covered: set[tuple[int, int]] = set()
+    covered: dict[tuple[int, int], tuple[int, int]] = {}  # position -> where its covering cell starts
+
+    def skip_covered(r: int, col: int, out: list[Cell]) -> int:
+        while (r, col) in covered:
+            if col == 0 or covered.get((r, col - 1)) != covered[(r, col)]:
+                out.append(None)
+            col += 1
+        return col
+
     for r, row in enumerate(spans):
         out: list[Cell] = []
         col = 0
         for text, colspan, rowspan in row:
-            while (r, col) in covered:
-                out.append(None)
-                col += 1
+            col = skip_covered(r, col, out)
             out.append(text)
-            covered.update((r + dr, col + dc) for dr in range(1, rowspan) for dc in range(colspan))
+            covered.update(((r + dr, col + dc), (r, col)) for dr in range(1, rowspan) for dc in range(colspan))
             col += colspan
-        while (r, col) in covered:
-            out.append(None)
-            col += 1
+        skip_covered(r, col, out)
         grid.append(out)
     return grid

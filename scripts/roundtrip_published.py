@@ -1,0 +1,87 @@
+"""The round trip of published files: generate N HTML pages and/or N Word files per kind, read them
+(``read_text``, by content, as the build does) and parse them, and count what came back exact per
+kind x template.  Cells the parser itself marks as in doubt (a failed 'reading' check) are counted
+as flagged, apart from silent errors.  Exit status 0 only if every cell is exact, none flagged, and
+no report with wrong cells claims status 'ok'.
+
+    python scripts/roundtrip_published.py --n 2000 --kind html|docx|all [--seed S] [--jobs J] [--show K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import time
+from collections import defaultdict
+
+from pipeline.generate import compare
+from pipeline.generate_published import KINDS, generate_published_many
+from pipeline.parse import parse_text
+from pipeline.read import read_text
+
+# per kind x template: reports, cells, exact cells, flagged cells, exact reports, wrong-but-ok, seconds
+_FIELDS = 7
+
+
+def _one(args: tuple[int, str, int]) -> tuple[str, str, list[float], list[str]]:
+    seed, kind, i = args
+    started = time.monotonic()
+    g = next(generate_published_many(seed, i + 1, kind, start=i))
+    try:
+        text, _ = read_text(f"report.{kind}", g.data)
+        c = compare(g, parse_text(text))
+    except Exception as exc:  # a crash is a failure of every cell, reported with the report
+        return (
+            kind,
+            g.template,
+            [1, len(g.expected), 0, 0, 0, 0, time.monotonic() - started],
+            [f"{i}: crashed: {exc!r}"],
+        )
+    exact_report = not c.wrong and not c.flagged
+    row = [1, c.cells, c.exact, c.flagged, int(exact_report), int(c.silent), time.monotonic() - started]
+    return kind, g.template, row, [f"{i} ({c.status}): {w}" for w in c.wrong[:3]]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=2000, help="reports per kind")
+    ap.add_argument("--kind", choices=[*KINDS, "all"], default="all")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--show", type=int, default=3, help="wrong reports to show per kind x template")
+    args = ap.parse_args()
+    kinds = KINDS if args.kind == "all" else (args.kind,)
+    started = time.monotonic()
+    stats: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0] * _FIELDS)
+    examples: dict[tuple[str, str], list[str]] = defaultdict(list)
+    work = ((args.seed, kind, i) for kind in kinds for i in range(args.n))
+    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
+        for kind, tpl, row, wrong in pool.imap_unordered(_one, work, chunksize=10):
+            stats[(kind, tpl)] = [a + b for a, b in zip(stats[(kind, tpl)], row, strict=True)]
+            if wrong and len(examples[(kind, tpl)]) < args.show:
+                examples[(kind, tpl)].append("; ".join(wrong))
+    print(
+        f"{'kind':<5} {'tpl':<5} {'reports':>8} {'cells':>8} {'%cells exact':>12} {'flagged':>8} "
+        f"{'%rep exact':>10} {'wrong+ok':>8} {'cpu s':>7}"
+    )
+    total = [0] * _FIELDS
+    for (kind, tpl), s in sorted(stats.items()):
+        total = [a + b for a, b in zip(total, s, strict=True)]
+        print(
+            f"{kind:<5} {tpl:<5} {s[0]:>8} {s[1]:>8} {100 * s[2] / s[1]:>11.3f}% {s[3]:>8} "
+            f"{100 * s[4] / s[0]:>9.2f}% {s[5]:>8} {s[6]:>7.1f}"
+        )
+    print(
+        f"{'all':<11} {total[0]:>8} {total[1]:>8} {100 * total[2] / total[1]:>11.3f}% {total[3]:>8} "
+        f"{100 * total[4] / total[0]:>9.2f}% {total[5]:>8} {total[6]:>7.1f}"
+    )
+    for (kind, tpl), lines in sorted(examples.items()):
+        for line in lines:
+            print(f"  {kind}/{tpl} report {line}", file=sys.stderr)
+    print(f"{time.monotonic() - started:.1f} s wall", file=sys.stderr)
+    return 0 if total[2] == total[1] and total[5] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
