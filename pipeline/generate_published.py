@@ -88,7 +88,18 @@ def _pieces(table: Table, rng: random.Random) -> list[Table]:
     if table.kind == "requests" and rng.random() < 0.25:
         body = range(table.header_rows + 3, len(table.rows) - 2)
         return list(_split(table, rng.choice(body)))
+    if table.kind == "appeals" and rng.random() < 0.5:
+        return [_review_outcomes_spanned(table)]
     return [table]
+
+
+def _review_outcomes_spanned(table: Table) -> Table:
+    """Section 四 with the other header many CMS templates have: 行政复议 over one row only, its
+    five outcome labels spanning the two header rows below it."""
+    (review, litigation), (direct, after), outcomes, values = table.rows
+    review = dataclasses.replace(review, rowspan=1)
+    head = [dataclasses.replace(o, rowspan=2) for o in outcomes[:5]]
+    return Table(table.kind, table.width, [[review, litigation], [*head, direct, after], outcomes[5:], values], 3)
 
 
 def _is_heading(block: str) -> bool:
