@@ -22,7 +22,7 @@ from pipeline.template import TEMPLATES
 
 # Layouts whose round trip is not yet exact (scripts/roundtrip.py shows the cells): the parser
 # still misplaces some rows there.  Remove an entry once its layout round-trips.
-KNOWN_GAPS = {"tsv", "pdf_text", "cells", "glued"}
+KNOWN_GAPS: set[str] = set()
 
 FAST = settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 

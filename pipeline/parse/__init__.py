@@ -22,6 +22,9 @@ from pipeline.template import (
     TEMPLATES,
 )
 
+_FIRST_ROW_HINT = "本年新收"
+_START_HINTS = ("主动公开", "主動公開")
+_END_HINTS = ("存在的主要问题", "存在的主要問題")
 _FIRST_ROW_KEYS = (("本年新收政府信息公开申请数量",), ("新收政府信息公开申请数量",), ("本年新收",))
 
 
@@ -56,9 +59,21 @@ def _layout(tokens: list[Token], lines: list[str], lo: int, hi: int, glued: bool
     return "text/pdf"
 
 
+def _table_lines(lines: list[str]) -> tuple[int, int]:
+    """The lines that can hold the tables: from the heading of section 二 to the heading of
+    section 五.  Only a cheap scan for hints; when one is missing, everything is kept."""
+    squeezed = [line.replace(" ", "") for line in lines]
+    first = next((i for i, line in enumerate(squeezed) if _FIRST_ROW_HINT in line), None)
+    if first is None:
+        return 0, len(lines)
+    start = next((i for i in range(first, -1, -1) if any(h in squeezed[i] for h in _START_HINTS)), 0)
+    end = next((i for i in range(first + 1, len(lines)) if any(h in squeezed[i] for h in _END_HINTS)), len(lines))
+    return start, end
+
+
 def parse_text(text: str) -> Report:
     lines = normalize_text(text)
-    tokens = tokenize(lines)
+    tokens = tokenize(lines, *_table_lines(lines))
     stream = LabelStream(tokens, 0, len(tokens))
     report = Report()
     report.title, report.agency, report.year = find_title(lines)
@@ -92,13 +107,14 @@ def parse_text(text: str) -> Report:
 
     template = _template_from_headers(stream, pro_lo_char, req_lo_char)
     # a first pass over section 三 tells the row set when section 二 did not
-    requests, variant = read_requests(tokens, req_lo, req_hi, TEMPLATES[template or "2021"])
+    requests_stream = stream.sub(req_lo, req_hi)
+    requests, variant = read_requests(tokens, requests_stream, TEMPLATES[template or "2021"])
     if template is None:
         template = variant
         if template != "2021":
-            requests, variant = read_requests(tokens, req_lo, req_hi, TEMPLATES[template])
+            requests, variant = read_requests(tokens, requests_stream, TEMPLATES[template])
     report.template = template
-    proactive = read_proactive(tokens, pro_lo, req_lo, TEMPLATES[template], requests.glued)
+    proactive = read_proactive(tokens, stream.sub(pro_lo, req_lo), TEMPLATES[template], requests.glued)
     appeals = read_appeals(tokens, app_lo, app_hi, requests.glued) if appeals_head else None
     report.sections = {"proactive": pro_head is not None, "requests": True, "appeals": appeals is not None}
     for part in (proactive, requests, appeals):

@@ -10,6 +10,8 @@ That keeps one stray fragment in the prose or a header from derailing the rows a
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass
 
 from pipeline.normalize import canon
@@ -31,25 +33,31 @@ class LabelStream:
     def __init__(self, tokens: list[Token], lo: int, hi: int):
         parts: list[str] = []
         owner: list[int] = []
+        starts: list[int] = []          # char offset at which each token of [lo, hi] begins
+        size = 0
         for i in range(lo, hi):
+            starts.append(size)
             tok = tokens[i]
             if tok.kind != TEXT:
                 continue
             c = canon(tok.text)
             parts.append(c)
             owner.extend([i] * len(c))
+            size += len(c)
+        starts.append(size)
         self.text = "".join(parts)
         self.owner = owner
+        self.starts = starts
         self.lo, self.hi = lo, hi
 
-    def find_all(self, key: str) -> list[tuple[int, int]]:
-        """Token spans (first, last) of every occurrence of key."""
-        spans = []
-        pos = self.text.find(key)
-        while pos >= 0:
-            spans.append((self.owner[pos], self.owner[pos + len(key) - 1], pos, pos + len(key)))
-            pos = self.text.find(key, pos + 1)
-        return [(a, b) for a, b, _, _ in spans]
+    def sub(self, lo: int, hi: int) -> LabelStream:
+        """The stream of tokens[lo:hi], cut out of this one without canonicalising again."""
+        c0, c1 = self.starts[lo - self.lo], self.starts[hi - self.lo]
+        part = LabelStream.__new__(LabelStream)
+        part.text, part.owner = self.text[c0:c1], self.owner[c0:c1]
+        part.starts = [x - c0 for x in self.starts[lo - self.lo:hi - self.lo + 1]]
+        part.lo, part.hi = lo, hi
+        return part
 
     def find_chars(self, key: str, start_char: int = 0) -> list[tuple[int, int]]:
         """Character spans of every occurrence of key at or after start_char."""
@@ -91,22 +99,36 @@ def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) ->
         for rank, key in enumerate(keys):
             for a, b in stream.find_chars(key):
                 candidates.append((a, b, r, rank))
-    candidates.sort()
-
-    def weight(row: int, rank: int) -> float:
-        return (100.0 if rows[row][1] else 1.0) - rank
-
+    # Rows are visited in template order; the matches of earlier rows are kept sorted by where
+    # they end, with a running best, so each match finds its best predecessor by bisection.
+    by_row: list[list[tuple[int, int, int, int]]] = [[] for _ in rows]
+    for c in candidates:
+        by_row[c[2]].append(c)
+    ends: list[int] = []
+    entries: list[tuple[float, int]] = []        # (score, candidate index), parallel to ends
+    running: list[tuple[float, int]] = []        # prefix maximum of entries
+    best: list[float] = []
+    prev: list[int] = []
+    flat: list[tuple[int, int, int, int]] = []
+    for r, row_candidates in enumerate(by_row):
+        if not row_candidates:
+            continue
+        base = (100.0 if rows[r][1] else 1.0)
+        added = []
+        for a, b, _, rank in row_candidates:
+            k = bisect.bisect_right(ends, a)
+            before = running[k - 1] if k else (0.0, -1)
+            flat.append((a, b, r, rank))
+            best.append(base - rank + before[0])
+            prev.append(before[1])
+            added.append((b, (best[-1], len(flat) - 1)))
+        for b, entry in added:
+            k = bisect.bisect_right(ends, b)
+            ends.insert(k, b)
+            entries.insert(k, entry)
+        running = list(itertools.accumulate(entries, max))
+    candidates = flat
     n = len(candidates)
-    best = [0.0] * n
-    prev = [-1] * n
-    for j in range(n):
-        a, b, r, rank = candidates[j]
-        best[j] = weight(r, rank)
-        for i in range(j):
-            ai, bi, ri, _ = candidates[i]
-            if ri < r and bi <= a and best[i] + weight(r, rank) > best[j]:
-                best[j] = best[i] + weight(r, rank)
-                prev[j] = i
     result: list[Anchor | None] = [None] * len(rows)
     if not n:
         return result

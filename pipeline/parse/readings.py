@@ -24,6 +24,7 @@ CellReading = tuple[str, "int | float | None", int]      # raw, value, line
 
 _SPLITTABLE = re.compile(r"(?P<sign>[+\-]?)(?P<int>\d+)(?P<rest>(?:\.\d+)?(?:万元|元)?)")
 MAX_READINGS = 4000
+MIXED_MAX_CELLS = 7     # glued rows this wide may be read as cuts and blanks at once
 MAX_STEPS = 20000       # search budget per row: past it the row keeps the readings found so far
 
 
@@ -31,14 +32,16 @@ MAX_STEPS = 20000       # search budget per row: past it the row keeps the readi
 class Reading:
     cells: tuple[CellReading, ...]
     cost: float
+    values: tuple[int | float | None, ...] = ()
 
-    @property
-    def values(self) -> tuple[int | float | None, ...]:
-        return tuple(v for _, v, _ in self.cells)
+    def __post_init__(self) -> None:
+        self.values = tuple(v for _, v, _ in self.cells)
 
 
 def cell_value(raw: str, integer: bool) -> int | float | None:
     """The number a printed cell holds; None for blanks and not-applicable marks."""
+    if raw.isdigit():
+        return int(raw) if integer else float(raw)
     text = raw.strip()
     unit = 1
     for suffix, divisor in AMOUNT_UNITS.items():
@@ -128,13 +131,15 @@ def _cut(toks: list[Token], n: int) -> list[list[tuple[Token, str]]]:
     return out
 
 
-def readings(tokens: Sequence[Token], n: int, *, integer: bool, glued: bool,
-             line: int) -> list[Reading]:
+def readings(tokens: Sequence[Token], n: int, *, integer: bool, glued: bool, line: int,
+             blank_weight: Sequence[float] | None = None) -> list[Reading]:
     """Every reading of `tokens` as exactly n cells, cheapest first.
 
     Costs: a token cut into several numbers costs little in glued text and much in spaced text;
-    a blank put back costs the other way round.  Extra tokens are dropped only when they stand
-    alone on their line (a stray page number)."""
+    a blank put back costs the other way round, times `blank_weight` of its column (a column
+    that is rarely blank when its row has numbers weighs more).  Glued text may also need both:
+    "18871887" is 1887, five blanks, 1887.  Extra tokens are dropped only when they stand alone
+    on their line (a stray page number)."""
     toks = list(tokens)
     if len(toks) > n:
         toks = _trim_blanks(toks, n)
@@ -143,63 +148,70 @@ def readings(tokens: Sequence[Token], n: int, *, integer: bool, glued: bool,
     if len(toks) > n:
         return _drop_readings(toks, n, integer)
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
+    weight = blank_weight or (1.0,) * n
     out: list[Reading] = []
     for cells in _cut(toks, n):
-        cuts = n - len(toks)
-        out.append(Reading(tuple(_cell(t, raw, integer) for t, raw in cells), cuts * split_cost))
-    missing = n - len(toks)
-    blank_slots = itertools.combinations(range(n), missing) if all(_whole(t) for t in toks) else ()
-    for slots in blank_slots:
-        it = iter(toks)
-        cells = []
-        for pos in range(n):
-            if pos in slots:
-                cells.append(("", None, line))
-            else:
-                t = next(it)
-                cells.append(_cell(t, t.text, integer))
-        out.append(Reading(tuple(cells), missing * blank_cost))
-        if len(out) >= MAX_READINGS:
-            break
+        out.append(Reading(tuple(_cell(t, raw, integer) for t, raw in cells), (n - len(toks)) * split_cost))
+    sizes = range(len(toks), n) if glued and n <= MIXED_MAX_CELLS else (len(toks),)
+    for size in sizes:
+        cuts = _cut(toks, size) if size > len(toks) else ([[(t, t.text) for t in toks]] if all(map(_whole, toks)) else [])
+        for cut in cuts:
+            values = [_cell(t, raw, integer) for t, raw in cut]
+            for slots in itertools.combinations(range(n), n - size):
+                it = iter(values)
+                cells = tuple(("", None, line) if pos in slots else next(it) for pos in range(n))
+                cost = (size - len(toks)) * split_cost + sum(blank_cost * weight[pos] for pos in slots)
+                out.append(Reading(cells, cost))
+            if len(out) >= MAX_READINGS:
+                break
     out.sort(key=lambda r: r.cost)
     return out
 
 
-def totalled_readings(tokens: Sequence[Token], size: int, blocks: int, limit: int = 64) -> list[Reading]:
-    """Readings of glued digits as `blocks` runs of `size` integer cells in which the last cell
-    of every run is the sum of the others (section 四's 总计).  Token boundaries are cuts; a
-    depth-first search prunes every run whose total fails, so long glued strings stay cheap."""
-    toks = [t for t in tokens if t.kind != BLANK]
-    out: list[Reading] = []
+def totalled_readings(tokens: Sequence[Token], size: int, blocks: int, *, glued: bool, line: int,
+                      limit: int = 256, budget: int = 200_000) -> list[Reading]:
+    """Readings as `blocks` runs of `size` integer cells in which the last cell of every run is
+    the sum of the others (section 四's 总计), searched depth first so that every run whose
+    total fails is pruned at once.  Blanks lost by an extractor are put back; in glued text
+    tokens may also be cut, and both at once."""
+    toks = list(tokens)
     n = size * blocks
+    missing = n - len(toks)
+    split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
+    out: list[Reading] = []
+    steps = [0]
 
-    def walk(i: int, offset: int, cells: list[CellReading]) -> None:
-        if len(out) >= limit:
+    def walk(i: int, offset: int, cells: list[CellReading], cost: float) -> None:
+        steps[0] += 1
+        if len(out) >= limit or steps[0] > budget:
             return
-        if len(cells) % size == 0 and cells:
+        if cells and len(cells) % size == 0:
             block = [v or 0 for _, v, _ in cells[-size:]]
             if sum(block[:-1]) != block[-1]:
                 return
-        if i == len(toks):
-            if len(cells) == n:
-                out.append(Reading(tuple(cells), float(n - len(toks))))
-            return
         if len(cells) == n:
+            if i == len(toks):
+                out.append(Reading(tuple(cells), cost))
             return
-        tok = toks[i]
-        if tok.kind != NUM or not tok.text.isdigit():
-            if offset == 0 and _whole(tok):
-                walk(i + 1, 0, cells + [_cell(tok, tok.text, True)])
-            return
-        rest = tok.text[offset:]
-        for length in range(1, len(rest) + 1):
-            piece = rest[:length]
-            if len(piece) > 1 and piece[0] == "0":
-                break
-            done = length == len(rest)
-            walk(i + 1 if done else i, 0 if done else offset + length, cells + [(piece, int(piece), tok.line)])
+        if i < len(toks):
+            tok = toks[i]
+            if not glued or tok.kind != NUM or not tok.text.isdigit():
+                if offset == 0 and _whole(tok):
+                    walk(i + 1, 0, cells + [_cell(tok, tok.text, True)], cost)
+            else:
+                rest = tok.text[offset:]
+                for length in range(1, len(rest) + 1):
+                    piece = rest[:length]
+                    if len(piece) > 1 and piece[0] == "0":
+                        break
+                    done = length == len(rest)
+                    walk(i + 1 if done else i, 0 if done else offset + length,
+                         cells + [(piece, int(piece), tok.line)], cost + (0 if done else split_cost))
+        if offset == 0 and (n - len(cells) > len(toks) - i or glued):      # a blank here
+            walk(i, offset, cells + [("", None, line)], cost + blank_cost)
 
-    walk(0, 0, [])
+    if missing >= 0 or glued:
+        walk(0, 0, [], 0.0)
     return sorted(out, key=lambda r: r.cost)
 
 

@@ -7,12 +7,13 @@ the value tokens that belong to each row, and hands ambiguous rows to ``readings
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.identities import BALANCE, appeal_checks, failures, outcome_coefficient, request_checks
+from pipeline.identities import BALANCE, appeal_checks, appeal_failures, failures, outcome_coefficient, request_checks
 from pipeline.model import Cell, Check
 from pipeline.parse.anchors import Anchor, LabelStream, match_rows, score
-from pipeline.parse.readings import Reading, choose, readings, solve, totalled_readings
+from pipeline.parse.readings import Choice, Reading, choose, readings, solve, totalled_readings
 from pipeline.parse.tokens import BLANK, NUM, TEXT, Token
 from pipeline.template import (
     APPEAL_OUTCOMES,
@@ -24,6 +25,10 @@ from pipeline.template import (
 )
 
 WIDTH = len(APPLICANT_CODES)
+_APPEALS_FALLBACK = 200     # readings of section 四 tried when none balances
+# A row with numbers rarely leaves natural_person or total blank: blanks lost by an extractor are
+# put back in the organisation columns first.
+REQUEST_BLANK_WEIGHT = (2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0)
 APPEALS_WIDTH = len(APPEAL_PROCEEDINGS) * len(APPEAL_OUTCOMES)
 
 
@@ -43,12 +48,26 @@ def value_tokens(tokens: list[Token], lo: int, hi: int, width: int) -> list[int]
 
     On a tab/pipe line the values are the cells after its last label cell; empty cells there are
     blanks, but empty cells standing for merged label cells (leading) or padding (trailing) are
-    trimmed while the line holds more than `width` cells.  A line of empty cells only is layout."""
+    trimmed while the line holds more than `width` cells.  Consecutive lines of one cell each
+    (one cell per line) count as one line.  A line of empty cells only is layout."""
     out: list[int] = []
+    pending: list[int] = []
+
+    def flush() -> None:
+        vals = pending[:]
+        pending.clear()
+        while len(vals) > width and tokens[vals[-1]].kind == BLANK:
+            vals.pop()
+        while len(vals) > width and tokens[vals[0]].kind == BLANK:
+            vals.pop(0)
+        if any(tokens[k].kind != BLANK for k in vals) or len(vals) >= width:
+            out.extend(vals)
+
     i = lo
     while i < hi:
         tok = tokens[i]
         if not tok.celled:
+            flush()
             if _is_value(tok):
                 out.append(i)
             i += 1
@@ -59,13 +78,32 @@ def value_tokens(tokens: list[Token], lo: int, hi: int, width: int) -> list[int]
         line_idx = list(range(i, j))
         last_text = max((k for k in line_idx if tokens[k].kind == TEXT), default=None)
         vals = [k for k in line_idx if _is_value(tokens[k]) and (last_text is None or k > last_text)]
-        while len(vals) > width and tokens[vals[-1]].kind == BLANK:
-            vals.pop()
-        while len(vals) > width and tokens[vals[0]].kind == BLANK:
-            vals.pop(0)
-        if any(tokens[k].kind != BLANK for k in vals) or len(vals) >= width:
-            out.extend(vals)
+        single = last_text is None and len(line_idx) == 1
+        if not single:
+            flush()
+        pending.extend(vals)
+        if not single:
+            flush()
         i = j
+    flush()
+    return out
+
+
+def groups_of(tokens: list[Token], vals: list[int]) -> list[list[int]]:
+    """Runs of value tokens: split where label text intervenes, and at line breaks between
+    lines that hold several values each (lines of one value each form one run)."""
+    per_line = Counter(tokens[k].line for k in vals)
+    out: list[list[int]] = []
+    for k in vals:
+        if out:
+            prev = out[-1][-1]
+            text_between = any(tokens[m].kind == TEXT for m in range(prev + 1, k))
+            new_line = tokens[k].line != tokens[prev].line
+            multi = new_line and (per_line[tokens[k].line] > 1 or per_line[tokens[prev].line] > 1)
+            if not text_between and not multi:
+                out[-1].append(k)
+                continue
+        out.append([k])
     return out
 
 
@@ -83,10 +121,11 @@ def _row_specs(rows: tuple[Row, ...]) -> list[tuple[tuple[str, ...], bool]]:
     return [(r.keys, r.carries_values) for r in rows]
 
 
-def read_requests(tokens: list[Token], lo: int, hi: int, template: Template) -> tuple[SectionResult, str]:
-    """Section 三.  Returns the result and the name of the row set that matched ('2019'/'2021'):
-    reports may print the other template's （六） block, so both row sets are tried."""
-    stream = LabelStream(tokens, lo, hi)
+def read_requests(tokens: list[Token], stream: LabelStream, template: Template) -> tuple[SectionResult, str]:
+    """Section 三, the tokens of `stream`.  Returns the result and the name of the row set that
+    matched ('2019'/'2021'): reports may print the other template's （六） block, so both row
+    sets are tried."""
+    lo, hi = stream.lo, stream.hi
     best = None
     for name, tpl in TEMPLATES.items():
         specs = _row_specs(tpl.requests)
@@ -101,56 +140,39 @@ def read_requests(tokens: list[Token], lo: int, hi: int, template: Template) -> 
     if not found:
         result.checks.append(Check("section", "requests", None, None, False, "section 三 not found"))
         return result, variant
-    first_tok = found[0][1].start_tok
     vals = value_tokens(tokens, lo, hi, WIDTH)
-    # values printed right before the first label (nothing between) belong to it
-    lead = first_tok
-    while lead > lo and _is_value(tokens[lead - 1]):
-        lead -= 1
-    vals = [k for k in vals if k >= lead]
     glued_votes = [_glued_after(tokens, a) for _, a in found]
     result.glued = sum(glued_votes) * 2 > len(glued_votes)
-
-    per_row: dict[str, list[int]] = {}
-    if not result.glued and len(vals) == WIDTH * len(value_rows):
-        # every row printed all its cells: the numbers come in template order, whatever the
-        # order of labels and numbers on the page (PDF text puts some values before labels)
-        for n, (row, _) in enumerate(value_rows):
-            per_row[row.code] = vals[n * WIDTH:(n + 1) * WIDTH]
-    else:
+    if result.glued:
+        # crawler text keeps HTML order: a row's digits follow its label
         bounds = [a.start_tok for _, a in found[1:]] + [hi]
-        for (row, a), end in zip(found, bounds, strict=False):
-            per_row[row.code] = [k for k in vals if a.end_tok < k < end]
+        owned = {row.code: [k for k in vals if a.end_tok < k < end] for (row, a), end in zip(found, bounds, strict=True)}
+        assignments = [[owned.get(row.code) for row, _ in value_rows]]
+    else:
+        groups = groups_of(tokens, vals)
+        placer = RunPlacer(groups, [a for _, a in value_rows], lo, hi)
+        spans = placer.best()
 
-    options: dict[str, list[Reading]] = {}
-    for row, a in value_rows:
-        idx = per_row.get(row.code)
-        if idx is None:
+        def runs(sp: list[tuple[int, int]]) -> list[list[int]]:
+            return [[k for g in range(j, e) for k in groups[g]] for j, e in sp]
+        assignments = [runs(spans)] + [runs(alt) for alt in placer.alternatives(spans)]
+    tried = []
+    for per_row in assignments:
+        choice, notes = _read_rows(tokens, value_rows, per_row, result.glued)
+        tried.append((choice.failures + len(notes), choice, notes))
+    key, choice, notes = min(tried, key=lambda t: t[0])
+    result.checks.extend(notes)
+    for other_key, other, _ in tried:
+        if other_key != key:
             continue
-        line = tokens[a.end_tok].line if a else tokens[idx[0]].line if idx else 0
-        opts = readings([tokens[k] for k in idx], WIDTH, integer=True, glued=result.glued, line=line)
-        if opts:
-            options[row.code] = opts
-        else:
-            result.checks.append(Check("reading", f"requests.{row.code}", WIDTH, len(idx), False,
-                                       "row has no reading with 7 cells"))
-
-    def row_ok(r: Reading) -> bool:
-        v = r.values
-        return sum(x or 0 for x in v[:6]) == (v[6] or 0)
-
-    def fails(picks: dict[str, Reading]) -> int:
-        rows = {c: p.values for c, p in picks.items()}
-        return failures([c for c in request_checks(rows) if c.rule != "row_total"])
-
-    pools = {code: [r for r in opts if row_ok(r)] or opts for code, opts in options.items()}
-    choice = solve(pools, lambda code: (BALANCE.get(code, 0), outcome_coefficient(code)))
-    if choice is None:
-        choice = choose(options, row_ok, fails)
+        for code, pick in choice.picks.items():
+            alt = other.picks.get(code)
+            if alt is not None and alt.cells != pick.cells and code not in choice.doubtful:
+                choice.doubtful[code] = 2
     for code, n in choice.doubtful.items():
         result.checks.append(Check("reading", f"requests.{code}", 1, n, False,
                                    f"{n} readings of this row fit the identities equally"))
-    printed = {c: p for c, p in choice.picks.items()}
+    printed = dict(choice.picks)
     for row, _ in value_rows:
         if row.code not in printed and row.code not in {c.scope.split(".", 1)[1] for c in result.checks}:
             result.checks.append(Check("reading", f"requests.{row.code}", 1, 0, False, "row not found"))
@@ -168,6 +190,144 @@ def read_requests(tokens: list[Token], lo: int, hi: int, template: Template) -> 
     return result, variant
 
 
+def _read_rows(tokens: list[Token], value_rows: list[tuple[Row, Anchor | None]], per_row: list[list[int] | None],
+               glued: bool) -> tuple[Choice, list[Check]]:
+    """Readings of every row from the tokens given to it, and the choice the identities make."""
+    options: dict[str, list[Reading]] = {}
+    notes: list[Check] = []
+    for (row, a), idx in zip(value_rows, per_row, strict=True):
+        if idx is None:
+            continue
+        line = tokens[a.end_tok].line if a else tokens[idx[0]].line if idx else 0
+        opts = readings([tokens[k] for k in idx], WIDTH, integer=True, glued=glued, line=line,
+                        blank_weight=REQUEST_BLANK_WEIGHT)
+        if opts:
+            options[row.code] = opts
+        else:
+            notes.append(Check("reading", f"requests.{row.code}", WIDTH, len(idx), False,
+                               "row has no reading with 7 cells"))
+
+    def row_ok(r: Reading) -> bool:
+        v = r.values
+        return sum(x or 0 for x in v[:6]) == (v[6] or 0)
+
+    def fails(picks: dict[str, Reading]) -> int:
+        rows = {c: p.values for c, p in picks.items()}
+        return failures([c for c in request_checks(rows) if c.rule != "row_total"])
+
+    if all(len(opts) == 1 for opts in options.values()):
+        picks = {code: opts[0] for code, opts in options.items()}
+        return Choice(picks, {}, fails(picks) + sum(not row_ok(p) for p in picks.values())), notes
+    pools = {code: [r for r in opts if row_ok(r)] or opts for code, opts in options.items()}
+    choice = solve(pools, lambda code: (BALANCE.get(code, 0), outcome_coefficient(code)))
+    if choice is None:
+        choice = choose(options, row_ok, fails)
+    else:
+        choice.failures = fails(choice.picks) + sum(not row_ok(p) for p in choice.picks.values())
+    return choice, notes
+
+
+# Costs of placing a run of values with a row (see ``assign``).
+_BEFORE_LABEL = 1.0     # printed before its label (a vertically centred PDF cell)
+_NO_LABEL = 0.5         # the row's label was not found: any run between its neighbours
+_LOST_CELL = 2.0        # per cell a spaced layout dropped (a blank that left no trace)
+_EXTRA_CELL = 40.0      # per token more than the row has cells
+_NOISE = 20.0           # a run given to no row
+_MAX_RUNS = 4           # runs one row may take (a row wrapped over lines)
+_CLOSE = 1.0            # alternatives this close to the cheapest are weighed by the identities too
+
+
+class RunPlacer:
+    """Gives runs of values to rows, in order, at the least cost.
+
+    A run between two labels belongs after the first (the usual order) or before the second
+    (PDF text prints vertically centred cells above their label); how many cells each row then
+    holds decides.  Rows must come out with seven cells; runs that fit no row are noise.
+    ``alternatives`` yields the assignments one run away from the best that cost at most _CLOSE
+    more: the identities get a say between them, and where they cannot tell, the rows are in
+    doubt."""
+
+    def __init__(self, groups: list[list[int]], anchors: list[Anchor | None], lo: int, hi: int):
+        self.groups, self.anchors = groups, anchors
+        self.prev_end, self.next_start = [], []
+        last = lo - 1
+        for a in anchors:
+            self.prev_end.append(last)
+            if a:
+                last = a.end_tok
+        nxt = hi
+        for a in reversed(anchors):
+            self.next_start.append(nxt)
+            if a:
+                nxt = a.start_tok
+        self.next_start.reverse()
+
+    def place(self, g: int, r: int) -> float:
+        first, final = self.groups[g][0], self.groups[g][-1]
+        a = self.anchors[r]
+        if a is None:
+            return _NO_LABEL if self.prev_end[r] < first and final < self.next_start[r] else math.inf
+        if a.start_tok < first and final < self.next_start[r]:
+            return 0.0
+        if self.prev_end[r] < first and final < a.start_tok:
+            return _BEFORE_LABEL
+        return math.inf
+
+    def row_cost(self, r: int, j: int, e: int) -> float:
+        size = sum(len(self.groups[g]) for g in range(j, e))
+        cost = sum(self.place(g, r) for g in range(j, e))
+        return cost + ((WIDTH - size) * _LOST_CELL if size <= WIDTH else (size - WIDTH) * _EXTRA_CELL)
+
+    def best(self) -> list[tuple[int, int]]:
+        n_rows, n_groups = len(self.anchors), len(self.groups)
+        if n_groups == n_rows and all(len(g) == WIDTH and self.place(i, i) == 0.0
+                                      for i, g in enumerate(self.groups)):
+            return [(i, i + 1) for i in range(n_rows)]     # every row printed whole after its label
+        inf = math.inf
+        cost = [[inf] * (n_groups + 1) for _ in range(n_rows + 1)]
+        back: list[list[tuple[int, int] | None]] = [[None] * (n_groups + 1) for _ in range(n_rows + 1)]
+        cost[0][0] = 0.0
+        for r in range(n_rows + 1):
+            for j in range(n_groups + 1):
+                c = cost[r][j]
+                if c == inf:
+                    continue
+                if j < n_groups and c + _NOISE < cost[r][j + 1]:       # run j is noise
+                    cost[r][j + 1], back[r][j + 1] = c + _NOISE, (r, j)
+                if r == n_rows:
+                    continue
+                for e in range(j, min(n_groups, j + _MAX_RUNS) + 1):
+                    step = self.row_cost(r, j, e)
+                    if step == inf:
+                        break
+                    if c + step < cost[r + 1][e]:
+                        cost[r + 1][e], back[r + 1][e] = c + step, (r, j)
+        spans: list[tuple[int, int]] = []
+        r, j = n_rows, n_groups
+        while (r, j) != (0, 0):
+            pr, pj = back[r][j]
+            if pr < r:
+                spans.append((pj, j))
+            r, j = pr, pj
+        return spans[::-1]
+
+    def alternatives(self, spans: list[tuple[int, int]]):
+        """Assignments that move one run across the boundary of two neighbouring rows."""
+        for r in range(len(spans) - 1):
+            (j1, e1), (j2, e2) = spans[r], spans[r + 1]
+            if e1 != j2:
+                continue
+            old = self.row_cost(r, j1, e1) + self.row_cost(r + 1, j2, e2)
+            for nj1, ne1, nj2, ne2 in ((j1, e1 - 1, j2 - 1, e2), (j1, e1 + 1, j2 + 1, e2)):
+                if not (nj1 <= ne1 and nj2 <= ne2):
+                    continue
+                new = self.row_cost(r, nj1, ne1) + self.row_cost(r + 1, nj2, ne2)
+                if new - old <= _CLOSE:
+                    alt = list(spans)
+                    alt[r], alt[r + 1] = (nj1, ne1), (nj2, ne2)
+                    yield alt
+
+
 def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionResult:
     """Section 四: the 15 numbers, in printed order, from the first runs of values."""
     result = SectionResult(glued=glued)
@@ -177,20 +337,20 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
         if (picked and any(tokens[m].kind == TEXT for m in range(picked[-1] + 1, k))
                 and _capacity_sum(tokens, picked) >= APPEALS_WIDTH):
             break
-        if not picked and tokens[k].kind == BLANK:
-            continue
         picked.append(k)
     line = tokens[lo].line if lo < len(tokens) else 0
     toks = [tokens[k] for k in picked]
-    opts = totalled_readings(toks, len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS)) if glued else []
-    opts = opts or readings(toks, APPEALS_WIDTH, integer=True, glued=glued, line=line)
+    opts = []
+    if len(toks) != APPEALS_WIDTH:
+        opts = totalled_readings(toks, len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS), glued=glued, line=line)
+    opts = opts or readings(toks, APPEALS_WIDTH, integer=True, glued=glued, line=line)[:_APPEALS_FALLBACK]
     if not picked or not opts:
         result.checks.append(Check("section", "appeals", None, None, False, "section 四 not read"))
         for proc, _ in APPEAL_PROCEEDINGS:
             for out, _ in APPEAL_OUTCOMES:
                 result.cells.append(Cell("appeals", proc, out, "", None, None))
         return result
-    choice = choose({"appeals": opts}, lambda r: True, lambda p: failures(appeal_checks(p["appeals"].values)))
+    choice = choose({"appeals": opts}, lambda r: True, lambda p: appeal_failures(p["appeals"].values))
     pick = choice.picks["appeals"]
     if choice.doubtful:
         result.checks.append(Check("reading", "appeals", 1, choice.doubtful["appeals"], False,
@@ -229,10 +389,10 @@ def _proactive_cost(metrics: tuple[str, ...], values: tuple) -> float:
     return cost
 
 
-def read_proactive(tokens: list[Token], lo: int, hi: int, template: Template, glued: bool) -> SectionResult:
+def read_proactive(tokens: list[Token], stream: LabelStream, template: Template, glued: bool) -> SectionResult:
     """Section 二: for each item, the values right after its label."""
     result = SectionResult(glued=glued)
-    stream = LabelStream(tokens, lo, hi)
+    hi = stream.hi
     anchors = match_rows(stream, [(item.keys, True) for item in template.proactive])
     if not any(anchors):
         result.checks.append(Check("section", "proactive", None, None, False, "section 二 not found"))
@@ -249,7 +409,7 @@ def read_proactive(tokens: list[Token], lo: int, hi: int, template: Template, gl
                             line=tokens[a.end_tok].line)
             if opts:
                 opts.sort(key=lambda r: (r.cost, _proactive_cost(item.metrics, r.values)))
-                rivals = sum(r.cost == opts[0].cost for r in opts)
+                rivals = len({r.values for r in opts})
                 if rivals > 1:
                     result.checks.append(Check("reading", f"proactive.{item.code}", 1, rivals, False,
                                                f"{rivals} readings of glued digits; kept the likeliest"))

@@ -33,13 +33,25 @@ _MD_RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*")
 _CELL_SPLIT = re.compile(r"\t|\|")
 _CHUNK = re.compile(r"\S+")
 _NUMBER = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|元)?")
-_ORDINAL_AFTER = re.compile(r"[.、](?=\D)")
+_ORDINAL_AFTER = re.compile(r"[.、](?!\d)")
 _NA = frozenset(NA_CELLS)
+_NA_RUN = re.compile(r"[/\\\-—–－×]+")
+_NA_MARK = re.compile(r"——|.")
 
 
 def is_noise_line(line: str) -> bool:
     stripped = line.strip()
     return bool(stripped) and _NOISE.fullmatch(stripped) is not None
+
+
+def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
+    """Label text, or not-applicable marks glued together by a crawler ("///" is three cells;
+    "——" is one mark, as printed)."""
+    if _NA_RUN.fullmatch(piece):
+        for m in _NA_MARK.finditer(piece):
+            out.append(Token(NA, m.group(), line, col + m.start(), celled))
+    else:
+        out.append(Token(TEXT, piece, line, col, celled))
 
 
 def _chunk_tokens(chunk: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
@@ -50,8 +62,8 @@ def _chunk_tokens(chunk: str, line: int, col: int, celled: bool, out: list[Token
     for m in _NUMBER.finditer(chunk):
         start, end = m.span()
         digits = m.group()
-        if start > 0 and digits[0] in "+-" and not chunk[start - 1].isspace():
-            start += 1          # a hyphen inside text ("1-3月") is not a sign
+        if start > 0 and digits[0] in "+-" and not chunk[start - 1].isdigit():
+            start += 1          # a hyphen inside text ("1-3月") is not a sign; glued "396-18" is
             digits = digits[1:]
         if _ORDINAL_AFTER.match(chunk, end) and digits[-1].isdigit():
             # "2.其他法律" or glued "00000002.其他法律": the last digit numbers the label
@@ -60,22 +72,24 @@ def _chunk_tokens(chunk: str, line: int, col: int, celled: bool, out: list[Token
             if not digits or digits in "+-":
                 continue
         if start > pos:
-            out.append(Token(TEXT, chunk[pos:start], line, col + pos, celled))
+            _text_or_marks(chunk[pos:start], line, col + pos, celled, out)
         out.append(Token(NUM, digits, line, col + start, celled))
         pos = end
     if pos < len(chunk):
-        out.append(Token(TEXT, chunk[pos:], line, col + pos, celled))
+        _text_or_marks(chunk[pos:], line, col + pos, celled, out)
 
 
-def tokenize(lines: list[str]) -> list[Token]:
+def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[Token]:
+    """Tokens of lines[start:end]; line numbers stay those of the whole text."""
     out: list[Token] = []
-    for index, line in enumerate(lines):
+    for index in range(start, len(lines) if end is None else end):
+        line = lines[index]
         number = index + 1
         if not line.strip() or is_noise_line(line) or _MD_RULE.fullmatch(line):
             continue
         line = _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
         if "\t" in line or "|" in line:
-            body = line.strip()
+            body = line.strip(" ")
             offset = line.find(body)
             if body.startswith("|"):
                 body, offset = body[1:], offset + 1
