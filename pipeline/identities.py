@@ -66,6 +66,24 @@ def outcome_coefficient(code: str) -> int:
     return 1 if code.startswith("outcome.") else 0
 
 
+def column_failures(rows: Rows) -> int:
+    """How many balance and outcome_total identities fail: the fast form of ``request_checks``
+    (without row_total) for the parser's search over readings."""
+    width = len(APPLICANT_CODES)
+    balance, outcome = [0] * width, [0] * width
+    use_balance = all(code in rows for code in BALANCE)
+    use_outcome = "outcome.total" in rows
+    for code, vals in rows.items():
+        b = BALANCE.get(code, 0) if use_balance else 0
+        o = outcome_coefficient(code) if use_outcome else 0
+        if b or o:
+            for c, v in enumerate(vals):
+                if v:
+                    balance[c] += b * v
+                    outcome[c] += o * v
+    return sum(x != 0 for x in balance) + sum(x != 0 for x in outcome)
+
+
 def appeal_failures(values: Sequence[int | float | None]) -> int:
     """How many appeals_total identities fail (the fast form of ``appeal_checks``)."""
     width = len(APPEAL_OUTCOMES)

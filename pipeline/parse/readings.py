@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ CellReading = tuple[str, "int | float | None", int]      # raw, value, line
 
 _SPLITTABLE = re.compile(r"(?P<sign>[+\-]?)(?P<int>\d+)(?P<rest>(?:\.\d+)?(?:万元|元)?)")
 MAX_READINGS = 4000
+MAX_SPLITS = 20000      # ways to cut one glued digit string, beyond which it is not enumerated
 MIXED_MAX_CELLS = 7     # glued rows this wide may be read as cuts and blanks at once
 MAX_STEPS = 20000       # search budget per row: past it the row keeps the readings found so far
 
@@ -61,10 +63,11 @@ def cell_value(raw: str, integer: bool) -> int | float | None:
 
 @functools.lru_cache(maxsize=4096)
 def _splits(digits: str, parts: int) -> tuple[tuple[str, ...], ...]:
-    """Cut a digit string into `parts` numbers, none with a leading zero."""
+    """Cut a digit string into `parts` numbers, none with a leading zero.  Past MAX_SPLITS ways
+    the string is too ambiguous to enumerate: none are returned and the row stays unread."""
     n = len(digits)
-    if parts > n:
-        return []
+    if parts > n or math.comb(n - 1, parts - 1) > MAX_SPLITS:
+        return ()
     out = []
     for cuts in itertools.combinations(range(1, n), parts - 1):
         bounds = (0, *cuts, n)
@@ -162,28 +165,35 @@ def readings(tokens: Sequence[Token], n: int, *, integer: bool, glued: bool, lin
                 cells = tuple(("", None, line) if pos in slots else next(it) for pos in range(n))
                 cost = (size - len(toks)) * split_cost + sum(blank_cost * weight[pos] for pos in slots)
                 out.append(Reading(cells, cost))
+                if len(out) >= MAX_READINGS:
+                    break
             if len(out) >= MAX_READINGS:
                 break
+        if len(out) >= MAX_READINGS:
+            break
     out.sort(key=lambda r: r.cost)
     return out
 
 
 def totalled_readings(tokens: Sequence[Token], size: int, blocks: int, *, glued: bool, line: int,
-                      limit: int = 256, budget: int = 200_000) -> list[Reading]:
+                      blank_weight: Sequence[float] | None = None, keep: int = 256,
+                      budget: int = 50_000) -> list[Reading]:
     """Readings as `blocks` runs of `size` integer cells in which the last cell of every run is
-    the sum of the others (section 四's 总计), searched depth first so that every run whose
-    total fails is pruned at once.  Blanks lost by an extractor are put back; in glued text
-    tokens may also be cut, and both at once."""
+    the sum of the others (a row of section 三 and its 总计; section 四's three proceedings),
+    searched depth first so that every run whose total fails is pruned at once.  Blanks lost by
+    an extractor are put back (costed by `blank_weight` of their column, as in ``readings``); in
+    glued text tokens may also be cut, and both at once."""
     toks = list(tokens)
     n = size * blocks
     missing = n - len(toks)
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
+    weight = blank_weight or (1.0,) * size
     out: list[Reading] = []
     steps = [0]
 
     def walk(i: int, offset: int, cells: list[CellReading], cost: float) -> None:
         steps[0] += 1
-        if len(out) >= limit or steps[0] > budget:
+        if len(out) >= MAX_READINGS or steps[0] > budget:
             return
         if cells and len(cells) % size == 0:
             block = [v or 0 for _, v, _ in cells[-size:]]
@@ -208,11 +218,11 @@ def totalled_readings(tokens: Sequence[Token], size: int, blocks: int, *, glued:
                     walk(i + 1 if done else i, 0 if done else offset + length,
                          cells + [(piece, int(piece), tok.line)], cost + (0 if done else split_cost))
         if offset == 0 and (n - len(cells) > len(toks) - i or glued):      # a blank here
-            walk(i, offset, cells + [("", None, line)], cost + blank_cost)
+            walk(i, offset, cells + [("", None, line)], cost + blank_cost * weight[len(cells) % size])
 
     if missing >= 0 or glued:
         walk(0, 0, [], 0.0)
-    return sorted(out, key=lambda r: r.cost)
+    return sorted(out, key=lambda r: r.cost)[:keep]
 
 
 def _cell(tok: Token, raw: str, integer: bool) -> CellReading:
@@ -249,29 +259,50 @@ class Choice:
 
 
 def choose(rows: dict[str, list[Reading]], row_ok: Callable[[Reading], bool],
-           failures_of: Callable[[dict[str, Reading]], int], limit: int = 2000) -> Choice:
+           failures_of: Callable[[dict[str, Reading]], int], limit: int = 500) -> Choice:
     """Pick one reading per row when no exact search applies: first the readings that satisfy
     the row's own identity, then the combination with the fewest failed identities, cheapest on
-    ties, trying at most `limit` combinations (cheapest readings first).  A row is in doubt when
-    a different reading of it fits equally well."""
+    ties — every combination when there are at most `limit`, else by improving one row at a
+    time from the cheapest.  A row is in doubt when a different reading of it fits as well."""
     pools = {code: [r for r in options if row_ok(r)] or options for code, options in rows.items()}
-    fixed = {c: p[0] for c, p in pools.items() if len(p) == 1}
+    picks = {c: p[0] for c, p in pools.items()}
     open_rows = [c for c, p in pools.items() if len(p) > 1]
-    scored = []
-    for combo in itertools.islice(itertools.product(*(pools[c] for c in open_rows)), limit):
-        picks = dict(fixed)
-        picks.update(zip(open_rows, combo, strict=True))
-        scored.append((failures_of(picks), sum(r.cost for r in combo), combo))
-    scored.sort(key=lambda s: (s[0], s[1]))
-    best_fail, _, best = scored[0] if scored else (failures_of(fixed), 0.0, ())
-    picks = dict(fixed)
-    picks.update(zip(open_rows, best, strict=True))
-    doubtful: dict[str, int] = {}
-    equal = [s[2] for s in scored if s[0] == best_fail]
-    for i, code in enumerate(open_rows):
-        distinct = {combo[i].values for combo in equal}
-        if len(distinct) > 1 or (best_fail and len({r.values for r in pools[code]}) > 1):
-            doubtful[code] = max(len(distinct), 2)
+    if math.prod(len(pools[c]) for c in open_rows) <= limit:
+        scored = []
+        for combo in itertools.product(*(pools[c] for c in open_rows)):
+            trial = dict(picks)
+            trial.update(zip(open_rows, combo, strict=True))
+            scored.append((failures_of(trial), sum(r.cost for r in combo), combo))
+        scored.sort(key=lambda s: (s[0], s[1]))
+        best_fail = scored[0][0]
+        picks.update(zip(open_rows, scored[0][2], strict=True))
+        equal = [s[2] for s in scored if s[0] == best_fail]
+        doubtful = {code: len({combo[i].values for combo in equal}) for i, code in enumerate(open_rows)}
+    else:
+        best_fail = failures_of(picks)
+        improved = True
+        while improved and best_fail:
+            improved = False
+            for code in open_rows:
+                for option in pools[code][1:]:
+                    trial = dict(picks)
+                    trial[code] = option
+                    f = failures_of(trial)
+                    if f < best_fail:
+                        picks, best_fail, improved = trial, f, True
+        doubtful = {}
+        for code in open_rows:
+            fits = {picks[code].values}
+            for option in pools[code]:
+                trial = dict(picks)
+                trial[code] = option
+                if failures_of(trial) == best_fail:
+                    fits.add(option.values)
+            doubtful[code] = len(fits)
+    doubtful = {c: n for c, n in doubtful.items() if n > 1}
+    for code in open_rows:
+        if code not in doubtful and best_fail and len({r.values for r in pools[code]}) > 1:
+            doubtful[code] = 2
     return Choice(picks, doubtful, best_fail)
 
 
@@ -282,15 +313,15 @@ def solve(rows: dict[str, list[Reading]], coefficients: Callable[[str], tuple[in
           max_states: int = 50000) -> Choice | None:
     """The readings that make every column identity hold exactly, found by dynamic programming
     over the per-column residuals (balance and outcome_total, see ``identities``), cheapest
-    first.  Returns None when no combination fits or the search grows too large.
+    first.  Rows with one reading only are summed once; the search runs over the others.
+    Returns None when no combination fits or the search grows too large.
 
     A row is in doubt when readings with different values occur in different exact solutions:
     the identities cannot tell them apart, so neither can we."""
-    order = sorted(rows, key=lambda c: (coefficients(c)[1] != -1, coefficients(c)[0] == 0))
-    balance_rows = [c for c in order if coefficients(c)[0]]
-    use_balance = len(balance_rows) == 4
-    last_balance = max((order.index(c) for c in balance_rows), default=-1)
-    width = len(next(iter(rows.values()))[0].values) if rows else 0
+    if not rows:
+        return Choice({}, {}, 0)
+    use_balance = sum(1 for c in rows if coefficients(c)[0]) == 4
+    width = len(next(iter(rows.values()))[0].values)
 
     def contribution(code: str, reading: Reading) -> Vector:
         b, o = coefficients(code)
@@ -298,19 +329,34 @@ def solve(rows: dict[str, list[Reading]], coefficients: Callable[[str], tuple[in
         vals = [int(v or 0) if isinstance(v, int) or v is None else 0 for v in reading.values]
         return tuple(b * v for v in vals) + tuple(o * v for v in vals)
 
+    fixed = [c for c in rows if len(rows[c]) == 1]
+    # the total (coefficient -1) first, so that a positive outcome residual can be pruned; then
+    # the balance rows, so that the balance residual must be zero from the last of them on
+    order = sorted((c for c in rows if len(rows[c]) > 1),
+                   key=lambda c: (coefficients(c)[1] != -1, coefficients(c)[0] == 0))
+    total_fixed = any(coefficients(c)[1] == -1 for c in fixed)
+    last_balance = max((i for i, c in enumerate(order) if use_balance and coefficients(c)[0]), default=-1)
+    start = [0] * (2 * width)
+    for code in fixed:
+        for i, v in enumerate(contribution(code, rows[code][0])):
+            start[i] += v
     zero: Vector = (0,) * (2 * width)
-    layers: list[dict[Vector, tuple[float, Vector | None, int]]] = [{zero: (0.0, None, -1)}]
+    first: Vector = tuple(start)
+    if use_balance and last_balance < 0 and any(first[:width]):
+        return None
+    layers: list[dict[Vector, tuple[float, Vector | None, int]]] = [{first: (0.0, None, -1)}]
     edges: list[list[tuple[Vector, int, Vector]]] = []
     for r, code in enumerate(order):
         adds = [contribution(code, reading) for reading in rows[code]]
+        prune = total_fixed or r > 0 or coefficients(code)[1] == -1
         nxt: dict[Vector, tuple[float, Vector | None, int]] = {}
         row_edges = []
         for state, (cost, _, _) in layers[-1].items():
             for k, add in enumerate(adds):
                 new = tuple(a + b for a, b in zip(state, add, strict=True))
-                if r >= last_balance and any(new[:width]):
+                if prune and any(v > 0 for v in new[width:]):
                     continue
-                if any(v > 0 for v in new[width:]):
+                if use_balance and r >= last_balance and any(new[:width]):
                     continue
                 row_edges.append((state, k, new))
                 total = cost + rows[code][k].cost
@@ -322,7 +368,7 @@ def solve(rows: dict[str, list[Reading]], coefficients: Callable[[str], tuple[in
         edges.append(row_edges)
     if zero not in layers[-1]:
         return None
-    picks: dict[str, Reading] = {}
+    picks: dict[str, Reading] = {c: rows[c][0] for c in fixed}
     state: Vector | None = zero
     for r in range(len(order), 0, -1):
         _, prev, k = layers[r][state]

@@ -10,7 +10,14 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.identities import BALANCE, appeal_checks, appeal_failures, failures, outcome_coefficient, request_checks
+from pipeline.identities import (
+    BALANCE,
+    appeal_checks,
+    appeal_failures,
+    column_failures,
+    outcome_coefficient,
+    request_checks,
+)
 from pipeline.model import Cell, Check
 from pipeline.parse.anchors import Anchor, LabelStream, match_rows, score
 from pipeline.parse.readings import Choice, Reading, choose, readings, solve, totalled_readings
@@ -26,6 +33,7 @@ from pipeline.template import (
 
 WIDTH = len(APPLICANT_CODES)
 _APPEALS_FALLBACK = 200     # readings of section 四 tried when none balances
+_UNBALANCED_READINGS = 50   # readings of a section-三 row tried when none balances
 # A row with numbers rarely leaves natural_person or total blank: blanks lost by an extractor are
 # put back in the organisation columns first.
 REQUEST_BLANK_WEIGHT = (2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0)
@@ -199,8 +207,14 @@ def _read_rows(tokens: list[Token], value_rows: list[tuple[Row, Anchor | None]],
         if idx is None:
             continue
         line = tokens[a.end_tok].line if a else tokens[idx[0]].line if idx else 0
-        opts = readings([tokens[k] for k in idx], WIDTH, integer=True, glued=glued, line=line,
-                        blank_weight=REQUEST_BLANK_WEIGHT)
+        toks = [tokens[k] for k in idx]
+        opts = []
+        if len(toks) != WIDTH:
+            # the row's own total prunes the search; only when nothing balances (a publisher
+            # error) are the unbalanced readings considered
+            opts = totalled_readings(toks, WIDTH, 1, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)
+        opts = opts or readings(toks, WIDTH, integer=True, glued=glued, line=line,
+                                blank_weight=REQUEST_BLANK_WEIGHT)[:_UNBALANCED_READINGS]
         if opts:
             options[row.code] = opts
         else:
@@ -212,8 +226,7 @@ def _read_rows(tokens: list[Token], value_rows: list[tuple[Row, Anchor | None]],
         return sum(x or 0 for x in v[:6]) == (v[6] or 0)
 
     def fails(picks: dict[str, Reading]) -> int:
-        rows = {c: p.values for c, p in picks.items()}
-        return failures([c for c in request_checks(rows) if c.rule != "row_total"])
+        return column_failures({c: p.values for c, p in picks.items()})
 
     if all(len(opts) == 1 for opts in options.values()):
         picks = {code: opts[0] for code, opts in options.items()}
