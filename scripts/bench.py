@@ -107,31 +107,33 @@ print(len(files), ok, time.perf_counter() - t)
 """
 
 
-def per_kind(tmp: Path, copies: int) -> dict[str, dict]:
-    """Reports/s through read+parse for each input kind, one process, on real and fixture files."""
+def per_kind(tmp: Path, n: int) -> dict[str, dict]:
+    """Reports/s through read+parse for each input kind, in one process: the two real PDFs
+    (copied), generated HTML pages and DOCX files, generated text."""
+    import random
+
+    from pipeline.generate import generate_many
+    from pipeline.generate_published import generate_published
+
     shared = REPO.parent / "shared" / "corpus"
-    sources = {
-        "pdf": sorted(shared.glob("*.pdf")),
-        "html": sorted((REPO / "tests" / "fixtures").glob("*.html")),
-        "text": sorted(shared.glob("*.txt")),
+    rng = random.Random(5)
+    sources: dict[str, list[tuple[str, bytes]]] = {
+        "pdf": [(f"{i:04}_{f.name}", f.read_bytes()) for i in range(max(1, n // 20)) for f in sorted(shared.glob("*.pdf"))],
+        "html": [(f"{i:04}.html", generate_published(rng, ("2019", "2021")[i % 2], "html").data) for i in range(n)],
+        "docx": [(f"{i:04}.docx", generate_published(rng, ("2019", "2021")[i % 2], "docx").data) for i in range(n)],
+        "text": [(f"{i:04}.txt", g.data) for i, g in enumerate(generate_many(9, n))],
     }
     out = {}
     for kind, files in sources.items():
-        if not files:
-            continue
         folder = tmp / kind
         folder.mkdir(parents=True, exist_ok=True)
-        names = []
-        for i in range(copies):
-            for f in files:
-                name = f"{i:04}_{f.name}"
-                (folder / name).write_bytes(f.read_bytes())
-                names.append(name)
-        run = subprocess.run([sys.executable, "-c", KIND, str(folder), *names], capture_output=True, text=True,
-                             check=True, cwd=REPO)
-        n, ok, seconds = run.stdout.split()
-        out[kind] = {"files": int(n), "reports": int(ok), "seconds": float(seconds),
-                     "reports_per_s": int(ok) / float(seconds), "sources": [f.name for f in files]}
+        for name, data in files:
+            (folder / name).write_bytes(data)
+        run = subprocess.run([sys.executable, "-c", KIND, str(folder), *(name for name, _ in files)],
+                             capture_output=True, text=True, check=True, cwd=REPO)
+        count, ok, seconds = run.stdout.split()
+        out[kind] = {"files": int(count), "reports": int(ok), "seconds": float(seconds),
+                     "reports_per_s": int(ok) / float(seconds)}
     return out
 
 
@@ -185,7 +187,7 @@ def main() -> None:
                         "peak_rss_mb": m["peak_rss_mb"]})
         shutil.rmtree(work / f"scale-{n}", ignore_errors=True)
     results["scaling"] = scaling
-    results["per_kind"] = per_kind(work / "kinds", copies=20)
+    results["per_kind"] = per_kind(work / "kinds", n=100)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False))
     report(results)

@@ -262,6 +262,7 @@ class RunPlacer:
 
     def __init__(self, groups: list[list[int]], anchors: list[Anchor | None], lo: int, hi: int):
         self.groups, self.anchors = groups, anchors
+        self._costs: dict[tuple[int, int, int], float] = {}
         self.prev_end, self.next_start = [], []
         last = lo - 1
         for a in anchors:
@@ -287,9 +288,14 @@ class RunPlacer:
         return math.inf
 
     def row_cost(self, r: int, j: int, e: int) -> float:
-        size = sum(len(self.groups[g]) for g in range(j, e))
-        cost = sum(self.place(g, r) for g in range(j, e))
-        return cost + ((WIDTH - size) * _LOST_CELL if size <= WIDTH else (size - WIDTH) * _EXTRA_CELL)
+        key = (r, j, e)
+        cost = self._costs.get(key)
+        if cost is None:
+            size = sum(len(self.groups[g]) for g in range(j, e))
+            cost = sum(self.place(g, r) for g in range(j, e))
+            cost += (WIDTH - size) * _LOST_CELL if size <= WIDTH else (size - WIDTH) * _EXTRA_CELL
+            self._costs[key] = cost
+        return cost
 
     def best(self) -> list[tuple[int, int]]:
         n_rows, n_groups = len(self.anchors), len(self.groups)

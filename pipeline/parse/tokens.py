@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.template import DIGIT_HEADER_PHRASES, NA_CELLS, NOISE_LINE_PATTERNS
+from pipeline.template import DIGIT_HEADER_HINTS, DIGIT_HEADER_PHRASES, NA_CELLS, NOISE_LINE_PATTERNS
 
 TEXT, NUM, NA, BLANK = "T", "N", "A", "B"
 
@@ -27,6 +27,7 @@ class Token:
     celled: bool        # the line is tab- or pipe-separated
 
 
+_NOISE_MAX = 400        # longer lines are never page chrome
 _NOISE = re.compile("|".join(f"(?:{p})" for p in NOISE_LINE_PATTERNS))
 _DIGIT_HEADERS = re.compile("|".join(DIGIT_HEADER_PHRASES))
 _MD_RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*")
@@ -85,9 +86,10 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
     for index in range(start, len(lines) if end is None else end):
         line = lines[index]
         number = index + 1
-        if not line.strip() or is_noise_line(line) or _MD_RULE.fullmatch(line):
+        if not line.strip() or (len(line) < _NOISE_MAX and is_noise_line(line)) or _MD_RULE.fullmatch(line):
             continue
-        line = _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
+        if any(hint in line for hint in DIGIT_HEADER_HINTS):
+            line = _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
         if "\t" in line or "|" in line:
             body = line.strip(" ")
             offset = line.find(body)
