@@ -25,6 +25,7 @@ CellReading = tuple[str, "int | float | None", int]      # raw, value, line
 
 _SPLITTABLE = re.compile(r"(?P<sign>[+\-]?)(?P<int>\d+)(?P<rest>(?:\.\d+)?(?:万元|元)?)")
 MAX_READINGS = 4000
+MAX_COUNT = 10**9       # no agency counts a billion requests: a longer integer is glued cells
 MAX_SPLITS = 20000      # ways to cut one glued digit string, beyond which it is not enumerated
 MIXED_MAX_CELLS = 7     # glued rows this wide may be read as cuts and blanks at once
 MAX_STEPS = 20000       # search budget per row: past it the row keeps the readings found so far
@@ -143,11 +144,11 @@ def readings(tokens: Sequence[Token], n: int, *, integer: bool, glued: bool, lin
     that is rarely blank when its row has numbers weighs more).  Glued text may also need both:
     "18871887" is 1887, five blanks, 1887.  Extra tokens are dropped only when they stand alone
     on their line (a stray page number)."""
-    toks = list(tokens)
+    toks = unsigned(tokens) if integer else list(tokens)
     if len(toks) > n:
         toks = _trim_blanks(toks, n)
     if len(toks) == n:
-        return [Reading(tuple(_cell(t, t.text, integer) for t in toks), 0.0)]
+        return [r for r in [Reading(tuple(_cell(t, t.text, integer) for t in toks), 0.0)] if _plausible(r, integer)]
     if len(toks) > n:
         return _drop_readings(toks, n, integer)
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
@@ -172,6 +173,22 @@ def readings(tokens: Sequence[Token], n: int, *, integer: bool, glued: bool, lin
         if len(out) >= MAX_READINGS:
             break
     out.sort(key=lambda r: r.cost)
+    return [r for r in out if _plausible(r, integer)]
+
+
+def _plausible(reading: Reading, integer: bool) -> bool:
+    return not integer or all(v is None or 0 <= v < MAX_COUNT for v in reading.values)
+
+
+def unsigned(tokens: Sequence[Token]) -> list[Token]:
+    """Counts have no sign: in a row of counts "-3" is a not-applicable mark "-" glued to 3."""
+    out: list[Token] = []
+    for t in tokens:
+        if t.kind == NUM and t.text[:1] in "+-" and len(t.text) > 1:
+            out.append(Token(NA, t.text[0], t.line, t.col, t.celled))
+            out.append(Token(NUM, t.text[1:], t.line, t.col + 1, t.celled))
+        else:
+            out.append(t)
     return out
 
 
@@ -183,7 +200,7 @@ def totalled_readings(tokens: Sequence[Token], size: int, blocks: int, *, glued:
     searched depth first so that every run whose total fails is pruned at once.  Blanks lost by
     an extractor are put back (costed by `blank_weight` of their column, as in ``readings``); in
     glued text tokens may also be cut, and both at once."""
-    toks = list(tokens)
+    toks = unsigned(tokens)
     n = size * blocks
     missing = n - len(toks)
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
@@ -206,13 +223,14 @@ def totalled_readings(tokens: Sequence[Token], size: int, blocks: int, *, glued:
         if i < len(toks):
             tok = toks[i]
             if not glued or tok.kind != NUM or not tok.text.isdigit():
-                if offset == 0 and _whole(tok):
-                    walk(i + 1, 0, cells + [_cell(tok, tok.text, True)], cost)
+                cell = _cell(tok, tok.text, True)
+                if offset == 0 and _whole(tok) and (cell[1] is None or 0 <= cell[1] < MAX_COUNT):
+                    walk(i + 1, 0, cells + [cell], cost)
             else:
                 rest = tok.text[offset:]
                 for length in range(1, len(rest) + 1):
                     piece = rest[:length]
-                    if len(piece) > 1 and piece[0] == "0":
+                    if (len(piece) > 1 and piece[0] == "0") or int(piece) >= MAX_COUNT:
                         break
                     done = length == len(rest)
                     walk(i + 1 if done else i, 0 if done else offset + length,
