@@ -7,7 +7,7 @@ RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse
 JOBS      ?=
 
-.PHONY: build test lint clean env install-timer bench roundtrip fuzz
+.PHONY: build test lint clean env install-timer bench roundtrip roundtrip-published fuzz
 
 env: $(STAMP)
 
@@ -38,6 +38,11 @@ FUZZ_SECONDS ?= 300
 
 roundtrip: $(STAMP)
 	$(BIN)/python scripts/roundtrip.py --n $(ROUNDTRIP_N) --seed $(SEED)
+
+PUBLISHED_N ?= 2000
+
+roundtrip-published: $(STAMP)
+	$(BIN)/python scripts/roundtrip_published.py --n $(PUBLISHED_N) --kind all --seed $(SEED)
 
 fuzz: $(STAMP)
 	$(BIN)/python scripts/fuzz.py --seconds $(FUZZ_SECONDS)

@@ -16,8 +16,17 @@ def _parser_fingerprint() -> str:
     """A hash of every source file that decides what a report parses to: a build reparses
     everything when it changes, so the warehouse never mixes two parsers' readings."""
     here = Path(__file__).parent
-    files = sorted([here / "template.py", here / "normalize.py", here / "hanzi.py", here / "read.py",
-                    here / "identities.py", *here.glob("parse/*.py"), *here.glob("readers/*.py")])
+    files = sorted(
+        [
+            here / "template.py",
+            here / "normalize.py",
+            here / "hanzi.py",
+            here / "read.py",
+            here / "identities.py",
+            *here.glob("parse/*.py"),
+            *here.glob("readers/*.py"),
+        ]
+    )
     digest = hashlib.sha256()
     for f in files:
         if f.exists():

@@ -26,8 +26,8 @@ from pipeline.publish import current_generation, publish
 from pipeline.tidy import SCHEMAS, tidy
 from pipeline.work import process_batch
 
-INLINE_BELOW = 64        # files; below this a process pool costs more than it saves
-BATCH = 64               # files per task sent to a worker
+INLINE_BELOW = 64  # files; below this a process pool costs more than it saves
+BATCH = 64  # files per task sent to a worker
 
 
 @dataclass
@@ -50,13 +50,24 @@ class Summary:
     def row(self, outcome: str, message: str = "") -> dict:
         """This run as a row of the ``runs`` table."""
         return {
-            "run_id": self.run_id, "command": self.command, "started": self.started, "finished": self.finished,
-            "seconds": self.seconds, "files_seen": self.seen, "files_new": self.new,
-            "files_changed": self.changed, "files_deleted": self.deleted, "files_unchanged": self.unchanged,
-            "files_rejected": self.rejected, "reports_ok": self.status.get("ok", 0),
+            "run_id": self.run_id,
+            "command": self.command,
+            "started": self.started,
+            "finished": self.finished,
+            "seconds": self.seconds,
+            "files_seen": self.seen,
+            "files_new": self.new,
+            "files_changed": self.changed,
+            "files_deleted": self.deleted,
+            "files_unchanged": self.unchanged,
+            "files_rejected": self.rejected,
+            "reports_ok": self.status.get("ok", 0),
             "reports_inconsistent": self.status.get("inconsistent", 0),
-            "reports_partial": self.status.get("partial", 0), "outcome": outcome,
-            "generation": self.generation, "message": message or self.text(), "parser_version": PARSER_VERSION,
+            "reports_partial": self.status.get("partial", 0),
+            "outcome": outcome,
+            "generation": self.generation,
+            "message": message or self.text(),
+            "parser_version": PARSER_VERSION,
         }
 
     @property
@@ -65,12 +76,18 @@ class Summary:
 
     def text(self) -> str:
         by_status = ", ".join(f"{n} {s}" for s, n in sorted(self.status.items())) or "none"
-        work = (f"{self.parsed + self.rejected} read ({self.new} new, {self.changed} changed), "
-                f"{self.unchanged} unchanged, {self.deleted} deleted")
-        outcome = f"published generation {self.generation}" if self.published else "nothing changed; warehouse left as it was"
-        return (f"Run {self.run_id}: {self.seen} files seen; {work}. {self.parsed} parsed into reports, "
-                f"{self.rejected} rejected. Reports in the warehouse by status: {by_status}. "
-                f"{outcome}. {self.seconds:.2f} s.")
+        work = (
+            f"{self.parsed + self.rejected} read ({self.new} new, {self.changed} changed), "
+            f"{self.unchanged} unchanged, {self.deleted} deleted"
+        )
+        outcome = (
+            f"published generation {self.generation}" if self.published else "nothing changed; warehouse left as it was"
+        )
+        return (
+            f"Run {self.run_id}: {self.seen} files seen; {work}. {self.parsed} parsed into reports, "
+            f"{self.rejected} rejected. Reports in the warehouse by status: {by_status}. "
+            f"{outcome}. {self.seconds:.2f} s."
+        )
 
 
 def new_run_id() -> str:
@@ -79,7 +96,7 @@ def new_run_id() -> str:
 
 def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResult]]:
     """Yield parsed batches as they finish (inline for small inputs, else a spawn pool)."""
-    batches = [rels[i:i + BATCH] for i in range(0, len(rels), BATCH)]
+    batches = [rels[i : i + BATCH] for i in range(0, len(rels), BATCH)]
     if jobs <= 1 or len(rels) < INLINE_BELOW:
         for batch in batches:
             yield process_batch(str(raw), batch)
@@ -98,8 +115,15 @@ def _carry(gen: Path | None, table: str, keep: list[str]) -> pl.DataFrame:
     return frame.filter(pl.col(key).is_in(keep)).select(list(SCHEMAS[table])).cast(SCHEMAS[table])
 
 
-def build(raw: Path, warehouse: Path, *, full: bool = False, jobs: int | None = None,
-          progress: Callable[[int, int], None] | None = None, command: str = "build") -> Summary:
+def build(
+    raw: Path,
+    warehouse: Path,
+    *,
+    full: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    command: str = "build",
+) -> Summary:
     """Lock the warehouse, bring it up to date with the raw folder, log the run.  A failure
     leaves the previous generation serving and is logged as a failed run before it propagates."""
     raw, warehouse = raw.resolve(), warehouse.resolve()
@@ -118,8 +142,9 @@ def build(raw: Path, warehouse: Path, *, full: bool = False, jobs: int | None = 
     return summary
 
 
-def _build(raw: Path, warehouse: Path, full: bool, jobs: int,
-           progress: Callable[[int, int], None] | None, summary: Summary) -> None:
+def _build(
+    raw: Path, warehouse: Path, full: bool, jobs: int, progress: Callable[[int, int], None] | None, summary: Summary
+) -> None:
     gen = current_generation(warehouse)
     files = manifest.discover(raw)
     previous = manifest.load(gen)
@@ -136,21 +161,24 @@ def _build(raw: Path, warehouse: Path, full: bool, jobs: int,
             progress(len(results), len(plan.todo))
     _reject_duplicates(results, previous.filter(pl.col("source_path").is_in(plan.unchanged)))
     fresh = tidy(results, PARSER_VERSION, summary.run_id)
-    frames = {t: pl.concat([_carry(gen, t, plan.unchanged), fresh[t]], how="vertical_relaxed")
-              .cast(SCHEMAS[t]) for t in SCHEMAS}
+    frames = {
+        t: pl.concat([_carry(gen, t, plan.unchanged), fresh[t]], how="vertical_relaxed").cast(SCHEMAS[t])
+        for t in SCHEMAS
+    }
     summary.parsed = sum(r.report is not None for r in results)
     summary.rejected = sum(r.reject is not None for r in results)
     summary.status = dict(frames["reports"].group_by("status").len().iter_rows())
-    new_gen = publish(frames, warehouse, summary.run_id,
-                      extra={manifest.FILE: _manifest(previous, plan, results)})
+    new_gen = publish(frames, warehouse, summary.run_id, extra={manifest.FILE: _manifest(previous, plan, results)})
     summary.published, summary.generation = True, new_gen.name
 
 
 def _reject_duplicates(results: list[FileResult], kept: pl.DataFrame) -> None:
     """Byte-identical copies share a report_id: the first path (in path order) is the report,
     the others are rejected as duplicates naming it."""
-    first = {sha: path for path, sha in kept.filter(pl.col("outcome") == "report")
-             .select("source_path", "source_sha256").iter_rows()}
+    first = {
+        sha: path
+        for path, sha in kept.filter(pl.col("outcome") == "report").select("source_path", "source_sha256").iter_rows()
+    }
     for r in sorted(results, key=lambda r: r.path):
         if r.report is None:
             continue
@@ -163,10 +191,15 @@ def _reject_duplicates(results: list[FileResult], kept: pl.DataFrame) -> None:
 def _manifest(previous: pl.DataFrame, plan: manifest.Plan, results: list[FileResult]) -> pl.DataFrame:
     kept = previous.filter(pl.col("source_path").is_in(plan.unchanged))
     if plan.touched:
-        touched = pl.DataFrame({"source_path": list(plan.touched), "_m": list(plan.touched.values())},
-                               schema={"source_path": pl.String, "_m": pl.Int64})
-        kept = (kept.join(touched, on="source_path", how="left")
-                .with_columns(pl.coalesce("_m", "mtime_ns").alias("mtime_ns")).drop("_m"))
+        touched = pl.DataFrame(
+            {"source_path": list(plan.touched), "_m": list(plan.touched.values())},
+            schema={"source_path": pl.String, "_m": pl.Int64},
+        )
+        kept = (
+            kept.join(touched, on="source_path", how="left")
+            .with_columns(pl.coalesce("_m", "mtime_ns").alias("mtime_ns"))
+            .drop("_m")
+        )
     fresh = pl.DataFrame(
         {
             "source_path": [r.path for r in results],

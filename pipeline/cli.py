@@ -25,7 +25,7 @@ app = typer.Typer(
         "Turn 政府信息公开工作年度报告 (open government information annual reports) into a "
         "queryable warehouse.\n\n"
         "Examples: `xxgk build` (data/raw into data/warehouse, incremental) · "
-        "`xxgk sql \"select * from reports\"` (ad-hoc SQL, read-only) · "
+        '`xxgk sql "select * from reports"` (ad-hoc SQL, read-only) · '
         "`xxgk parse report.txt --json` (one report, every cell with its line).\n\n"
         "Tables: requests, proactive, appeals, reports, checks, rejects, runs; views from sql/."
     ),
@@ -57,8 +57,13 @@ def _run_build(raw: Path, warehouse: Path, full: bool, jobs: int | None, command
     if not quiet and sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-        bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                       TimeRemainingColumn(), transient=True)
+        bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            transient=True,
+        )
         task = bar.add_task("parsing", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -82,7 +87,9 @@ def build(
     raw: RawOpt = DEFAULT_RAW,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
     full: Annotated[bool, typer.Option("--full", help="Reparse every file, not only new and changed ones.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parser processes (default: CPU count).")] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Parser processes (default: CPU count).")
+    ] = None,
 ) -> None:
     """Build or update the warehouse from a folder of reports.
 
@@ -98,7 +105,9 @@ def build(
 def refresh(
     raw: RawOpt = DEFAULT_RAW,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parser processes (default: CPU count).")] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Parser processes (default: CPU count).")
+    ] = None,
 ) -> None:
     """The scheduled job: lock, incremental build, data tests, publish, log a row in `runs`.
 
@@ -132,20 +141,36 @@ def parse(
     report.layout = (report.layout or "").replace("text/", f"{reader}/", 1)
     if as_json:
         doc = {
-            "source": str(file), "parser_version": PARSER_VERSION,
-            **{k: getattr(report, k) for k in ("agency", "year", "template", "layout", "title",
-                                               "province", "city", "county")},
+            "source": str(file),
+            "parser_version": PARSER_VERSION,
+            **{
+                k: getattr(report, k)
+                for k in ("agency", "year", "template", "layout", "title", "province", "city", "county")
+            },
             "status": report.status,
             "checks_failed": report.checks_failed,
-            "cells": [{"table": c.table, "key1": c.key1, "key2": c.key2, "raw": c.raw, "value": c.value,
-                       "line": c.line} for c in report.cells],
-            "checks": [{"rule": c.rule, "scope": c.scope, "expected": c.expected, "actual": c.actual,
-                        "passed": c.passed, "note": c.note} for c in report.checks],
+            "cells": [
+                {"table": c.table, "key1": c.key1, "key2": c.key2, "raw": c.raw, "value": c.value, "line": c.line}
+                for c in report.cells
+            ],
+            "checks": [
+                {
+                    "rule": c.rule,
+                    "scope": c.scope,
+                    "expected": c.expected,
+                    "actual": c.actual,
+                    "passed": c.passed,
+                    "note": c.note,
+                }
+                for c in report.checks
+            ],
         }
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=1))
         return
-    typer.echo(f"{file}\n  agency {report.agency} · year {report.year} · template {report.template} · "
-               f"layout {report.layout} · status {report.status}")
+    typer.echo(
+        f"{file}\n  agency {report.agency} · year {report.year} · template {report.template} · "
+        f"layout {report.layout} · status {report.status}"
+    )
     current = None
     for c in report.cells:
         if (c.table, c.key1) != current:
@@ -192,15 +217,16 @@ def check(
     typer.echo(f"{'identity':<16}{'evaluated':>10}{'failed':>8}{'reports':>9}")
     for rule, n, failed, reports in rules:
         typer.echo(f"{rule:<16}{n:>10}{failed:>8}{reports:>9}")
-    typer.echo("data tests: " + ", ".join(f"{name} {'ok' if not n else f'FAILED ({n} rows)'}"
-                                          for name, n in tests.items()))
+    typer.echo(
+        "data tests: " + ", ".join(f"{name} {'ok' if not n else f'FAILED ({n} rows)'}" for name, n in tests.items())
+    )
     if strict and (any(failed for _, _, failed, _ in rules) or any(tests.values())):
         raise typer.Exit(1)
 
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL to run, e.g. \"select * from reports limit 5\".")],
+    query: Annotated[str, typer.Argument(help='SQL to run, e.g. "select * from reports limit 5".')],
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:

@@ -38,17 +38,17 @@ class TCell:
 
 @dataclass
 class Table:
-    kind: str                   # 'proactive' | 'requests' | 'appeals'
+    kind: str  # 'proactive' | 'requests' | 'appeals'
     width: int
     rows: list[list[TCell]]
-    header_rows: int = 0        # leading rows that are column headers
+    header_rows: int = 0  # leading rows that are column headers
 
 
 @dataclass
 class Doc:
-    title: str                  # one line; renderers may break it after the agency
+    title: str  # one line; renderers may break it after the agency
     agency: str
-    blocks: list[str | Table]   # headings, prose paragraphs and tables, in order
+    blocks: list[str | Table]  # headings, prose paragraphs and tables, in order
 
 
 @dataclass
@@ -167,8 +167,9 @@ def _proactive_values(rng: random.Random, tpl: Template) -> dict[tuple[str, str]
                 vals = [made, made if rng.random() < 0.8 else issued, in_force + made]
             out.update({(code, m): str(v) for m, v in zip(item.metrics, vals, strict=True)})
         elif code == "fees" and tpl.name == "2021":
-            out[(code, "amount_10k_yuan")] = "0" if rng.random() < 0.4 else _decimal(rng, rng.choice((1, 2, 4, 6)),
-                                                                                      rng.choice((40, 8000)))
+            out[(code, "amount_10k_yuan")] = (
+                "0" if rng.random() < 0.4 else _decimal(rng, rng.choice((1, 2, 4, 6)), rng.choice((40, 8000)))
+            )
         elif code == "procurement":
             items = n(100)
             amount = "0"
@@ -209,12 +210,12 @@ class Style:
     """The per-report choices that make label drift and zero printing vary between reports."""
 
     half_brackets: bool
-    ordinal: str                # '.', '、' or '．'
-    label_space: float          # chance of a stray space inside a label
+    ordinal: str  # '.', '、' or '．'
+    label_space: float  # chance of a stray space inside a label
     norm_label: str
     prohibited: str
-    zero: str                   # how a zero prints: '0', '' (blank) or an NA mark
-    zero_rows: float            # chance a row uses that zero style (else '0')
+    zero: str  # how a zero prints: '0', '' (blank) or an NA mark
+    zero_rows: float  # chance a row uses that zero style (else '0')
     traditional: bool
     fee_header: str
     appeals_heading: str
@@ -234,8 +235,9 @@ def _style(rng: random.Random, layout: str) -> Style:
         zero_rows=rng.choice((1.0, 0.7)),
         traditional=rng.random() < 0.08,
         fee_header=rng.choice(("本年收费金额（单位：万元）", "本年收费金额（单位：万元，保留4位小数）")),
-        appeals_heading=rng.choice(("四、政府信息公开行政复议、行政诉讼情况",
-                                    "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况")),
+        appeals_heading=rng.choice(
+            ("四、政府信息公开行政复议、行政诉讼情况", "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况")
+        ),
         note=rng.random() < 0.7,
         split_group=layout in ("glued", "tsv") and rng.random() < 0.2,
     )
@@ -261,10 +263,34 @@ def _label(rng: random.Random, style: Style, label: str) -> str:
     return label.strip()
 
 
-_PLACES = ("新乡市卫滨区", "淮安市洪泽区", "洛阳市瀍河回族区", "平潭综合实验区", "郑州市金水区", "江苏省",
-           "福建省福州市", "淮安市", "南京市鼓楼区", "成都市武侯区", "湖北省武汉市江岸区", "广州市天河区")
-_UNITS = ("人民政府", "人民政府办公室", "铁西街道办事处", "瀍西街道办事处", "发展和改革委员会", "市场监督管理局",
-          "自然资源和规划局", "交通运输局", "卫生健康委员会", "教育局", "司法局", "人力资源和社会保障局")
+_PLACES = (
+    "新乡市卫滨区",
+    "淮安市洪泽区",
+    "洛阳市瀍河回族区",
+    "平潭综合实验区",
+    "郑州市金水区",
+    "江苏省",
+    "福建省福州市",
+    "淮安市",
+    "南京市鼓楼区",
+    "成都市武侯区",
+    "湖北省武汉市江岸区",
+    "广州市天河区",
+)
+_UNITS = (
+    "人民政府",
+    "人民政府办公室",
+    "铁西街道办事处",
+    "瀍西街道办事处",
+    "发展和改革委员会",
+    "市场监督管理局",
+    "自然资源和规划局",
+    "交通运输局",
+    "卫生健康委员会",
+    "教育局",
+    "司法局",
+    "人力资源和社会保障局",
+)
 
 
 def _agency(rng: random.Random) -> str:
@@ -281,8 +307,16 @@ def _zero_as(raw: str, zero: str) -> str:
 
 def _proactive_table(rng: random.Random, tpl: Template, style: Style, printed: dict[tuple[str, str], str]) -> Table:
     groups: list[tuple[str, list]] = []
-    by_article = {"regulations": "一", "normative_documents": "一", "licensing": "五", "other_services": "五",
-                  "penalty": "六", "coercion": "六", "fees": "八", "procurement": "九"}
+    by_article = {
+        "regulations": "一",
+        "normative_documents": "一",
+        "licensing": "五",
+        "other_services": "五",
+        "penalty": "六",
+        "coercion": "六",
+        "fees": "八",
+        "procurement": "九",
+    }
     for item in tpl.proactive:
         art = by_article[item.code]
         if not groups or groups[-1][0] != art:
@@ -309,22 +343,32 @@ def _proactive_table(rng: random.Random, tpl: Template, style: Style, printed: d
 _NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 
 
-def _requests_table(rng: random.Random, tpl: Template, style: Style, printed: dict[str, list[str]],
-                    hybrid: bool) -> Table:
+def _requests_table(
+    rng: random.Random, tpl: Template, style: Style, printed: dict[str, list[str]], hybrid: bool
+) -> Table:
     rows: list[list[TCell]] = [
         [TCell(_NOTE if style.note else "", rowspan=3, colspan=3), TCell("申请人情况", colspan=7)],
         [TCell("自然人", rowspan=2), TCell("法人或其他组织", colspan=5), TCell("总计", rowspan=2)],
-        [TCell(label) for _, label in (("c", "商业企业"), ("r", "科研机构"), ("s", "社会公益组织"),
-                                        ("l", "法律服务机构"), ("o", "其他"))],
+        [
+            TCell(label)
+            for _, label in (
+                ("c", "商业企业"),
+                ("r", "科研机构"),
+                ("s", "社会公益组织"),
+                ("l", "法律服务机构"),
+                ("o", "其他"),
+            )
+        ],
     ]
     template_rows = list(tpl.requests)
     if hybrid:
-        template_rows = [r for r in template_rows if not (r.code or "").startswith("outcome.other")
-                         and r.label != "（六）其他处理"]
+        template_rows = [
+            r for r in template_rows if not (r.code or "").startswith("outcome.other") and r.label != "（六）其他处理"
+        ]
         at = next(i for i, r in enumerate(template_rows) if r.code == "outcome.total")
         template_rows.insert(at, next(r for r in TEMPLATES["2019"].requests if r.code == "outcome.other"))
     # which label column each template row sits in: 0 = spans all three, 1 = under 三, 2 = leaf
-    body: list[tuple[int, str, str | None]] = []   # (depth, label, code)
+    body: list[tuple[int, str, str | None]] = []  # (depth, label, code)
     for r in template_rows:
         label = r.label
         if r.code == "outcome.withheld.prohibited_by_law":
@@ -351,7 +395,7 @@ def _requests_table(rng: random.Random, tpl: Template, style: Style, printed: di
                     break
                 n += 1
             span_of[i] = n
-    head_index = group_start - 1            # the 三、本年度办理结果 row
+    head_index = group_start - 1  # the 三、本年度办理结果 row
     split_at = next(i for i, (_, _, c) in enumerate(body) if c == "outcome.unavailable.not_held") - 1
     for i, (depth, label, code) in enumerate(body):
         if i == head_index:
@@ -361,8 +405,11 @@ def _requests_table(rng: random.Random, tpl: Template, style: Style, printed: di
             continue
         cells: list[TCell] = []
         if i == group_start or (style.split_group and i == split_at + 1):
-            first, last = (group_start, group_end) if not style.split_group else (
-                (group_start, split_at) if i == group_start else (split_at, group_end))
+            first, last = (
+                (group_start, group_end)
+                if not style.split_group
+                else ((group_start, split_at) if i == group_start else (split_at, group_end))
+            )
             span = sum(1 for j in range(first, last + 1) if body[j][2] is not None)
             cells.append(TCell(body[head_index][1], rowspan=span))
         cells += pending_group
@@ -388,13 +435,17 @@ def _appeals_table(printed: list[str]) -> Table:
 def _prose(rng: random.Random, agency: str, year: int, new_total: int) -> dict[str, list[str]]:
     n = rng.randint(100, 6000)
     return {
-        "intro": [rng.choice((
-            f"本报告由{agency}根据《中华人民共和国政府信息公开条例》（以下简称《条例》）要求编制。本报告所列数据的统计期限"
-            f"自{year}年1月1日起至{year}年12月31日止。如对本报告有疑问，请与{agency}联系（电话：0517-87222589）。",
-            f"本年度报告根据《条例》编制。报告全文由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
-            f"因政府信息公开工作被申请行政复议以及提起行政诉讼情况、政府信息公开工作存在的主要问题及改进情况、"
-            f"其他需要报告的事项六部分组成。本年报所列数据的统计期限为{year}年1月1日至{year}年12月31日。",
-        ))],
+        "intro": [
+            rng.choice(
+                (
+                    f"本报告由{agency}根据《中华人民共和国政府信息公开条例》（以下简称《条例》）要求编制。本报告所列数据的统计期限"
+                    f"自{year}年1月1日起至{year}年12月31日止。如对本报告有疑问，请与{agency}联系（电话：0517-87222589）。",
+                    f"本年度报告根据《条例》编制。报告全文由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
+                    f"因政府信息公开工作被申请行政复议以及提起行政诉讼情况、政府信息公开工作存在的主要问题及改进情况、"
+                    f"其他需要报告的事项六部分组成。本年报所列数据的统计期限为{year}年1月1日至{year}年12月31日。",
+                )
+            )
+        ],
         "一": [
             f"{year}年，{agency}坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实《条例》相关规范要求。",
             f"（一）主动公开情况。{year}年，通过政府网站主动公开政府信息{n}条，发布政策解读{n % 97}篇。",
@@ -402,21 +453,41 @@ def _prose(rng: random.Random, agency: str, year: int, new_total: int) -> dict[s
             "（三）政府信息管理情况。严格执行“先审后发”程序，落实“三审三校”制度。",
             f"（四）政府信息公开平台建设情况。全年更新栏目{n % 53 + 3}个，于{year}年6月30日完成网站改版。",
         ],
-        "五": [f"{year}年，政府信息公开工作仍存在一些不足。一是政策解读形式单一；二是队伍建设有待加强。"
-               f"下一步，将于{year + 1}年3月底前完成整改。"],
+        "五": [
+            f"{year}年，政府信息公开工作仍存在一些不足。一是政策解读形式单一；二是队伍建设有待加强。"
+            f"下一步，将于{year + 1}年3月底前完成整改。"
+        ],
         "六": [rng.choice(("无", f"{year}年，未收取信息处理费。", "全年收取政府信息公开信息处理费 0 元。"))],
     }
 
 
-def _document(rng: random.Random, tpl: Template, style: Style, agency: str, year: int,
-              proactive: Table, requests: Table, appeals: Table, new_total: int) -> Doc:
+def _document(
+    rng: random.Random,
+    tpl: Template,
+    style: Style,
+    agency: str,
+    year: int,
+    proactive: Table,
+    requests: Table,
+    appeals: Table,
+    new_total: int,
+) -> Doc:
     prose = _prose(rng, agency, year, new_total)
-    blocks: list[str | Table] = [*prose["intro"], "一、总体情况", *prose["一"],
-                                 "二、主动公开政府信息情况", proactive,
-                                 "三、收到和处理政府信息公开申请情况", requests,
-                                 style.appeals_heading, appeals,
-                                 "五、存在的主要问题及改进情况", *prose["五"],
-                                 "六、其他需要报告的事项", *prose["六"]]
+    blocks: list[str | Table] = [
+        *prose["intro"],
+        "一、总体情况",
+        *prose["一"],
+        "二、主动公开政府信息情况",
+        proactive,
+        "三、收到和处理政府信息公开申请情况",
+        requests,
+        style.appeals_heading,
+        appeals,
+        "五、存在的主要问题及改进情况",
+        *prose["五"],
+        "六、其他需要报告的事项",
+        *prose["六"],
+    ]
     title = f"{agency}{year}年{rng.choice(('', '度'))}政府信息公开工作年度报告"
     return Doc(title, agency, blocks)
 
@@ -426,8 +497,9 @@ def _document(rng: random.Random, tpl: Template, style: Style, agency: str, year
 Renderer = Callable[[Doc, random.Random], str]
 
 
-def _slot_texts(table: Table, rng: random.Random, span_fill: float, hole_fill: float,
-                lead_pad: bool = False) -> Iterator[tuple[int, list[str], int]]:
+def _slot_texts(
+    table: Table, rng: random.Random, span_fill: float, hole_fill: float, lead_pad: bool = False
+) -> Iterator[tuple[int, list[str], int]]:
     """Per row: (row index, cell texts as a web copy gives them, index of the first value cell)."""
     for r, slots in enumerate(grid(table)):
         texts: list[str] = []
@@ -551,9 +623,13 @@ class _Pages:
             self.since = 0
             self.page += 1
             if self.browser:
-                self.lines += [f"{self.year + 1}/1/{self.rng.randint(10, 28)} {self.doc.title}", "",
-                               f"https://www.example.gov.cn/zw/public-report/view/{self.rng.randint(1000, 99999)}"
-                               f" {self.page}/{self.page + 1}", ""]
+                self.lines += [
+                    f"{self.year + 1}/1/{self.rng.randint(10, 28)} {self.doc.title}",
+                    "",
+                    f"https://www.example.gov.cn/zw/public-report/view/{self.rng.randint(1000, 99999)}"
+                    f" {self.page}/{self.page + 1}",
+                    "",
+                ]
             else:
                 self.lines.append(f"- {self.page} -")
 
@@ -568,8 +644,9 @@ def _spaced(rng: random.Random, text: str) -> str:
     return "".join(out)
 
 
-def _print_row(rng: random.Random, pages: _Pages, width: int, labels: list[str], values: list[str],
-               place: str, prefixes: list[str]) -> None:
+def _print_row(
+    rng: random.Random, pages: _Pages, width: int, labels: list[str], values: list[str], place: str, prefixes: list[str]
+) -> None:
     """One table row of a PDF: wrapped label lines and the line of its numbers, which may come
     after the label, on its last line, before it or in the middle of it.  `prefixes` are
     fragments of vertically typeset group labels that share the row's lines."""
@@ -588,7 +665,7 @@ def _print_row(rng: random.Random, pages: _Pages, width: int, labels: list[str],
         if rng.random() < 0.5 or not numbers:
             lines = chunks[:at] + ([numbers] if numbers else []) + chunks[at:]
         else:
-            lines = chunks[:at - 1] + [f"{chunks[at - 1]} {numbers}"] + chunks[at:]
+            lines = chunks[: at - 1] + [f"{chunks[at - 1]} {numbers}"] + chunks[at:]
     for i, line in enumerate(lines):
         if prefixes and (i == 0 or rng.random() < 0.5):
             line = f"{prefixes.pop(0)} {line}"
@@ -630,13 +707,13 @@ def _group_layout(rng: random.Random, table: Table, vertical: bool) -> tuple[dic
 
 def render_pdf_text(doc: Doc, rng: random.Random) -> str:
     """A browser print or a PDF run through a text extractor."""
-    year = int(doc.title[len(doc.agency):len(doc.agency) + 4])
+    year = int(doc.title[len(doc.agency) : len(doc.agency) + 4])
     pages = _Pages(rng, doc, year)
     width = rng.randint(10, 28)
     prose_width = rng.randint(28, 40)
     if rng.random() < 0.5:
         pages.add(doc.agency)
-        pages.add(_spaced(rng, doc.title[len(doc.agency):]))
+        pages.add(_spaced(rng, doc.title[len(doc.agency) :]))
     else:
         pages.add(doc.title)
     place_weights = rng.choice(((1, 0, 0, 0), (6, 2, 1, 1), (3, 1, 1, 1)))
@@ -681,11 +758,19 @@ def render_glued(doc: Doc, rng: random.Random) -> str:
                 out.append(t + (" " if rng.random() < nbsp else ""))
         parts.append("".join(out))
     body = "".join(p + (" " if rng.random() < 0.3 else "") for p in parts)
-    head = [f"标题: {doc.title}", f"发布时间: {rng.randint(2020, 2026)}-0{rng.randint(1, 3)}-{rng.randint(10, 28)} 16:34",
-            "文号: ", "发布机构: ", "栏目: 政府信息公开年报", "==================== 正文 ===================="]
+    head = [
+        f"标题: {doc.title}",
+        f"发布时间: {rng.randint(2020, 2026)}-0{rng.randint(1, 3)}-{rng.randint(10, 28)} 16:34",
+        "文号: ",
+        "发布机构: ",
+        "栏目: 政府信息公开年报",
+        "==================== 正文 ====================",
+    ]
     if rng.random() < 0.5:
-        body = (f"当前位置： 首页政务公开政府信息公开政府信息公开年报 {doc.title} 来源：{doc.agency} "
-                f"微信 微博 QQ空间 全真版 文字版 文件下载 相关链接： --> {body} 附件下载")
+        body = (
+            f"当前位置： 首页政务公开政府信息公开政府信息公开年报 {doc.title} 来源：{doc.agency} "
+            f"微信 微博 QQ空间 全真版 文字版 文件下载 相关链接： --> {body} 附件下载"
+        )
     else:
         body = f"{doc.title} {body}"
     return "\n".join(head + [body, ""])
@@ -733,12 +818,14 @@ def generate(rng: random.Random, template: str, layout: str, misprint: Key | Non
 
     req_printed = {c: zero_style([str(v) for v in vals]) for c, vals in numbers.items()}
     app_printed = [str(v) for v in _appeals_values(rng)]
-    app_printed = [p for block in range(3) for p in zero_style(app_printed[block * 5:(block + 1) * 5])]
+    app_printed = [p for block in range(3) for p in zero_style(app_printed[block * 5 : (block + 1) * 5])]
     if misprint and misprint[0] == "requests":
         col = APPLICANT_CODES.index(misprint[2])
         req_printed[misprint[1]][col] = _misprinted(req_printed[misprint[1]][col])
     elif misprint:
-        at = [p for p, _ in APPEAL_PROCEEDINGS].index(misprint[1]) * 5 + [o for o, _ in APPEAL_OUTCOMES].index(misprint[2])
+        at = [p for p, _ in APPEAL_PROCEEDINGS].index(misprint[1]) * 5 + [o for o, _ in APPEAL_OUTCOMES].index(
+            misprint[2]
+        )
         app_printed[at] = _misprinted(app_printed[at])
     pro_raw = _proactive_values(rng, tpl)
     pro_printed = dict(pro_raw)
@@ -752,7 +839,8 @@ def generate(rng: random.Random, template: str, layout: str, misprint: Key | Non
     for code in tpl.categories + tuple(c for c in categories if c not in tpl.categories):
         for col, applicant in enumerate(APPLICANT_CODES):
             expected[("requests", code, applicant)] = (
-                _number(req_printed[code][col], True) if code in req_printed else None)
+                _number(req_printed[code][col], True) if code in req_printed else None
+            )
     k = 0
     for proc, _ in APPEAL_PROCEEDINGS:
         for out, _ in APPEAL_OUTCOMES:
@@ -761,10 +849,17 @@ def generate(rng: random.Random, template: str, layout: str, misprint: Key | Non
     for (item, metric), raw in pro_printed.items():
         expected[("proactive", item, metric)] = _number(raw, False)
 
-    doc = _document(rng, tpl, style, agency, year,
-                    _proactive_table(rng, tpl, style, pro_printed),
-                    _requests_table(rng, tpl, style, req_printed, hybrid),
-                    _appeals_table(app_printed), sum(numbers["received.new"][:6]))
+    doc = _document(
+        rng,
+        tpl,
+        style,
+        agency,
+        year,
+        _proactive_table(rng, tpl, style, pro_printed),
+        _requests_table(rng, tpl, style, req_printed, hybrid),
+        _appeals_table(app_printed),
+        sum(numbers["received.new"][:6]),
+    )
     text = RENDERERS[layout](doc, rng)
     if style.traditional:
         text, agency = _traditional(text), _traditional(agency)
@@ -781,17 +876,15 @@ def generate_many(seed: int, n: int, start: int = 0) -> Iterator[Generated]:
         yield generate(random.Random(f"{seed}:{i}"), template, layout)
 
 
-
-
 # ------------------------------------------------------------------ comparing a parse with the answers
 
 
 @dataclass
 class Comparison:
-    cells: int          # expected cells
-    exact: int          # cells parsed to the expected value
-    flagged: int        # wrong cells in rows the parser itself marked as in doubt
-    wrong: list[str]    # wrong cells the parser did not flag, and wrong meta
+    cells: int  # expected cells
+    exact: int  # cells parsed to the expected value
+    flagged: int  # wrong cells in rows the parser itself marked as in doubt
+    wrong: list[str]  # wrong cells the parser did not flag, and wrong meta
     status: str
 
     @property

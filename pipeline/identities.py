@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pipeline.model import Check
 from pipeline.template import APPEAL_OUTCOMES, APPEAL_PROCEEDINGS, APPLICANT_CODES
 
-Rows = Mapping[str, Sequence[int | float | None]]   # category -> 7 values in column order
+Rows = Mapping[str, Sequence[int | float | None]]  # category -> 7 values in column order
 
 _LEAF_EXCLUDED = ("outcome.total",)
 
@@ -48,7 +48,7 @@ def appeal_checks(values: Sequence[int | float | None]) -> list[Check]:
     checks = []
     width = len(APPEAL_OUTCOMES)
     for p, (proc, _) in enumerate(APPEAL_PROCEEDINGS):
-        block = values[p * width:(p + 1) * width]
+        block = values[p * width : (p + 1) * width]
         exp = _n(block[-1])
         act = sum(_n(v) for v in block[:-1])
         checks.append(Check("appeals_total", proc, exp, act, exp == act))
@@ -87,7 +87,7 @@ def column_failures(rows: Rows) -> int:
 def appeal_failures(values: Sequence[int | float | None]) -> int:
     """How many appeals_total identities fail (the fast form of ``appeal_checks``)."""
     width = len(APPEAL_OUTCOMES)
-    blocks = [[_n(v) for v in values[p * width:(p + 1) * width]] for p in range(len(APPEAL_PROCEEDINGS))]
+    blocks = [[_n(v) for v in values[p * width : (p + 1) * width]] for p in range(len(APPEAL_PROCEEDINGS))]
     return sum(sum(b[:-1]) != b[-1] for b in blocks)
 
 

@@ -15,10 +15,17 @@ from pathlib import Path
 
 import polars as pl
 
-SCHEMA = {"source_path": pl.String, "source_size": pl.Int64, "mtime_ns": pl.Int64, "source_sha256": pl.String,
-          "parser_version": pl.String, "outcome": pl.String, "report_id": pl.String}
+SCHEMA = {
+    "source_path": pl.String,
+    "source_size": pl.Int64,
+    "mtime_ns": pl.Int64,
+    "source_sha256": pl.String,
+    "parser_version": pl.String,
+    "outcome": pl.String,
+    "report_id": pl.String,
+}
 FILE = "manifest.parquet"
-DUPLICATE = "reject:duplicate"   # re-examined on every build: the file it copies may be gone
+DUPLICATE = "reject:duplicate"  # re-examined on every build: the file it copies may be gone
 
 
 def discover(raw: Path) -> dict[str, os.stat_result]:
@@ -45,10 +52,10 @@ def load(gen: Path | None) -> pl.DataFrame:
 class Plan:
     """What a build has to do."""
 
-    todo: list[str] = field(default_factory=list)          # new or changed: parse these
+    todo: list[str] = field(default_factory=list)  # new or changed: parse these
     new: int = 0
     changed: int = 0
-    unchanged: list[str] = field(default_factory=list)     # keep their facts
+    unchanged: list[str] = field(default_factory=list)  # keep their facts
     deleted: list[str] = field(default_factory=list)
     touched: dict[str, int] = field(default_factory=dict)  # unchanged content, new mtime
 
@@ -57,8 +64,7 @@ class Plan:
         return not self.todo and not self.deleted and not self.touched
 
 
-def plan(raw: Path, files: dict[str, os.stat_result], previous: pl.DataFrame, parser_version: str,
-         full: bool) -> Plan:
+def plan(raw: Path, files: dict[str, os.stat_result], previous: pl.DataFrame, parser_version: str, full: bool) -> Plan:
     p = Plan()
     known = {row[0]: row for row in previous.iter_rows()}
     for rel, st in files.items():

@@ -14,17 +14,17 @@ from pipeline.errors import Reject
 class Cell:
     """One printed number (or blank) of a statistical table, with the line it came from."""
 
-    table: str          # 'requests' | 'proactive' | 'appeals'
-    key1: str           # category | item | proceeding
-    key2: str           # applicant_type | metric | outcome
-    raw: str            # the cell's text as printed ('' for a blank cell)
+    table: str  # 'requests' | 'proactive' | 'appeals'
+    key1: str  # category | item | proceeding
+    key2: str  # applicant_type | metric | outcome
+    raw: str  # the cell's text as printed ('' for a blank cell)
     value: float | int | None
-    line: int | None    # 1-based line in the decoded text; None when the row is not printed
+    line: int | None  # 1-based line in the decoded text; None when the row is not printed
 
 
 @dataclass(slots=True)
 class Check:
-    rule: str           # balance | row_total | outcome_total | appeals_total | reading | section
+    rule: str  # balance | row_total | outcome_total | appeals_total | reading | section
     scope: str
     expected: float | None
     actual: float | None
@@ -72,16 +72,16 @@ class FileResult:
     checks as columns (``pack``), which pickle in a fraction of the time of one object per cell.
     """
 
-    path: str               # relative to the raw root, '/'-separated
+    path: str  # relative to the raw root, '/'-separated
     sha256: str
     size: int
     mtime_ns: int
-    report: Report | None = None        # metadata only once packed
+    report: Report | None = None  # metadata only once packed
     reject: Reject | None = None
     status: str | None = None
     checks_failed: int = 0
-    cells: dict[str, tuple[list, ...]] = field(default_factory=dict)   # table -> key1, key2, raw, value, line
-    checks: tuple[list, ...] = ()       # rule, scope, expected, actual, passed, note
+    cells: dict[str, tuple[list, ...]] = field(default_factory=dict)  # table -> key1, key2, raw, value, line
+    checks: tuple[list, ...] = ()  # rule, scope, expected, actual, passed, note
 
     @property
     def report_id(self) -> str:
@@ -92,13 +92,21 @@ class FileResult:
         self.status, self.checks_failed = report.status, report.checks_failed
         for table in ("requests", "proactive", "appeals"):
             cells = [c for c in report.cells if c.table == table]
-            self.cells[table] = ([c.key1 for c in cells], [c.key2 for c in cells], [c.raw for c in cells],
-                                 [None if c.value is None else float(c.value) for c in cells],
-                                 [c.line for c in cells])
+            self.cells[table] = (
+                [c.key1 for c in cells],
+                [c.key2 for c in cells],
+                [c.raw for c in cells],
+                [None if c.value is None else float(c.value) for c in cells],
+                [c.line for c in cells],
+            )
         ch = report.checks
-        self.checks = ([c.rule for c in ch], [c.scope for c in ch],
-                       [None if c.expected is None else float(c.expected) for c in ch],
-                       [None if c.actual is None else float(c.actual) for c in ch],
-                       [c.passed for c in ch], [c.note for c in ch])
+        self.checks = (
+            [c.rule for c in ch],
+            [c.scope for c in ch],
+            [None if c.expected is None else float(c.expected) for c in ch],
+            [None if c.actual is None else float(c.actual) for c in ch],
+            [c.passed for c in ch],
+            [c.note for c in ch],
+        )
         report.cells, report.checks = [], []
         self.report = report

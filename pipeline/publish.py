@@ -22,7 +22,7 @@ from pipeline.tidy import SCHEMAS
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 DB_NAME = "warehouse.duckdb"
-VIEWS = "views.duckdb"        # in each generation; warehouse.duckdb is a hard link to the current one
+VIEWS = "views.duckdb"  # in each generation; warehouse.duckdb is a hard link to the current one
 GENERATIONS = "generations"
 PARTITIONED = ("requests", "proactive", "appeals", "reports", "checks")
 
@@ -61,8 +61,9 @@ def current_generation(warehouse: Path) -> Path | None:
     return gen if gen is not None and gen.is_dir() else None
 
 
-def write_generation(frames: dict[str, pl.DataFrame], warehouse: Path, gen_id: str,
-                     extra: dict[str, pl.DataFrame] | None = None) -> Path:
+def write_generation(
+    frames: dict[str, pl.DataFrame], warehouse: Path, gen_id: str, extra: dict[str, pl.DataFrame] | None = None
+) -> Path:
     """Write all tables of a generation (and extra files such as its manifest) aside, then move
     it into place; returns its directory."""
     root = warehouse / GENERATIONS
@@ -85,7 +86,9 @@ def view_sql(gen: Path) -> list[str]:
     stmts = []
     for table in SCHEMAS:
         glob = (gen / table).as_posix() + "/**/*.parquet"
-        stmts.append(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = false)")
+        stmts.append(
+            f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = false)"
+        )
     runs_glob = (runs.ensure(gen.parent.parent)).as_posix() + "/*.parquet"
     stmts.append(f"CREATE OR REPLACE VIEW runs AS SELECT * FROM read_parquet('{runs_glob}') ORDER BY started")
     for path in sorted(SQL_DIR.glob("*.sql")):
@@ -99,8 +102,10 @@ class PublishError(RuntimeError):
 
 def data_tests(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Run every sql/tests/*.sql (each selects offending rows); returns name -> rows found."""
-    return {path.stem: len(con.execute(path.read_text(encoding="utf-8")).fetchall())
-            for path in sorted((SQL_DIR / "tests").glob("*.sql"))}
+    return {
+        path.stem: len(con.execute(path.read_text(encoding="utf-8")).fetchall())
+        for path in sorted((SQL_DIR / "tests").glob("*.sql"))
+    }
 
 
 def switch(warehouse: Path, gen: Path) -> None:
@@ -118,8 +123,9 @@ def switch(warehouse: Path, gen: Path) -> None:
             con.execute(f"SELECT * FROM {name} LIMIT 0").fetchall()
         failed = {name: n for name, n in data_tests(con).items() if n}
         if failed:
-            raise PublishError(f"data tests failed on the new generation {gen.name}: {failed}; "
-                               "the previous warehouse stays in place")
+            raise PublishError(
+                f"data tests failed on the new generation {gen.name}: {failed}; the previous warehouse stays in place"
+            )
         con.execute("CHECKPOINT")
         ok = True
     finally:
@@ -161,8 +167,9 @@ def _prune(warehouse: Path, current: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def publish(frames: dict[str, pl.DataFrame], warehouse: Path, gen_id: str,
-            extra: dict[str, pl.DataFrame] | None = None) -> Path:
+def publish(
+    frames: dict[str, pl.DataFrame], warehouse: Path, gen_id: str, extra: dict[str, pl.DataFrame] | None = None
+) -> Path:
     warehouse.mkdir(parents=True, exist_ok=True)
     gen = write_generation(frames, warehouse, gen_id, extra)
     switch(warehouse, gen)

@@ -44,8 +44,11 @@ def sniff(name: str, data: bytes) -> str:
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if suffix in _HTML_SUFFIXES or head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<meta", b"<head")):
         return "html"
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")) \
-            and utf16_without_bom(data[:4096]) is None:
+    if (
+        b"\x00" in data[:4096]
+        and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        and utf16_without_bom(data[:4096]) is None
+    ):
         return "binary"
     return "text"
 
@@ -65,8 +68,11 @@ def read_text(name: str, data: bytes) -> tuple[str, str]:
     if kind == "doc" and "EncryptedPackage".encode("utf-16-le") in data[:65536]:
         raise Reject("read", "encrypted_docx", "a password-protected Word document; save it without a password")
     if kind == "doc":
-        raise Reject("read", "unsupported_format",
-                     "legacy Word .doc; convert it first: libreoffice --headless --convert-to docx FILE")
+        raise Reject(
+            "read",
+            "unsupported_format",
+            "legacy Word .doc; convert it first: libreoffice --headless --convert-to docx FILE",
+        )
     if kind == "text":
         try:
             text, _ = decode(data)

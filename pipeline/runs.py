@@ -13,11 +13,23 @@ from pathlib import Path
 import polars as pl
 
 SCHEMA = {
-    "run_id": pl.String, "command": pl.String, "started": pl.Datetime("us", "UTC"),
-    "finished": pl.Datetime("us", "UTC"), "seconds": pl.Float64, "files_seen": pl.Int64,
-    "files_new": pl.Int64, "files_changed": pl.Int64, "files_deleted": pl.Int64, "files_unchanged": pl.Int64,
-    "files_rejected": pl.Int64, "reports_ok": pl.Int64, "reports_inconsistent": pl.Int64,
-    "reports_partial": pl.Int64, "outcome": pl.String, "generation": pl.String, "message": pl.String,
+    "run_id": pl.String,
+    "command": pl.String,
+    "started": pl.Datetime("us", "UTC"),
+    "finished": pl.Datetime("us", "UTC"),
+    "seconds": pl.Float64,
+    "files_seen": pl.Int64,
+    "files_new": pl.Int64,
+    "files_changed": pl.Int64,
+    "files_deleted": pl.Int64,
+    "files_unchanged": pl.Int64,
+    "files_rejected": pl.Int64,
+    "reports_ok": pl.Int64,
+    "reports_inconsistent": pl.Int64,
+    "reports_partial": pl.Int64,
+    "outcome": pl.String,
+    "generation": pl.String,
+    "message": pl.String,
     "parser_version": pl.String,
 }
 DIR = "runs"

@@ -65,26 +65,48 @@ _HEAD = (
     _row("outcome.partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "部分公开"),
     _row(None, "（三）不予公开", "不予公开"),
     _row("outcome.withheld.state_secret", "1.属于国家秘密", "属于国家秘密", "国家秘密"),
-    _row("outcome.withheld.prohibited_by_law", "2.其他法律行政法规禁止公开",
-         "其他法律行政法规禁止公开", "其他法律法规禁止公开", "法规禁止公开", "其他法律", "禁止公开"),
+    _row(
+        "outcome.withheld.prohibited_by_law",
+        "2.其他法律行政法规禁止公开",
+        "其他法律行政法规禁止公开",
+        "其他法律法规禁止公开",
+        "法规禁止公开",
+        "其他法律",
+        "禁止公开",
+    ),
     _row("outcome.withheld.security_stability", "3.危及“三安全一稳定”", "危及三安全一稳定", "三安全一稳定", "危及"),
-    _row("outcome.withheld.third_party_rights", "4.保护第三方合法权益", "保护第三方合法权益", "第三方合法权益", "第三方"),
+    _row(
+        "outcome.withheld.third_party_rights", "4.保护第三方合法权益", "保护第三方合法权益", "第三方合法权益", "第三方"
+    ),
     _row("outcome.withheld.internal_affairs", "5.属于三类内部事务信息", "属于三类内部事务信息", "内部事务"),
     _row("outcome.withheld.process_info", "6.属于四类过程性信息", "属于四类过程性信息", "过程性信息", "过程性"),
     _row("outcome.withheld.enforcement_file", "7.属于行政执法案卷", "属于行政执法案卷", "执法案卷"),
     _row("outcome.withheld.admin_query", "8.属于行政查询事项", "属于行政查询事项", "行政查询", "查询事项"),
     _row(None, "（四）无法提供", "无法提供"),
     _row("outcome.unavailable.not_held", "1.本机关不掌握相关政府信息", "本机关不掌握相关政府信息", "不掌握"),
-    _row("outcome.unavailable.needs_creation", "2.没有现成信息需要另行制作",
-         "没有现成信息需要另行制作", "另行制作", "没有现成"),
+    _row(
+        "outcome.unavailable.needs_creation",
+        "2.没有现成信息需要另行制作",
+        "没有现成信息需要另行制作",
+        "另行制作",
+        "没有现成",
+    ),
     _row("outcome.unavailable.unclear", "3.补正后申请内容仍不明确", "补正后申请内容仍不明确", "仍不明确", "补正后"),
     _row(None, "（五）不予处理", "不予处理"),
     _row("outcome.not_processed.complaint", "1.信访举报投诉类申请", "信访举报投诉类申请", "信访举报", "投诉类"),
     _row("outcome.not_processed.duplicate", "2.重复申请", "重复申请"),
     _row("outcome.not_processed.publication", "3.要求提供公开出版物", "要求提供公开出版物", "公开出版物", "出版物"),
-    _row("outcome.not_processed.excessive", "4.无正当理由大量反复申请", "无正当理由大量反复申请", "大量反复", "反复申请"),
-    _row("outcome.not_processed.confirmation", "5.要求行政机关确认或重新出具已获取信息",
-         "要求行政机关确认或重新出具已获取信息", "重新出具", "已获取信息", "确认或重"),
+    _row(
+        "outcome.not_processed.excessive", "4.无正当理由大量反复申请", "无正当理由大量反复申请", "大量反复", "反复申请"
+    ),
+    _row(
+        "outcome.not_processed.confirmation",
+        "5.要求行政机关确认或重新出具已获取信息",
+        "要求行政机关确认或重新出具已获取信息",
+        "重新出具",
+        "已获取信息",
+        "确认或重",
+    ),
 )
 _TAIL = (
     _row("outcome.total", "（七）总计", "七总计", "总计"),
@@ -93,10 +115,20 @@ _TAIL = (
 _OTHER_2019 = (_row("outcome.other", "（六）其他处理", "六其他处理", "其他处理"),)
 _OTHER_2021 = (
     _row(None, "（六）其他处理", "六其他处理", "其他处理"),
-    _row("outcome.other.no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-         "申请人无正当理由逾期不补正", "逾期不补正", "无正当理由逾期"),
-    _row("outcome.other.fee_unpaid", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-         "申请人逾期未按收费通知要求缴纳费用", "缴纳费用", "收费通知"),
+    _row(
+        "outcome.other.no_correction",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "申请人无正当理由逾期不补正",
+        "逾期不补正",
+        "无正当理由逾期",
+    ),
+    _row(
+        "outcome.other.fee_unpaid",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "申请人逾期未按收费通知要求缴纳费用",
+        "缴纳费用",
+        "收费通知",
+    ),
     _row("outcome.other.other", "3.其他", "3其他", "其他"),
 )
 
@@ -145,8 +177,11 @@ TEMPLATE_2021 = Template(
     ),
     metric_headers=("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额"),
     metric_labels={
-        "issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
-        "decisions": "本年处理决定数量", "amount_10k_yuan": "本年收费金额（单位：万元）",
+        "issued": "本年制发件数",
+        "repealed": "本年废止件数",
+        "in_force": "现行有效件数",
+        "decisions": "本年处理决定数量",
+        "amount_10k_yuan": "本年收费金额（单位：万元）",
     },
 )
 
@@ -157,19 +192,36 @@ TEMPLATE_2019 = Template(
         Item("regulations", "规章", _REG, ("made", "published", "total_published")),
         Item("normative_documents", "规范性文件", _NORM, ("made", "published", "total_published")),
         Item("licensing", "行政许可", ("行政许可",), ("items_last_year", "items_change", "decisions")),
-        Item("other_services", "其他对外管理服务事项", ("其他对外管理服务事项", "对外管理服务"),
-             ("items_last_year", "items_change", "decisions")),
+        Item(
+            "other_services",
+            "其他对外管理服务事项",
+            ("其他对外管理服务事项", "对外管理服务"),
+            ("items_last_year", "items_change", "decisions"),
+        ),
         Item("penalty", "行政处罚", ("行政处罚",), ("items_last_year", "items_change", "decisions")),
         Item("coercion", "行政强制", ("行政强制",), ("items_last_year", "items_change", "decisions")),
         Item("fees", "行政事业性收费", ("行政事业性收费", "事业性收费"), ("items_last_year", "items_change")),
         Item("procurement", "政府集中采购", ("政府集中采购", "集中采购"), ("items", "amount_10k_yuan")),
     ),
-    metric_headers=("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增减",
-                    "采购项目数量", "采购总金额", "其他对外管理服务事项"),
+    metric_headers=(
+        "本年新制作数量",
+        "本年新公开数量",
+        "对外公开总数量",
+        "上一年项目数量",
+        "本年增减",
+        "采购项目数量",
+        "采购总金额",
+        "其他对外管理服务事项",
+    ),
     metric_labels={
-        "made": "本年新制作数量", "published": "本年新公开数量", "total_published": "对外公开总数量",
-        "items_last_year": "上一年项目数量", "items_change": "本年增/减", "decisions": "处理决定数量",
-        "items": "采购项目数量", "amount_10k_yuan": "采购总金额",
+        "made": "本年新制作数量",
+        "published": "本年新公开数量",
+        "total_published": "对外公开总数量",
+        "items_last_year": "上一年项目数量",
+        "items_change": "本年增/减",
+        "decisions": "处理决定数量",
+        "items": "采购项目数量",
+        "amount_10k_yuan": "采购总金额",
     },
 )
 
@@ -185,17 +237,17 @@ SECTION_AFTER_APPEALS = ("存在的主要问题", "主要问题及改进", "其�
 # Lines that printers and crawlers put inside tables and that carry digits a parser must not read
 # as values: page counters, print headers, URLs.  Matched against a whole (NFKC-normalised) line.
 NOISE_LINE_PATTERNS: tuple[str, ...] = (
-    r"[-—–－~]+\s*\d{1,3}\s*[-—–－~]+",                      # "- 4 -", "— 12 —"
-    r"(第\s*\d+\s*页)?\s*[,，/]?\s*(共\s*\d+\s*页)?",          # 第 3 页 / 共 5 页
-    r"\d{1,3}\s*/\s*\d{1,3}",                                 # 2/3
-    r"(https?://|www\.)\S*(\s+\d{1,3}\s*/\s*\d{1,3})?",       # URL, optionally with "2/3"
+    r"[-—–－~]+\s*\d{1,3}\s*[-—–－~]+",  # "- 4 -", "— 12 —"
+    r"(第\s*\d+\s*页)?\s*[,，/]?\s*(共\s*\d+\s*页)?",  # 第 3 页 / 共 5 页
+    r"\d{1,3}\s*/\s*\d{1,3}",  # 2/3
+    r"(https?://|www\.)\S*(\s+\d{1,3}\s*/\s*\d{1,3})?",  # URL, optionally with "2/3"
     r"\d{4}/\d{1,2}/\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?(\s+.*)?",  # browser print header
     r"\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(:\d{2})?(\s+.*)?",
 )
 
 # Header phrases that contain digits which are not values (replaced before tokenising).
 DIGIT_HEADER_PHRASES: tuple[str, ...] = (r"保留\s*\d+\s*位小数",)
-DIGIT_HEADER_HINTS: tuple[str, ...] = ("位小数",)   # a line holds one of the phrases only if it holds a hint
+DIGIT_HEADER_HINTS: tuple[str, ...] = ("位小数",)  # a line holds one of the phrases only if it holds a hint
 
 # Titles: "<agency><year>年(度)政府信息公开(工作)年度报告"
 TITLE_PATTERN = (

@@ -30,32 +30,92 @@ for _p, _pzh in APPEAL_PROCEEDINGS:
         _LABELS[("appeals", _p, _o)] = f"{_pzh}｜{_ozh}"
 
 PROVENANCE = {
-    "source_path": pl.String, "source_sha256": pl.String, "source_line": pl.Int64,
-    "parser_version": pl.String, "run_id": pl.String,
+    "source_path": pl.String,
+    "source_sha256": pl.String,
+    "source_line": pl.Int64,
+    "parser_version": pl.String,
+    "run_id": pl.String,
 }
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
-    "requests": {"report_id": pl.String, "agency": pl.String, "year": pl.Int32, "category": pl.String,
-                 "applicant_type": pl.String, "count": pl.Int64, "raw": pl.String, "label_zh": pl.String,
-                 **PROVENANCE},
-    "proactive": {"report_id": pl.String, "agency": pl.String, "year": pl.Int32, "item": pl.String,
-                  "metric": pl.String, "value": pl.Float64, "raw": pl.String, "label_zh": pl.String,
-                  **PROVENANCE},
-    "appeals": {"report_id": pl.String, "agency": pl.String, "year": pl.Int32, "proceeding": pl.String,
-                "outcome": pl.String, "count": pl.Int64, "raw": pl.String, **PROVENANCE},
-    "reports": {"report_id": pl.String, "agency": pl.String, "year": pl.Int32, "template": pl.String,
-                "layout": pl.String, "title": pl.String, "province": pl.String, "city": pl.String,
-                "county": pl.String, "status": pl.String, "checks_failed": pl.Int64, "cells": pl.Int64,
-                "source_path": pl.String, "source_sha256": pl.String, "source_size": pl.Int64,
-                "parser_version": pl.String, "run_id": pl.String},
-    "checks": {"report_id": pl.String, "year": pl.Int32, "rule": pl.String, "scope": pl.String,
-               "expected": pl.Float64, "actual": pl.Float64, "passed": pl.Boolean, "note": pl.String,
-               "source_path": pl.String, "run_id": pl.String},
-    "rejects": {"source_path": pl.String, "source_sha256": pl.String, "source_size": pl.Int64,
-                "stage": pl.String, "error_code": pl.String, "message": pl.String,
-                "parser_version": pl.String, "run_id": pl.String},
+    "requests": {
+        "report_id": pl.String,
+        "agency": pl.String,
+        "year": pl.Int32,
+        "category": pl.String,
+        "applicant_type": pl.String,
+        "count": pl.Int64,
+        "raw": pl.String,
+        "label_zh": pl.String,
+        **PROVENANCE,
+    },
+    "proactive": {
+        "report_id": pl.String,
+        "agency": pl.String,
+        "year": pl.Int32,
+        "item": pl.String,
+        "metric": pl.String,
+        "value": pl.Float64,
+        "raw": pl.String,
+        "label_zh": pl.String,
+        **PROVENANCE,
+    },
+    "appeals": {
+        "report_id": pl.String,
+        "agency": pl.String,
+        "year": pl.Int32,
+        "proceeding": pl.String,
+        "outcome": pl.String,
+        "count": pl.Int64,
+        "raw": pl.String,
+        **PROVENANCE,
+    },
+    "reports": {
+        "report_id": pl.String,
+        "agency": pl.String,
+        "year": pl.Int32,
+        "template": pl.String,
+        "layout": pl.String,
+        "title": pl.String,
+        "province": pl.String,
+        "city": pl.String,
+        "county": pl.String,
+        "status": pl.String,
+        "checks_failed": pl.Int64,
+        "cells": pl.Int64,
+        "source_path": pl.String,
+        "source_sha256": pl.String,
+        "source_size": pl.Int64,
+        "parser_version": pl.String,
+        "run_id": pl.String,
+    },
+    "checks": {
+        "report_id": pl.String,
+        "year": pl.Int32,
+        "rule": pl.String,
+        "scope": pl.String,
+        "expected": pl.Float64,
+        "actual": pl.Float64,
+        "passed": pl.Boolean,
+        "note": pl.String,
+        "source_path": pl.String,
+        "run_id": pl.String,
+    },
+    "rejects": {
+        "source_path": pl.String,
+        "source_sha256": pl.String,
+        "source_size": pl.Int64,
+        "stage": pl.String,
+        "error_code": pl.String,
+        "message": pl.String,
+        "parser_version": pl.String,
+        "run_id": pl.String,
+    },
 }
-_KEYS = {"requests": ("category", "applicant_type"), "proactive": ("item", "metric"),
-         "appeals": ("proceeding", "outcome")}
+_KEYS = {
+    "requests": ("category", "applicant_type"),
+    "proactive": ("item", "metric"),
+    "appeals": ("proceeding", "outcome"),
+}
 
 
 def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[str, pl.DataFrame]:
@@ -83,8 +143,9 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
         },
         schema=SCHEMAS["reports"],
     )
-    per_report = reports.select("report_id", "agency", "year", "source_path", "source_sha256",
-                                "parser_version", "run_id").with_row_index("_r")
+    per_report = reports.select(
+        "report_id", "agency", "year", "source_path", "source_sha256", "parser_version", "run_id"
+    ).with_row_index("_r")
     frames = {"reports": reports}
     for table, (k1, k2) in _KEYS.items():
         cols: dict[str, list] = {"_r": [], k1: [], k2: [], "raw": [], "_value": [], "source_line": []}
@@ -94,16 +155,28 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
             cols["_r"].extend([i] * len(packed[0]))
             for name, values in zip(names, packed, strict=True):
                 cols[name].extend(values)
-        facts = pl.DataFrame(cols, schema={"_r": pl.UInt32, k1: pl.String, k2: pl.String, "raw": pl.String,
-                                           "_value": pl.Float64, "source_line": pl.Int64})
+        facts = pl.DataFrame(
+            cols,
+            schema={
+                "_r": pl.UInt32,
+                k1: pl.String,
+                k2: pl.String,
+                "raw": pl.String,
+                "_value": pl.Float64,
+                "source_line": pl.Int64,
+            },
+        )
         labels = pl.DataFrame(
-            {k1: [k[1] for k in _LABELS if k[0] == table], k2: [k[2] for k in _LABELS if k[0] == table],
-             "label_zh": [v for k, v in _LABELS.items() if k[0] == table]})
-        value = pl.col("_value").alias("value") if table == "proactive" else \
-            pl.col("_value").cast(pl.Int64).alias("count")
-        frame = (facts.join(per_report, on="_r", how="left")
-                 .join(labels, on=[k1, k2], how="left")
-                 .with_columns(value))
+            {
+                k1: [k[1] for k in _LABELS if k[0] == table],
+                k2: [k[2] for k in _LABELS if k[0] == table],
+                "label_zh": [v for k, v in _LABELS.items() if k[0] == table],
+            }
+        )
+        value = (
+            pl.col("_value").alias("value") if table == "proactive" else pl.col("_value").cast(pl.Int64).alias("count")
+        )
+        frame = facts.join(per_report, on="_r", how="left").join(labels, on=[k1, k2], how="left").with_columns(value)
         frames[table] = frame.select(list(SCHEMAS[table]))
     frames["checks"] = _checks(parsed, run_id)
     frames["rejects"] = pl.DataFrame(

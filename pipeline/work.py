@@ -30,15 +30,18 @@ def process(raw_root: str, rel: str) -> FileResult:
         result.reject = Reject("parse", "parser_error", f"{type(exc).__name__}: {exc}")
         return result
     if not any(report.sections.values()):
-        result.reject = Reject("parse", "no_report",
-                               "no statistical tables of a 政府信息公开工作年度报告 found in the text")
+        result.reject = Reject(
+            "parse", "no_report", "no statistical tables of a 政府信息公开工作年度报告 found in the text"
+        )
         return result
     report.layout = report.layout.replace("text/", f"{reader}/", 1)
-    huge = next((c for c in report.cells if c.table != "proactive" and c.value is not None
-                 and abs(c.value) >= 2**63), None)
-    if huge is not None:   # would not fit BIGINT: a parser bug, kept visible as a reject
-        result.reject = Reject("parse", "parser_error",
-                               f"{huge.table}.{huge.key1}.{huge.key2} read as {huge.raw!r} (line {huge.line})")
+    huge = next(
+        (c for c in report.cells if c.table != "proactive" and c.value is not None and abs(c.value) >= 2**63), None
+    )
+    if huge is not None:  # would not fit BIGINT: a parser bug, kept visible as a reject
+        result.reject = Reject(
+            "parse", "parser_error", f"{huge.table}.{huge.key1}.{huge.key2} read as {huge.raw!r} (line {huge.line})"
+        )
         return result
     result.pack(report)
     return result

@@ -118,7 +118,9 @@ def per_kind(tmp: Path, n: int) -> dict[str, dict]:
     shared = REPO.parent / "shared" / "corpus"
     rng = random.Random(5)
     sources: dict[str, list[tuple[str, bytes]]] = {
-        "pdf": [(f"{i:04}_{f.name}", f.read_bytes()) for i in range(max(1, n // 20)) for f in sorted(shared.glob("*.pdf"))],
+        "pdf": [
+            (f"{i:04}_{f.name}", f.read_bytes()) for i in range(max(1, n // 20)) for f in sorted(shared.glob("*.pdf"))
+        ],
         "html": [(f"{i:04}.html", generate_published(rng, ("2019", "2021")[i % 2], "html").data) for i in range(n)],
         "docx": [(f"{i:04}.docx", generate_published(rng, ("2019", "2021")[i % 2], "docx").data) for i in range(n)],
         "text": [(f"{i:04}.txt", g.data) for i, g in enumerate(generate_many(9, n))],
@@ -129,11 +131,20 @@ def per_kind(tmp: Path, n: int) -> dict[str, dict]:
         folder.mkdir(parents=True, exist_ok=True)
         for name, data in files:
             (folder / name).write_bytes(data)
-        run = subprocess.run([sys.executable, "-c", KIND, str(folder), *(name for name, _ in files)],
-                             capture_output=True, text=True, check=True, cwd=REPO)
+        run = subprocess.run(
+            [sys.executable, "-c", KIND, str(folder), *(name for name, _ in files)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        )
         count, ok, seconds = run.stdout.split()
-        out[kind] = {"files": int(count), "reports": int(ok), "seconds": float(seconds),
-                     "reports_per_s": int(ok) / float(seconds)}
+        out[kind] = {
+            "files": int(count),
+            "reports": int(ok),
+            "seconds": float(seconds),
+            "reports_per_s": int(ok) / float(seconds),
+        }
     return out
 
 
@@ -157,21 +168,32 @@ def main() -> None:
     private = work / "raw"
     shutil.copytree(raw, private, symlinks=False)
     files, size = corpus_size(private)
-    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                 "platform": platform.platform(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
-                     "n": files, "bytes": size, "jobs": args.jobs, "steps": {}}
+    results: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        },
+        "n": files,
+        "bytes": size,
+        "jobs": args.jobs,
+        "steps": {},
+    }
     steps = results["steps"]
     floor = measure([sys.executable, "-c", FLOOR, str(private)])
     steps["floor"] = floor
     wh = work / "wh"
-    steps["cold_build"] = measure([XXGK, "build", "--raw", str(private), "--warehouse", str(wh), "--full",
-                                   "--jobs", str(args.jobs)])
+    steps["cold_build"] = measure(
+        [XXGK, "build", "--raw", str(private), "--warehouse", str(wh), "--full", "--jobs", str(args.jobs)]
+    )
     steps["noop_refresh"] = measure([XXGK, "refresh", "--raw", str(private), "--warehouse", str(wh)])
-    changed = sorted(p for p in private.rglob("*") if p.is_file())[:: 100]
+    changed = sorted(p for p in private.rglob("*") if p.is_file())[::100]
     for p in changed:
         p.write_bytes(p.read_bytes() + "\n附件：无\n".encode())
-    steps["refresh_1pct"] = measure([XXGK, "refresh", "--raw", str(private), "--warehouse", str(wh),
-                                     "--jobs", str(args.jobs)])
+    steps["refresh_1pct"] = measure(
+        [XXGK, "refresh", "--raw", str(private), "--warehouse", str(wh), "--jobs", str(args.jobs)]
+    )
     steps["refresh_1pct"]["files"] = len(changed)
     for step in steps.values():
         n_files = step.get("files", files)
@@ -181,10 +203,22 @@ def main() -> None:
     scaling = []
     for n in sizes:
         src = full if n == max(sizes) else subset(full, n)
-        m = measure([XXGK, "build", "--raw", str(src), "--warehouse", str(work / f"scale-{n}"), "--full",
-                     "--jobs", str(args.jobs)])
-        scaling.append({"n": n, "seconds": m["seconds"], "reports_per_s": n / m["seconds"],
-                        "peak_rss_mb": m["peak_rss_mb"]})
+        m = measure(
+            [
+                XXGK,
+                "build",
+                "--raw",
+                str(src),
+                "--warehouse",
+                str(work / f"scale-{n}"),
+                "--full",
+                "--jobs",
+                str(args.jobs),
+            ]
+        )
+        scaling.append(
+            {"n": n, "seconds": m["seconds"], "reports_per_s": n / m["seconds"], "peak_rss_mb": m["peak_rss_mb"]}
+        )
         shutil.rmtree(work / f"scale-{n}", ignore_errors=True)
     results["scaling"] = scaling
     results["per_kind"] = per_kind(work / "kinds", n=100)
@@ -195,20 +229,28 @@ def main() -> None:
 
 def report(r: dict) -> None:
     m = r["machine"]
-    print(f"\nxxgk bench — {r['n']} reports, {r['bytes'] / 2**20:.1f} MB, {r['jobs']} jobs; "
-          f"{m['cpus']} CPUs, {m['memory_gb']} GB, Python {m['python']}")
+    print(
+        f"\nxxgk bench — {r['n']} reports, {r['bytes'] / 2**20:.1f} MB, {r['jobs']} jobs; "
+        f"{m['cpus']} CPUs, {m['memory_gb']} GB, Python {m['python']}"
+    )
     print(f"{'step':<14}{'seconds':>9}{'reports/s':>11}{'MB/s':>8}{'peak RSS MB':>13}{'× floor':>9}")
     for name, s in r["steps"].items():
-        print(f"{name:<14}{s['seconds']:>9.2f}{s['reports_per_s']:>11.0f}{s['mb_per_s']:>8.1f}"
-              f"{s['peak_rss_mb']:>13.0f}{s['ratio_to_floor']:>9.1f}")
+        print(
+            f"{name:<14}{s['seconds']:>9.2f}{s['reports_per_s']:>11.0f}{s['mb_per_s']:>8.1f}"
+            f"{s['peak_rss_mb']:>13.0f}{s['ratio_to_floor']:>9.1f}"
+        )
     base = r["scaling"][0]
-    line = ", ".join(f"{s['n']}: {s['seconds']:.1f} s ({s['reports_per_s']:.0f}/s, "
-                     f"{s['seconds'] / base['seconds'] / (s['n'] / base['n']):.2f}× linear, {s['peak_rss_mb']:.0f} MB)"
-                     for s in r["scaling"])
+    line = ", ".join(
+        f"{s['n']}: {s['seconds']:.1f} s ({s['reports_per_s']:.0f}/s, "
+        f"{s['seconds'] / base['seconds'] / (s['n'] / base['n']):.2f}× linear, {s['peak_rss_mb']:.0f} MB)"
+        for s in r["scaling"]
+    )
     print(f"scaling (cold build): {line}")
     for kind, k in r["per_kind"].items():
-        print(f"per kind {kind:<5}: {k['reports_per_s']:.1f} reports/s in one process "
-              f"({k['reports']}/{k['files']} files parsed)")
+        print(
+            f"per kind {kind:<5}: {k['reports_per_s']:.1f} reports/s in one process "
+            f"({k['reports']}/{k['files']} files parsed)"
+        )
 
 
 if __name__ == "__main__":

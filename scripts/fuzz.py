@@ -32,16 +32,21 @@ def _read_parse(data: bytes) -> None:
 inputs = st.one_of(
     st.binary(max_size=4000),
     st.text(max_size=4000).map(lambda t: t.encode("utf-8")),
-    st.tuples(st.integers(0, 2**32 - 1), st.sampled_from(LAYOUTS), st.sampled_from(sorted(TEMPLATES)),
-              st.floats(0, 1), st.text(max_size=60), st.integers(0, 200)).map(
-        lambda a: _damaged(*a)),
+    st.tuples(
+        st.integers(0, 2**32 - 1),
+        st.sampled_from(LAYOUTS),
+        st.sampled_from(sorted(TEMPLATES)),
+        st.floats(0, 1),
+        st.text(max_size=60),
+        st.integers(0, 200),
+    ).map(lambda a: _damaged(*a)),
 )
 
 
 def _damaged(seed: int, layout: str, template: str, cut: float, junk: str, drop: int) -> bytes:
     g = generate(random.Random(seed), template, layout)
     at = int(len(g.data) * cut)
-    return g.data[:at] + junk.encode("utf-8", "replace") + g.data[at + drop:]
+    return g.data[:at] + junk.encode("utf-8", "replace") + g.data[at + drop :]
 
 
 def main() -> int:
@@ -51,8 +56,8 @@ def main() -> int:
     deadline = time.monotonic() + args.seconds
     runs = 0
     while time.monotonic() < deadline:
-        @settings(max_examples=200, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(inputs)
         def fuzz(data: bytes) -> None:
             _read_parse(data)

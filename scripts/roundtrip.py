@@ -45,21 +45,28 @@ def main() -> int:
     examples: dict[tuple[str, str], list[str]] = defaultdict(list)
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         for layout, tpl, cells, exact, flagged, ok, silent, wrong in pool.imap_unordered(
-                _one, ((args.seed, i) for i in range(args.n)), chunksize=20):
+            _one, ((args.seed, i) for i in range(args.n)), chunksize=20
+        ):
             s = stats[(layout, tpl)]
             for k, v in enumerate((1, cells, exact, flagged, ok, silent)):
                 s[k] += v
             if wrong and len(examples[(layout, tpl)]) < args.show:
                 examples[(layout, tpl)].append("; ".join(wrong))
-    print(f"{'layout':<10} {'tpl':<5} {'reports':>8} {'cells':>9} {'%exact':>9} {'flagged':>8} "
-          f"{'%rep exact':>10} {'wrong+ok':>8}")
+    print(
+        f"{'layout':<10} {'tpl':<5} {'reports':>8} {'cells':>9} {'%exact':>9} {'flagged':>8} "
+        f"{'%rep exact':>10} {'wrong+ok':>8}"
+    )
     total = [0] * 6
     for (layout, tpl), s in sorted(stats.items()):
         total = [a + b for a, b in zip(total, s, strict=True)]
-        print(f"{layout:<10} {tpl:<5} {s[0]:>8} {s[1]:>9} {100 * s[2] / s[1]:>8.3f}% {s[3]:>8} "
-              f"{100 * s[4] / s[0]:>9.2f}% {s[5]:>8}")
-    print(f"{'all':<16} {total[0]:>8} {total[1]:>9} {100 * total[2] / total[1]:>8.3f}% {total[3]:>8} "
-          f"{100 * total[4] / total[0]:>9.2f}% {total[5]:>8}")
+        print(
+            f"{layout:<10} {tpl:<5} {s[0]:>8} {s[1]:>9} {100 * s[2] / s[1]:>8.3f}% {s[3]:>8} "
+            f"{100 * s[4] / s[0]:>9.2f}% {s[5]:>8}"
+        )
+    print(
+        f"{'all':<16} {total[0]:>8} {total[1]:>9} {100 * total[2] / total[1]:>8.3f}% {total[3]:>8} "
+        f"{100 * total[4] / total[0]:>9.2f}% {total[5]:>8}"
+    )
     for key, lines in sorted(examples.items()):
         for line in lines:
             print(f"  {key[0]}/{key[1]} report {line}", file=sys.stderr)

@@ -64,13 +64,19 @@ def test_build_then_query_from_any_directory(corpus, tmp_path, monkeypatch):
     assert "4 rejected" in result.output
     monkeypatch.chdir("/")
     con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
-    totals = dict(con.sql("select category, sum(count) from requests where applicant_type = 'total' group by 1").fetchall())
-    assert totals["received.new"] == 21 + 23          # hongze 21, pingtan 2019 23, seeds 0
+    totals = dict(
+        con.sql("select category, sum(count) from requests where applicant_type = 'total' group by 1").fetchall()
+    )
+    assert totals["received.new"] == 21 + 23  # hongze 21, pingtan 2019 23, seeds 0
     paths = {p for (p,) in con.sql("select distinct source_path from requests").fetchall()}
     assert "nested/deeper/hongze_2023.pdf.txt" in paths
     rejects = dict(con.sql("select source_path, error_code from rejects").fetchall())
-    assert rejects == {"README.txt": "no_report", "empty.txt": "empty_file", "logo.png": "not_a_report",
-                       "old.doc": "unsupported_format"}
+    assert rejects == {
+        "README.txt": "no_report",
+        "empty.txt": "empty_file",
+        "logo.png": "not_a_report",
+        "old.doc": "unsupported_format",
+    }
     status = dict(con.sql("select source_path, status from reports").fetchall())
     assert status["nested/deeper/hongze_2023.pdf.txt"] == "inconsistent"
     assert status["000_1658f79ee837fe88.txt"] == "ok"
@@ -128,8 +134,12 @@ def test_console_script_and_module_entry_point(tmp_path):
     xxgk = Path(sys.executable).parent / "xxgk"
     out = subprocess.run([str(xxgk), "version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("xxgk ")
-    mod = subprocess.run([sys.executable, "-m", "pipeline", "sql", "select 1", "--warehouse",
-                          str(tmp_path / "none")], capture_output=True, text=True, cwd=REPO)
+    mod = subprocess.run(
+        [sys.executable, "-m", "pipeline", "sql", "select 1", "--warehouse", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert mod.returncode == 1 and "xxgk build" in mod.stderr
     usage = subprocess.run([str(xxgk), "build", "--jobs", "0"], capture_output=True, text=True)
     assert usage.returncode == 2

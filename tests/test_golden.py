@@ -84,10 +84,13 @@ def test_glued_proactive_digits_are_marked_in_doubt(rel):
     assert report.status == "partial"
 
 
-@pytest.mark.parametrize("rel,status", [
-    ("seeds/000_1658f79ee837fe88.txt", "ok"),
-    ("seeds/004_baf32f534e185151.txt", "ok"),
-    ("corpus/huaian_2024.pdf.txt", "ok"),
-])
+@pytest.mark.parametrize(
+    "rel,status",
+    [
+        ("seeds/000_1658f79ee837fe88.txt", "ok"),
+        ("seeds/004_baf32f534e185151.txt", "ok"),
+        ("corpus/huaian_2024.pdf.txt", "ok"),
+    ],
+)
 def test_clean_reports_are_ok(rel, status):
     assert _parse(rel).status == status

@@ -58,7 +58,7 @@ def test_change_delete_add(setup):
     after = dict(_q(wh, "select source_path, run_id from reports"))
     assert after["000_1658f79ee837fe88.txt"] == changed.run_id
     assert after["pingtan_2021.txt"] == before["pingtan_2021.txt"]
-    assert _q(wh, "select value from proactive where item = 'fees'") .count((41.5,)) == 1
+    assert _q(wh, "select value from proactive where item = 'fees'").count((41.5,)) == 1
     # delete one: its facts are gone
     (raw / "pingtan_2021.txt").unlink()
     deleted = build(raw, wh, jobs=1)
@@ -80,7 +80,7 @@ def test_touched_file_is_hashed_not_reparsed(setup):
     os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 10**9))
     again = build(raw, wh, jobs=1)
     assert again.parsed == 0 and again.unchanged == 3
-    third = build(raw, wh, jobs=1)      # the new mtime was recorded
+    third = build(raw, wh, jobs=1)  # the new mtime was recorded
     assert not third.published and third.unchanged == 3
 
 
@@ -99,16 +99,17 @@ def test_second_run_is_turned_away_with_75(setup):
         with pytest.raises(LockedError, match=f"pid {os.getpid()}"):
             build(raw, wh, jobs=1)
         xxgk = Path(sys.executable).parent / "xxgk"
-        out = subprocess.run([str(xxgk), "refresh", "--raw", str(raw), "--warehouse", str(wh)],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [str(xxgk), "refresh", "--raw", str(raw), "--warehouse", str(wh)], capture_output=True, text=True
+        )
         assert out.returncode == 75
         assert f"pid {os.getpid()}" in out.stderr
-    assert build(raw, wh, jobs=1).parsed == 3       # the lock is free again
+    assert build(raw, wh, jobs=1).parsed == 3  # the lock is free again
 
 
 def test_pool_and_inline_agree(setup, tmp_path):
     raw, wh = setup
-    for i in range(70):                  # above the inline threshold: goes through the spawn pool
+    for i in range(70):  # above the inline threshold: goes through the spawn pool
         text = (SHARED / SEEDS[i % 3]).read_text(encoding="utf-8")
         (raw / f"copy_{i:02}.txt").write_text(text + f"\n附件{i}\n", encoding="utf-8")
     build(raw, wh, jobs=2)
@@ -123,8 +124,9 @@ def test_identical_copies_are_one_report(setup):
     shutil.copy(raw / "pingtan_2021.txt", raw / "a_copy.txt")
     build(raw, wh, jobs=1)
     assert _q(wh, "select source_path, error_code, message from rejects") == [
-        ("pingtan_2021.txt", "duplicate", "same bytes as a_copy.txt")]
-    (raw / "a_copy.txt").unlink()                  # the original goes: the copy becomes the report
+        ("pingtan_2021.txt", "duplicate", "same bytes as a_copy.txt")
+    ]
+    (raw / "a_copy.txt").unlink()  # the original goes: the copy becomes the report
     build(raw, wh, jobs=1)
     assert _q(wh, "select source_path from reports where agency = '平潭综合实验区'") == [("pingtan_2021.txt",)]
     assert _q(wh, "select count(*) from rejects") == [(0,)]

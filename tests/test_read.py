@@ -27,13 +27,16 @@ def test_big5_mirror_site_text():
     assert text == traditional
 
 
-@pytest.mark.parametrize("name,data,code", [
-    ("a.txt", b"", "empty_file"),
-    ("a.txt", b"  \n\t\n", "empty_file"),
-    ("a.png", b"\x89PNG\r\n\x1a\n\0\0", "not_a_report"),
-    ("a.bin", b"\x00\x01\x02\x03" * 100, "not_a_report"),
-    ("a.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "unsupported_format"),
-])
+@pytest.mark.parametrize(
+    "name,data,code",
+    [
+        ("a.txt", b"", "empty_file"),
+        ("a.txt", b"  \n\t\n", "empty_file"),
+        ("a.png", b"\x89PNG\r\n\x1a\n\0\0", "not_a_report"),
+        ("a.bin", b"\x00\x01\x02\x03" * 100, "not_a_report"),
+        ("a.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "unsupported_format"),
+    ],
+)
 def test_non_reports_are_rejected_with_a_code(name, data, code):
     with pytest.raises(Reject) as info:
         read_text(name, data)

@@ -45,8 +45,14 @@ def state(warehouse: Path) -> tuple[set[float], int]:
 
 
 def refresh(raw: Path, wh: Path, **kw) -> subprocess.Popen:
-    return subprocess.Popen([XXGK, "refresh", "--raw", str(raw), "--warehouse", str(wh)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, **kw)
+    return subprocess.Popen(
+        [XXGK, "refresh", "--raw", str(raw), "--warehouse", str(wh)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        **kw,
+    )
 
 
 @pytest.fixture()
@@ -81,7 +87,7 @@ def test_kill_9_at_random_moments_keeps_the_last_good_warehouse(built):
     p = refresh(raw, wh)
     assert p.wait() == 0, p.stderr.read()
     assert state(wh) == ({22.0}, N_FILES)
-    assert len(list((wh / "generations").iterdir())) == 1       # what killed runs left is gone
+    assert len(list((wh / "generations").iterdir())) == 1  # what killed runs left is gone
 
 
 READER = textwrap.dedent("""
@@ -106,9 +112,15 @@ def test_readers_see_only_complete_generations_during_refreshes(built, tmp_path)
     connection for the whole time (a notebook).  Neither sees a mix or an error."""
     raw, wh = built
     stop = tmp_path / "stop"
-    readers = {mode: subprocess.Popen([sys.executable, "-c", READER, str(wh / "warehouse.duckdb"), str(stop), mode],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for mode in ("fresh", "held")}
+    readers = {
+        mode: subprocess.Popen(
+            [sys.executable, "-c", READER, str(wh / "warehouse.duckdb"), str(stop), mode],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for mode in ("fresh", "held")
+    }
     time.sleep(1.0)
     for marker in (2, 3, 4):
         write_corpus(raw, marker)
@@ -127,7 +139,7 @@ def test_readers_see_only_complete_generations_during_refreshes(built, tmp_path)
         fees[mode] = [fee for _, fee, _ in seen]
     assert set(fees["held"]) == {1.0}
     assert fees["fresh"][0] == 1.0 and fees["fresh"][-1] == 4.0
-    assert fees["fresh"] == sorted(fees["fresh"])          # generations only move forward
+    assert fees["fresh"] == sorted(fees["fresh"])  # generations only move forward
 
 
 def test_two_refreshes_started_together(built):
@@ -146,8 +158,12 @@ def test_failed_refresh_exits_non_zero_and_keeps_serving(built, tmp_path):
     shutil.copytree(REPO / "sql", bad_sql)
     (bad_sql / "tests" / "always_fails.sql").write_text("select 1 as offending_row")
     code = f"import pipeline.publish as p, pathlib; p.SQL_DIR = pathlib.Path({str(bad_sql)!r}); from pipeline.cli import main; main()"
-    out = subprocess.run([sys.executable, "-c", code, "refresh", "--raw", str(raw), "--warehouse", str(wh)],
-                         capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", code, "refresh", "--raw", str(raw), "--warehouse", str(wh)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert out.returncode == 1 and "always_fails" in out.stderr
     assert state(wh) == ({1.0}, N_FILES)
     con = duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True)
@@ -159,10 +175,18 @@ def test_failed_refresh_exits_non_zero_and_keeps_serving(built, tmp_path):
 
 def test_dead_holders_lock_is_taken_over(built):
     raw, wh = built
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time; from pathlib import Path; from pipeline.lock import WarehouseLock\n"
-                               "with WarehouseLock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
-                               str(wh)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from pipeline.lock import WarehouseLock\n"
+            "with WarehouseLock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
+            str(wh),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     assert holder.stdout.readline().strip() == "held"
     assert refresh(raw, wh).wait() == 75
     holder.kill()
@@ -178,6 +202,9 @@ def test_systemd_units_verify(tmp_path):
         text = (REPO / "deploy" / name).read_text()
         text = text.replace("@REPO@", str(REPO)).replace("@RAW@", str(tmp_path)).replace("@WAREHOUSE@", str(tmp_path))
         (tmp_path / name).write_text(text)
-    out = subprocess.run([analyze, "verify", str(tmp_path / "xxgk-refresh.service"), str(tmp_path / "xxgk-refresh.timer")],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [analyze, "verify", str(tmp_path / "xxgk-refresh.service"), str(tmp_path / "xxgk-refresh.timer")],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr

@@ -33,8 +33,13 @@ def _parse(data: bytes):
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
-@pytest.mark.parametrize("layout", [pytest.param(lay, marks=pytest.mark.xfail(reason="parser gap", strict=False))
-                                    if lay in KNOWN_GAPS else lay for lay in LAYOUTS])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param(lay, marks=pytest.mark.xfail(reason="parser gap", strict=False)) if lay in KNOWN_GAPS else lay
+        for lay in LAYOUTS
+    ],
+)
 @FAST
 @given(seed=st.integers(0, 2**32 - 1))
 def test_generated_report_parses_to_its_values(layout, template, seed):
@@ -73,7 +78,8 @@ def test_read_and_parse_never_raise(data):
 @given(seed=st.integers(0, 2**32 - 1), cut=st.floats(0, 1), junk=st.text(max_size=30))
 def test_damaged_reports_never_raise(seed, cut, junk):
     """Truncated and spliced reports: the parser may give up on a section, never raise."""
-    g = generate(random.Random(seed), random.Random(seed).choice(sorted(TEMPLATES)),
-                 random.Random(seed).choice(LAYOUTS))
+    g = generate(
+        random.Random(seed), random.Random(seed).choice(sorted(TEMPLATES)), random.Random(seed).choice(LAYOUTS)
+    )
     at = int(len(g.text) * cut)
-    parse_text(g.text[:at] + junk + g.text[at + len(junk) * 3:])
+    parse_text(g.text[:at] + junk + g.text[at + len(junk) * 3 :])

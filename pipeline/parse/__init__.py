@@ -12,7 +12,7 @@ from pipeline.model import Check, Report
 from pipeline.normalize import normalize_text
 from pipeline.parse.anchors import LabelStream
 from pipeline.parse.meta import find_title, find_year, places
-from pipeline.parse.sections import read_appeals, read_proactive, read_requests
+from pipeline.parse.sections import read_appeals, read_proactive, read_requests, unread_appeals
 from pipeline.parse.tokens import NUM, Token, tokenize
 from pipeline.template import (
     SECTION_AFTER_APPEALS,
@@ -115,13 +115,12 @@ def parse_text(text: str) -> Report:
             requests, variant = read_requests(tokens, requests_stream, TEMPLATES[template])
     report.template = template
     proactive = read_proactive(tokens, stream.sub(pro_lo, req_lo), TEMPLATES[template], requests.glued)
-    appeals = read_appeals(tokens, app_lo, app_hi, requests.glued) if appeals_head else None
-    report.sections = {"proactive": pro_head is not None, "requests": True, "appeals": appeals is not None}
+    appeals = (
+        read_appeals(tokens, app_lo, app_hi, requests.glued) if appeals_head else unread_appeals("section 四 not found")
+    )
+    report.sections = {"proactive": pro_head is not None, "requests": True, "appeals": appeals_head is not None}
     for part in (proactive, requests, appeals):
-        if part is not None:
-            report.cells.extend(part.cells)
-            report.checks.extend(part.checks)
-    if appeals is None:
-        report.checks.append(Check("section", "appeals", None, None, False, "section 四 not found"))
+        report.cells.extend(part.cells)
+        report.checks.extend(part.checks)
     report.layout = _layout(tokens, lines, pro_lo, app_hi, requests.glued)
     return report

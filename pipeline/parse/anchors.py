@@ -20,10 +20,10 @@ from pipeline.parse.tokens import TEXT, Token
 
 @dataclass(slots=True)
 class Anchor:
-    index: int          # position in the row list
-    start_tok: int      # first token of the match
-    end_tok: int        # last token of the match
-    key_rank: int       # 0 = the most specific key
+    index: int  # position in the row list
+    start_tok: int  # first token of the match
+    end_tok: int  # last token of the match
+    key_rank: int  # 0 = the most specific key
     tail: bool = False  # more label text follows the match inside its last token
 
 
@@ -33,7 +33,7 @@ class LabelStream:
     def __init__(self, tokens: list[Token], lo: int, hi: int):
         parts: list[str] = []
         owner: list[int] = []
-        starts: list[int] = []          # char offset at which each token of [lo, hi] begins
+        starts: list[int] = []  # char offset at which each token of [lo, hi] begins
         size = 0
         for i in range(lo, hi):
             starts.append(size)
@@ -55,7 +55,7 @@ class LabelStream:
         c0, c1 = self.starts[lo - self.lo], self.starts[hi - self.lo]
         part = LabelStream.__new__(LabelStream)
         part.text, part.owner = self.text[c0:c1], self.owner[c0:c1]
-        part.starts = [x - c0 for x in self.starts[lo - self.lo:hi - self.lo + 1]]
+        part.starts = [x - c0 for x in self.starts[lo - self.lo : hi - self.lo + 1]]
         part.lo, part.hi = lo, hi
         return part
 
@@ -94,7 +94,7 @@ class LabelStream:
 def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) -> list[Anchor | None]:
     """Place each row (keys, carries_values) at most once, in order, maximising the weight of
     matched rows.  Returns one Anchor or None per row."""
-    candidates: list[tuple[int, int, int, int]] = []   # (char_start, char_end, row, key_rank)
+    candidates: list[tuple[int, int, int, int]] = []  # (char_start, char_end, row, key_rank)
     for r, (keys, _) in enumerate(rows):
         for rank, key in enumerate(keys):
             for a, b in stream.find_chars(key):
@@ -105,15 +105,15 @@ def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) ->
     for c in candidates:
         by_row[c[2]].append(c)
     ends: list[int] = []
-    entries: list[tuple[float, int]] = []        # (score, candidate index), parallel to ends
-    running: list[tuple[float, int]] = []        # prefix maximum of entries
+    entries: list[tuple[float, int]] = []  # (score, candidate index), parallel to ends
+    running: list[tuple[float, int]] = []  # prefix maximum of entries
     best: list[float] = []
     prev: list[int] = []
     flat: list[tuple[int, int, int, int]] = []
     for r, row_candidates in enumerate(by_row):
         if not row_candidates:
             continue
-        base = (100.0 if rows[r][1] else 1.0)
+        base = 100.0 if rows[r][1] else 1.0
         added = []
         for a, b, _, rank in row_candidates:
             k = bisect.bisect_right(ends, a)

@@ -31,13 +31,13 @@ def find_title(lines: list[str]) -> tuple[str | None, str | None, int | None]:
     Matched on simplified characters (a mirror site prints 報告), returned as printed."""
     for i, line in enumerate(lines[:_TITLE_SEARCH_LINES]):
         for m in _TITLE.finditer(line.translate(T2S)):
-            agency = _clean_agency(line[m.start("agency"):m.end("agency")])
+            agency = _clean_agency(line[m.start("agency") : m.end("agency")])
             if _NOT_AGENCY.search(agency):
                 continue
-            title = line[m.start():m.end()].strip()
+            title = line[m.start() : m.end()].strip()
             if not agency:
                 # the agency on a line of its own above "2023 年政府信息公开工作年度报告"
-                prev = next((p.strip() for p in reversed(lines[max(0, i - 2):i]) if p.strip()), "")
+                prev = next((p.strip() for p in reversed(lines[max(0, i - 2) : i]) if p.strip()), "")
                 if prev and len(prev) <= 40 and not re.search(r"[。，,;；:：]", prev):
                     agency = prev
                     title = f"{prev}{title}"

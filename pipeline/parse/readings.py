@@ -21,14 +21,14 @@ from decimal import Decimal, InvalidOperation
 from pipeline.parse.tokens import BLANK, NA, NUM, Token
 from pipeline.template import AMOUNT_UNITS
 
-CellReading = tuple[str, "int | float | None", int]      # raw, value, line
+CellReading = tuple[str, "int | float | None", int]  # raw, value, line
 
 _SPLITTABLE = re.compile(r"(?P<sign>[+\-]?)(?P<int>\d+)(?P<rest>(?:\.\d+)?(?:万元|元)?)")
 MAX_READINGS = 4000
-MAX_COUNT = 10**9       # no agency counts a billion requests: a longer integer is glued cells
-MAX_SPLITS = 20000      # ways to cut one glued digit string, beyond which it is not enumerated
-MIXED_MAX_CELLS = 7     # glued rows this wide may be read as cuts and blanks at once
-MAX_STEPS = 20000       # search budget per row: past it the row keeps the readings found so far
+MAX_COUNT = 10**9  # no agency counts a billion requests: a longer integer is glued cells
+MAX_SPLITS = 20000  # ways to cut one glued digit string, beyond which it is not enumerated
+MIXED_MAX_CELLS = 7  # glued rows this wide may be read as cuts and blanks at once
+MAX_STEPS = 20000  # search budget per row: past it the row keeps the readings found so far
 
 
 @dataclass(slots=True)
@@ -121,7 +121,7 @@ def _cut(toks: list[Token], n: int) -> list[list[tuple[Token, str]]]:
                 out.append(list(acc))
             return
         rest_min = len(toks) - i - 1
-        rest_max = sum(caps[i + 1:])
+        rest_max = sum(caps[i + 1 :])
         for parts in range(1, min(caps[i], budget - rest_min) + 1):
             if budget - parts > rest_max:
                 continue
@@ -135,8 +135,15 @@ def _cut(toks: list[Token], n: int) -> list[list[tuple[Token, str]]]:
     return out
 
 
-def readings(tokens: Sequence[Token], n: int, *, integer: bool, glued: bool, line: int,
-             blank_weight: Sequence[float] | None = None) -> list[Reading]:
+def readings(
+    tokens: Sequence[Token],
+    n: int,
+    *,
+    integer: bool,
+    glued: bool,
+    line: int,
+    blank_weight: Sequence[float] | None = None,
+) -> list[Reading]:
     """Every reading of `tokens` as exactly n cells, cheapest first.
 
     Costs: a token cut into several numbers costs little in glued text and much in spaced text;
@@ -158,7 +165,9 @@ def readings(tokens: Sequence[Token], n: int, *, integer: bool, glued: bool, lin
         out.append(Reading(tuple(_cell(t, raw, integer) for t, raw in cells), (n - len(toks)) * split_cost))
     sizes = range(len(toks), n) if glued and n <= MIXED_MAX_CELLS else (len(toks),)
     for size in sizes:
-        cuts = _cut(toks, size) if size > len(toks) else ([[(t, t.text) for t in toks]] if all(map(_whole, toks)) else [])
+        cuts = (
+            _cut(toks, size) if size > len(toks) else ([[(t, t.text) for t in toks]] if all(map(_whole, toks)) else [])
+        )
         for cut in cuts:
             values = [_cell(t, raw, integer) for t, raw in cut]
             for slots in itertools.combinations(range(n), n - size):
@@ -192,9 +201,17 @@ def unsigned(tokens: Sequence[Token]) -> list[Token]:
     return out
 
 
-def totalled_readings(tokens: Sequence[Token], size: int, blocks: int, *, glued: bool, line: int,
-                      blank_weight: Sequence[float] | None = None, keep: int = 256,
-                      budget: int = 50_000) -> list[Reading]:
+def totalled_readings(
+    tokens: Sequence[Token],
+    size: int,
+    blocks: int,
+    *,
+    glued: bool,
+    line: int,
+    blank_weight: Sequence[float] | None = None,
+    keep: int = 256,
+    budget: int = 50_000,
+) -> list[Reading]:
     """Readings as `blocks` runs of `size` integer cells in which the last cell of every run is
     the sum of the others (a row of section 三 and its 总计; section 四's three proceedings),
     searched depth first so that every run whose total fails is pruned at once.  Blanks lost by
@@ -233,9 +250,13 @@ def totalled_readings(tokens: Sequence[Token], size: int, blocks: int, *, glued:
                     if (len(piece) > 1 and piece[0] == "0") or int(piece) >= MAX_COUNT:
                         break
                     done = length == len(rest)
-                    walk(i + 1 if done else i, 0 if done else offset + length,
-                         cells + [(piece, int(piece), tok.line)], cost + (0 if done else split_cost))
-        if offset == 0 and (n - len(cells) > len(toks) - i or glued):      # a blank here
+                    walk(
+                        i + 1 if done else i,
+                        0 if done else offset + length,
+                        cells + [(piece, int(piece), tok.line)],
+                        cost + (0 if done else split_cost),
+                    )
+        if glued or (offset == 0 and n - len(cells) > len(toks) - i):  # a blank here
             walk(i, offset, cells + [("", None, line)], cost + blank_cost * weight[len(cells) % size])
 
     if missing >= 0 or glued:
@@ -272,12 +293,16 @@ def _drop_readings(toks: list[Token], n: int, integer: bool) -> list[Reading]:
 @dataclass(slots=True)
 class Choice:
     picks: dict[str, Reading]
-    doubtful: dict[str, int]      # row -> number of readings that fit as well as the chosen one
+    doubtful: dict[str, int]  # row -> number of readings that fit as well as the chosen one
     failures: int
 
 
-def choose(rows: dict[str, list[Reading]], row_ok: Callable[[Reading], bool],
-           failures_of: Callable[[dict[str, Reading]], int], limit: int = 500) -> Choice:
+def choose(
+    rows: dict[str, list[Reading]],
+    row_ok: Callable[[Reading], bool],
+    failures_of: Callable[[dict[str, Reading]], int],
+    limit: int = 500,
+) -> Choice:
     """Pick one reading per row when no exact search applies: first the readings that satisfy
     the row's own identity, then the combination with the fewest failed identities, cheapest on
     ties — every combination when there are at most `limit`, else by improving one row at a
@@ -327,8 +352,9 @@ def choose(rows: dict[str, list[Reading]], row_ok: Callable[[Reading], bool],
 Vector = tuple[int, ...]
 
 
-def solve(rows: dict[str, list[Reading]], coefficients: Callable[[str], tuple[int, int]],
-          max_states: int = 50000) -> Choice | None:
+def solve(
+    rows: dict[str, list[Reading]], coefficients: Callable[[str], tuple[int, int]], max_states: int = 50000
+) -> Choice | None:
     """The readings that make every column identity hold exactly, found by dynamic programming
     over the per-column residuals (balance and outcome_total, see ``identities``), cheapest
     first.  Rows with one reading only are summed once; the search runs over the others.
@@ -350,8 +376,9 @@ def solve(rows: dict[str, list[Reading]], coefficients: Callable[[str], tuple[in
     fixed = [c for c in rows if len(rows[c]) == 1]
     # the total (coefficient -1) first, so that a positive outcome residual can be pruned; then
     # the balance rows, so that the balance residual must be zero from the last of them on
-    order = sorted((c for c in rows if len(rows[c]) > 1),
-                   key=lambda c: (coefficients(c)[1] != -1, coefficients(c)[0] == 0))
+    order = sorted(
+        (c for c in rows if len(rows[c]) > 1), key=lambda c: (coefficients(c)[1] != -1, coefficients(c)[0] == 0)
+    )
     total_fixed = any(coefficients(c)[1] == -1 for c in fixed)
     last_balance = max((i for i, c in enumerate(order) if use_balance and coefficients(c)[0]), default=-1)
     start = [0] * (2 * width)

@@ -32,8 +32,8 @@ from pipeline.template import (
 )
 
 WIDTH = len(APPLICANT_CODES)
-_APPEALS_FALLBACK = 200     # readings of section 四 tried when none balances
-_UNBALANCED_READINGS = 50   # readings of a section-三 row tried when none balances
+_APPEALS_FALLBACK = 200  # readings of section 四 tried when none balances
+_UNBALANCED_READINGS = 50  # readings of a section-三 row tried when none balances
 # A row with numbers rarely leaves natural_person or total blank: blanks lost by an extractor are
 # put back in the organisation columns first.
 REQUEST_BLANK_WEIGHT = (2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0)
@@ -147,6 +147,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template) 
     result = SectionResult()
     if not found:
         result.checks.append(Check("section", "requests", None, None, False, "section 三 not found"))
+        result.cells = _request_cells(template, tpl, {})
         return result, variant
     vals = value_tokens(tokens, lo, hi, WIDTH)
     glued_votes = [_glued_after(tokens, a) for _, a in found]
@@ -154,7 +155,9 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template) 
     if result.glued:
         # crawler text keeps HTML order: a row's digits follow its label
         bounds = [a.start_tok for _, a in found[1:]] + [hi]
-        owned = {row.code: [k for k in vals if a.end_tok < k < end] for (row, a), end in zip(found, bounds, strict=True)}
+        owned = {
+            row.code: [k for k in vals if a.end_tok < k < end] for (row, a), end in zip(found, bounds, strict=True)
+        }
         assignments = [[owned.get(row.code) for row, _ in value_rows]]
     else:
         groups = groups_of(tokens, vals)
@@ -163,6 +166,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template) 
 
         def runs(sp: list[tuple[int, int]]) -> list[list[int]]:
             return [[k for g in range(j, e) for k in groups[g]] for j, e in sp]
+
         assignments = [runs(spans)] + [runs(alt) for alt in placer.alternatives(spans)]
     tried = []
     for per_row in assignments:
@@ -178,28 +182,38 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template) 
             if alt is not None and alt.cells != pick.cells and code not in choice.doubtful:
                 choice.doubtful[code] = 2
     for code, n in choice.doubtful.items():
-        result.checks.append(Check("reading", f"requests.{code}", 1, n, False,
-                                   f"{n} readings of this row fit the identities equally"))
+        result.checks.append(
+            Check("reading", f"requests.{code}", 1, n, False, f"{n} readings of this row fit the identities equally")
+        )
     printed = dict(choice.picks)
     for row, _ in value_rows:
         if row.code not in printed and row.code not in {c.scope.split(".", 1)[1] for c in result.checks}:
             result.checks.append(Check("reading", f"requests.{row.code}", 1, 0, False, "row not found"))
-    categories = list(template.categories)
-    categories += [c for c in tpl.categories if c not in categories]
-    for code in categories:
-        pick = printed.get(code)
-        for col, applicant in enumerate(APPLICANT_CODES):
-            if pick is None:
-                result.cells.append(Cell("requests", code, applicant, "", None, None))
-            else:
-                raw, value, line = pick.cells[col]
-                result.cells.append(Cell("requests", code, applicant, raw, value, line))
+    result.cells = _request_cells(template, tpl, printed)
     result.checks.extend(request_checks({c: p.values for c, p in printed.items()}))
     return result, variant
 
 
-def _read_rows(tokens: list[Token], value_rows: list[tuple[Row, Anchor | None]], per_row: list[list[int] | None],
-               glued: bool) -> tuple[Choice, list[Check]]:
+def _request_cells(template: Template, rows: Template, printed: dict[str, Reading]) -> list[Cell]:
+    """Seven cells for every category of the report's template, and of the row set it printed
+    (a 2021 report may print the 2019 （六） row); NULL where a row was not printed."""
+    categories = list(template.categories)
+    categories += [c for c in rows.categories if c not in categories]
+    cells = []
+    for code in categories:
+        pick = printed.get(code)
+        for col, applicant in enumerate(APPLICANT_CODES):
+            if pick is None:
+                cells.append(Cell("requests", code, applicant, "", None, None))
+            else:
+                raw, value, line = pick.cells[col]
+                cells.append(Cell("requests", code, applicant, raw, value, line))
+    return cells
+
+
+def _read_rows(
+    tokens: list[Token], value_rows: list[tuple[Row, Anchor | None]], per_row: list[list[int] | None], glued: bool
+) -> tuple[Choice, list[Check]]:
     """Readings of every row from the tokens given to it, and the choice the identities make."""
     options: dict[str, list[Reading]] = {}
     notes: list[Check] = []
@@ -213,13 +227,18 @@ def _read_rows(tokens: list[Token], value_rows: list[tuple[Row, Anchor | None]],
             # the row's own total prunes the search; only when nothing balances (a publisher
             # error) are the unbalanced readings considered
             opts = totalled_readings(toks, WIDTH, 1, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)
-        opts = opts or readings(toks, WIDTH, integer=True, glued=glued, line=line,
-                                blank_weight=REQUEST_BLANK_WEIGHT)[:_UNBALANCED_READINGS]
+        opts = (
+            opts
+            or readings(toks, WIDTH, integer=True, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)[
+                :_UNBALANCED_READINGS
+            ]
+        )
         if opts:
             options[row.code] = opts
         else:
-            notes.append(Check("reading", f"requests.{row.code}", WIDTH, len(idx), False,
-                               "row has no reading with 7 cells"))
+            notes.append(
+                Check("reading", f"requests.{row.code}", WIDTH, len(idx), False, "row has no reading with 7 cells")
+            )
 
     def row_ok(r: Reading) -> bool:
         v = r.values
@@ -241,13 +260,13 @@ def _read_rows(tokens: list[Token], value_rows: list[tuple[Row, Anchor | None]],
 
 
 # Costs of placing a run of values with a row (see ``assign``).
-_BEFORE_LABEL = 1.0     # printed before its label (a vertically centred PDF cell)
-_NO_LABEL = 0.5         # the row's label was not found: any run between its neighbours
-_LOST_CELL = 2.0        # per cell a spaced layout dropped (a blank that left no trace)
-_EXTRA_CELL = 40.0      # per token more than the row has cells
-_NOISE = 20.0           # a run given to no row
-_MAX_RUNS = 4           # runs one row may take (a row wrapped over lines)
-_CLOSE = 1.0            # alternatives this close to the cheapest are weighed by the identities too
+_BEFORE_LABEL = 1.0  # printed before its label (a vertically centred PDF cell)
+_NO_LABEL = 0.5  # the row's label was not found: any run between its neighbours
+_LOST_CELL = 2.0  # per cell a spaced layout dropped (a blank that left no trace)
+_EXTRA_CELL = 40.0  # per token more than the row has cells
+_NOISE = 20.0  # a run given to no row
+_MAX_RUNS = 4  # runs one row may take (a row wrapped over lines)
+_CLOSE = 1.0  # alternatives this close to the cheapest are weighed by the identities too
 
 
 class RunPlacer:
@@ -299,9 +318,8 @@ class RunPlacer:
 
     def best(self) -> list[tuple[int, int]]:
         n_rows, n_groups = len(self.anchors), len(self.groups)
-        if n_groups == n_rows and all(len(g) == WIDTH and self.place(i, i) == 0.0
-                                      for i, g in enumerate(self.groups)):
-            return [(i, i + 1) for i in range(n_rows)]     # every row printed whole after its label
+        if n_groups == n_rows and all(len(g) == WIDTH and self.place(i, i) == 0.0 for i, g in enumerate(self.groups)):
+            return [(i, i + 1) for i in range(n_rows)]  # every row printed whole after its label
         inf = math.inf
         cost = [[inf] * (n_groups + 1) for _ in range(n_rows + 1)]
         back: list[list[tuple[int, int] | None]] = [[None] * (n_groups + 1) for _ in range(n_rows + 1)]
@@ -311,7 +329,7 @@ class RunPlacer:
                 c = cost[r][j]
                 if c == inf:
                     continue
-                if j < n_groups and c + _NOISE < cost[r][j + 1]:       # run j is noise
+                if j < n_groups and c + _NOISE < cost[r][j + 1]:  # run j is noise
                     cost[r][j + 1], back[r][j + 1] = c + _NOISE, (r, j)
                 if r == n_rows:
                     continue
@@ -353,8 +371,11 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
     vals = value_tokens(tokens, lo, hi, APPEALS_WIDTH)
     picked: list[int] = []
     for k in vals:
-        if (picked and any(tokens[m].kind == TEXT for m in range(picked[-1] + 1, k))
-                and _capacity_sum(tokens, picked) >= APPEALS_WIDTH):
+        if (
+            picked
+            and any(tokens[m].kind == TEXT for m in range(picked[-1] + 1, k))
+            and _capacity_sum(tokens, picked) >= APPEALS_WIDTH
+        ):
             break
         picked.append(k)
     line = tokens[lo].line if lo < len(tokens) else 0
@@ -362,18 +383,26 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
     opts = []
     if len(toks) != APPEALS_WIDTH:
         opts = totalled_readings(toks, len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS), glued=glued, line=line)
+        # every one of these balances; a blank that left no trace is only assumed where the
+        # digits cannot be read without it
+        fewest = min((_blanks(r) for r in opts), default=0)
+        opts = [r for r in opts if _blanks(r) == fewest]
     opts = opts or readings(toks, APPEALS_WIDTH, integer=True, glued=glued, line=line)[:_APPEALS_FALLBACK]
     if not picked or not opts:
-        result.checks.append(Check("section", "appeals", None, None, False, "section 四 not read"))
-        for proc, _ in APPEAL_PROCEEDINGS:
-            for out, _ in APPEAL_OUTCOMES:
-                result.cells.append(Cell("appeals", proc, out, "", None, None))
-        return result
+        return unread_appeals("section 四 not read")
     choice = choose({"appeals": opts}, lambda r: True, lambda p: appeal_failures(p["appeals"].values))
     pick = choice.picks["appeals"]
     if choice.doubtful:
-        result.checks.append(Check("reading", "appeals", 1, choice.doubtful["appeals"], False,
-                                   "several readings of section 四 fit the identities equally"))
+        result.checks.append(
+            Check(
+                "reading",
+                "appeals",
+                1,
+                choice.doubtful["appeals"],
+                False,
+                "several readings of section 四 fit the identities equally",
+            )
+        )
     k = 0
     for proc, _ in APPEAL_PROCEEDINGS:
         for out, _ in APPEAL_OUTCOMES:
@@ -381,6 +410,20 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
             result.cells.append(Cell("appeals", proc, out, raw, value, line))
             k += 1
     result.checks.extend(appeal_checks(pick.values))
+    return result
+
+
+def _blanks(reading: Reading) -> int:
+    return sum(raw == "" for raw, _, _ in reading.cells)
+
+
+def unread_appeals(note: str) -> SectionResult:
+    """Section 四 missing or unreadable: its 15 cells as NULL, and the reason as a failed check."""
+    result = SectionResult()
+    result.checks.append(Check("section", "appeals", None, None, False, note))
+    result.cells = [
+        Cell("appeals", proc, out, "", None, None) for proc, _ in APPEAL_PROCEEDINGS for out, _ in APPEAL_OUTCOMES
+    ]
     return result
 
 
@@ -424,18 +467,33 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             while k < hi and tokens[k].kind != TEXT and not a.tail:
                 idx.append(k)
                 k += 1
-            opts = readings([tokens[k] for k in idx], n, integer=False, glued=glued,
-                            line=tokens[a.end_tok].line)
+            opts = readings([tokens[k] for k in idx], n, integer=False, glued=glued, line=tokens[a.end_tok].line)
             if opts:
                 opts.sort(key=lambda r: (r.cost, _proactive_cost(item.metrics, r.values)))
                 rivals = len({r.values for r in opts})
                 if rivals > 1:
-                    result.checks.append(Check("reading", f"proactive.{item.code}", 1, rivals, False,
-                                               f"{rivals} readings of glued digits; kept the likeliest"))
+                    result.checks.append(
+                        Check(
+                            "reading",
+                            f"proactive.{item.code}",
+                            1,
+                            rivals,
+                            False,
+                            f"{rivals} readings of glued digits; kept the likeliest",
+                        )
+                    )
                 pick = opts[0]
             else:
-                result.checks.append(Check("reading", f"proactive.{item.code}", n, len(idx), False,
-                                           "no reading with the template's columns"))
+                result.checks.append(
+                    Check(
+                        "reading",
+                        f"proactive.{item.code}",
+                        n,
+                        len(idx),
+                        False,
+                        "no reading with the template's columns",
+                    )
+                )
         for m, metric in enumerate(item.metrics):
             if pick is None:
                 result.cells.append(Cell("proactive", item.code, metric, "", None, None))

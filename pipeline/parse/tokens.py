@@ -22,12 +22,12 @@ TEXT, NUM, NA, BLANK = "T", "N", "A", "B"
 class Token:
     kind: str
     text: str
-    line: int           # 1-based line of the decoded text
-    col: int            # offset in the line
-    celled: bool        # the line is tab- or pipe-separated
+    line: int  # 1-based line of the decoded text
+    col: int  # offset in the line
+    celled: bool  # the line is tab- or pipe-separated
 
 
-_NOISE_MAX = 400        # longer lines are never page chrome
+_NOISE_MAX = 400  # longer lines are never page chrome
 _NOISE = re.compile("|".join(f"(?:{p})" for p in NOISE_LINE_PATTERNS))
 _DIGIT_HEADERS = re.compile("|".join(DIGIT_HEADER_PHRASES))
 _MD_RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*")
@@ -64,7 +64,7 @@ def _chunk_tokens(chunk: str, line: int, col: int, celled: bool, out: list[Token
         start, end = m.span()
         digits = m.group()
         if start > 0 and digits[0] in "+-" and not chunk[start - 1].isdigit():
-            start += 1          # a hyphen inside text ("1-3月") is not a sign; glued "396-18" is
+            start += 1  # a hyphen inside text ("1-3月") is not a sign; glued "396-18" is
             digits = digits[1:]
         if _ORDINAL_AFTER.match(chunk, end) and digits[-1].isdigit():
             # "2.其他法律" or glued "00000002.其他法律": the last digit numbers the label
