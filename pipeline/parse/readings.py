@@ -11,6 +11,7 @@ cheapest first, and reports which rows stayed in doubt.
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import math
 import re
@@ -209,14 +210,16 @@ def totalled_readings(
     glued: bool,
     line: int,
     blank_weight: Sequence[float] | None = None,
-    keep: int = 256,
+    keep: int = 32,
     budget: int = 50_000,
+    max_blanks: int | None = None,
 ) -> list[Reading]:
     """Readings as `blocks` runs of `size` integer cells in which the last cell of every run is
     the sum of the others (a row of section 三 and its 总计; section 四's three proceedings),
-    searched depth first so that every run whose total fails is pruned at once.  Blanks lost by
+    searched depth first: a run's total is never enumerated but read off as the sum of the run,
+    and every run whose total fails is pruned at once.  Blanks lost by
     an extractor are put back (costed by `blank_weight` of their column, as in ``readings``); in
-    glued text tokens may also be cut, and both at once."""
+    glued text tokens may also be cut, and both at once (at most `max_blanks` blanks)."""
     toks = unsigned(tokens)
     n = size * blocks
     missing = n - len(toks)
@@ -225,10 +228,26 @@ def totalled_readings(
     out: list[Reading] = []
     steps = [0]
 
+    worst_kept: list[float] = []  # max-heap (negated) of the `keep` cheapest costs found
+    tails = ["".join(t.text for t in toks[k:] if t.kind == NUM and t.text.isdigit()) for k in range(len(toks) + 1)]
+
+    def digits_left(i: int, offset: int) -> str:
+        if i >= len(toks):
+            return ""
+        head = toks[i].text[offset:] if toks[i].kind == NUM and toks[i].text.isdigit() else ""
+        return head + tails[i + 1]
+
     def walk(i: int, offset: int, cells: list[CellReading], cost: float) -> None:
         steps[0] += 1
         if len(out) >= MAX_READINGS or steps[0] > budget:
             return
+        if len(worst_kept) >= keep and cost > -worst_kept[0]:
+            return  # costs only grow: this branch cannot make the cheapest `keep`
+        if glued and len(cells) % size:
+            # the run's total is still to be read from the digits left, so it is at most them
+            left = digits_left(i, offset)
+            if len(left) <= 12 and sum(v or 0 for _, v, _ in cells[len(cells) - len(cells) % size :]) > int(left or 0):
+                return
         if cells and len(cells) % size == 0:
             block = [v or 0 for _, v, _ in cells[-size:]]
             if sum(block[:-1]) != block[-1]:
@@ -236,6 +255,9 @@ def totalled_readings(
         if len(cells) == n:
             if i == len(toks):
                 out.append(Reading(tuple(cells), cost))
+                heapq.heappush(worst_kept, -cost)
+                if len(worst_kept) > keep:
+                    heapq.heappop(worst_kept)
             return
         if i < len(toks):
             tok = toks[i]
@@ -245,8 +267,17 @@ def totalled_readings(
                     walk(i + 1, 0, cells + [cell], cost)
             else:
                 rest = tok.text[offset:]
-                for length in range(1, len(rest) + 1):
+                # a run's last cell is its total: the digits must spell the sum of the others
+                total = (
+                    sum(v or 0 for _, v, _ in cells[len(cells) - len(cells) % size :])
+                    if len(cells) % size == size - 1
+                    else None
+                )
+                lengths = (len(str(total)),) if total is not None else range(1, len(rest) + 1)
+                for length in lengths:
                     piece = rest[:length]
+                    if len(piece) < length:
+                        break
                     if (len(piece) > 1 and piece[0] == "0") or int(piece) >= MAX_COUNT:
                         break
                     done = length == len(rest)
@@ -256,8 +287,9 @@ def totalled_readings(
                         cells + [(piece, int(piece), tok.line)],
                         cost + (0 if done else split_cost),
                     )
-        if glued or (offset == 0 and n - len(cells) > len(toks) - i):  # a blank here
-            walk(i, offset, cells + [("", None, line)], cost + blank_cost * weight[len(cells) % size])
+        blanks = sum(raw == "" for raw, _, _ in cells)
+        if (glued or (offset == 0 and n - len(cells) > len(toks) - i)) and (max_blanks is None or blanks < max_blanks):
+            walk(i, offset, cells + [("", None, line)], cost + blank_cost * weight[len(cells) % size])  # a blank
 
     if missing >= 0 or glued:
         walk(0, 0, [], 0.0)

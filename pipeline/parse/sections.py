@@ -382,9 +382,15 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
     toks = [tokens[k] for k in picked]
     opts = []
     if len(toks) != APPEALS_WIDTH:
-        opts = totalled_readings(toks, len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS), glued=glued, line=line)
-        # every one of these balances; a blank that left no trace is only assumed where the
-        # digits cannot be read without it
+        # a blank that left no trace is only assumed where the digits cannot be read without
+        # it: search with no more blanks than printed, then one more, and so on
+        printed = sum(t.kind == BLANK for t in toks)
+        for allowed in range(printed, APPEALS_WIDTH + 1) if glued else (None,):
+            opts = totalled_readings(
+                toks, len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS), glued=glued, line=line, max_blanks=allowed
+            )
+            if opts:
+                break
         fewest = min((_blanks(r) for r in opts), default=0)
         opts = [r for r in opts if _blanks(r) == fewest]
     opts = opts or readings(toks, APPEALS_WIDTH, integer=True, glued=glued, line=line)[:_APPEALS_FALLBACK]
