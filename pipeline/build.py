@@ -154,31 +154,48 @@ def _build(
     if plan.nothing_to_do and gen is not None:
         summary.status = _status_counts(gen)
         return
-    results: list[FileResult] = []
+    # Each batch is tidied as it arrives and only its frames are kept: the Python objects of
+    # a parsed report live for one batch, not for the whole corpus.
+    first = _first_copies(previous.filter(pl.col("source_path").is_in(plan.unchanged)))
+    parts: dict[str, list[pl.DataFrame]] = {t: [_carry(gen, t, plan.unchanged)] for t in SCHEMAS}
+    outcomes: list[tuple[str, int, int, str, str, str | None]] = []
+    done = 0
     for batch in parse_files(raw, plan.todo, jobs):
-        results.extend(batch)
+        _reject_duplicates(batch, first)
+        for table, frame in tidy(batch, PARSER_VERSION, summary.run_id).items():
+            parts[table].append(frame)
+        for r in batch:
+            outcomes.append(
+                (
+                    r.path,
+                    r.size,
+                    r.mtime_ns,
+                    r.sha256,
+                    "report" if r.report else f"reject:{r.reject.code}",
+                    r.report_id if r.report else None,
+                )
+            )
+        summary.parsed += sum(r.report is not None for r in batch)
+        summary.rejected += sum(r.reject is not None for r in batch)
+        done += len(batch)
         if progress:
-            progress(len(results), len(plan.todo))
-    _reject_duplicates(results, previous.filter(pl.col("source_path").is_in(plan.unchanged)))
-    fresh = tidy(results, PARSER_VERSION, summary.run_id)
-    frames = {
-        t: pl.concat([_carry(gen, t, plan.unchanged), fresh[t]], how="vertical_relaxed").cast(SCHEMAS[t])
-        for t in SCHEMAS
-    }
-    summary.parsed = sum(r.report is not None for r in results)
-    summary.rejected = sum(r.reject is not None for r in results)
+            progress(done, len(plan.todo))
+    frames = {t: pl.concat(parts[t], how="vertical_relaxed").cast(SCHEMAS[t]) for t in SCHEMAS}
+    del parts
     summary.status = dict(frames["reports"].group_by("status").len().iter_rows())
-    new_gen = publish(frames, warehouse, summary.run_id, extra={manifest.FILE: _manifest(previous, plan, results)})
+    new_gen = publish(frames, warehouse, summary.run_id, extra={manifest.FILE: _manifest(previous, plan, outcomes)})
     summary.published, summary.generation = True, new_gen.name
 
 
-def _reject_duplicates(results: list[FileResult], kept: pl.DataFrame) -> None:
-    """Byte-identical copies share a report_id: the first path (in path order) is the report,
-    the others are rejected as duplicates naming it."""
-    first = {
-        sha: path
-        for path, sha in kept.filter(pl.col("outcome") == "report").select("source_path", "source_sha256").iter_rows()
-    }
+def _first_copies(kept: pl.DataFrame) -> dict[str, str]:
+    """sha256 -> path of the report each kept file's bytes already are."""
+    rows = kept.filter(pl.col("outcome") == "report").select("source_sha256", "source_path").iter_rows()
+    return dict(rows)
+
+
+def _reject_duplicates(results: list[FileResult], first: dict[str, str]) -> None:
+    """Byte-identical copies share a report_id: the first path (in path order; batches arrive
+    in path order) is the report, the others are rejected as duplicates naming it."""
     for r in sorted(results, key=lambda r: r.path):
         if r.report is None:
             continue
@@ -188,7 +205,9 @@ def _reject_duplicates(results: list[FileResult], kept: pl.DataFrame) -> None:
             r.reject = Reject("parse", "duplicate", f"same bytes as {original}")
 
 
-def _manifest(previous: pl.DataFrame, plan: manifest.Plan, results: list[FileResult]) -> pl.DataFrame:
+def _manifest(
+    previous: pl.DataFrame, plan: manifest.Plan, outcomes: list[tuple[str, int, int, str, str, str | None]]
+) -> pl.DataFrame:
     kept = previous.filter(pl.col("source_path").is_in(plan.unchanged))
     if plan.touched:
         touched = pl.DataFrame(
@@ -200,17 +219,14 @@ def _manifest(previous: pl.DataFrame, plan: manifest.Plan, results: list[FileRes
             .with_columns(pl.coalesce("_m", "mtime_ns").alias("mtime_ns"))
             .drop("_m")
         )
-    fresh = pl.DataFrame(
-        {
-            "source_path": [r.path for r in results],
-            "source_size": [r.size for r in results],
-            "mtime_ns": [r.mtime_ns for r in results],
-            "source_sha256": [r.sha256 for r in results],
-            "parser_version": [PARSER_VERSION] * len(results),
-            "outcome": ["report" if r.report else f"reject:{r.reject.code}" for r in results],
-            "report_id": [r.report_id if r.report else None for r in results],
-        },
-        schema=manifest.SCHEMA,
+    fresh = (
+        pl.DataFrame(
+            outcomes,
+            schema={k: v for k, v in manifest.SCHEMA.items() if k != "parser_version"},
+            orient="row",
+        )
+        .with_columns(pl.lit(PARSER_VERSION).alias("parser_version"))
+        .select(list(manifest.SCHEMA))
     )
     return pl.concat([kept.select(list(manifest.SCHEMA)), fresh])
 
