@@ -89,7 +89,3 @@ def appeal_failures(values: Sequence[int | float | None]) -> int:
     width = len(APPEAL_OUTCOMES)
     blocks = [[_n(v) for v in values[p * width : (p + 1) * width]] for p in range(len(APPEAL_PROCEEDINGS))]
     return sum(sum(b[:-1]) != b[-1] for b in blocks)
-
-
-def failures(checks: list[Check]) -> int:
-    return sum(not c.passed for c in checks)
