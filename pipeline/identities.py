@@ -1,7 +1,8 @@
 """The identities (勾稽关系) the templates print, evaluated on a report's numbers.
 
-Used twice: by the parser, to choose between readings of ambiguous text, and by the tidy stage,
-to record every identity as a row of ``checks``.  A cell without a number counts as 0.
+Used twice by the parser: to choose between readings of ambiguous text (the fast counts and the
+linear coefficients below), and to record every identity of the chosen reading as a row of
+``checks``.  A cell without a number counts as 0.
 """
 
 from __future__ import annotations

@@ -227,6 +227,18 @@ TEMPLATE_2019 = Template(
 
 TEMPLATES: dict[str, Template] = {"2021": TEMPLATE_2021, "2019": TEMPLATE_2019}
 
+# A row with numbers rarely leaves natural_person or total blank: blanks lost by an extractor are
+# put back in the organisation columns first (a weight per applicant column).
+REQUEST_BLANK_WEIGHT = (2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0)
+
+# The first row of section 三 finds the tables (prose rarely names a row in full), most specific
+# key first; cheap substring hints on raw lines bound the lines worth tokenising: from the last
+# section-二 heading before that row to the section-五 heading after it.
+FIRST_ROW_KEYS = (("本年新收政府信息公开申请数量",), ("新收政府信息公开申请数量",), ("本年新收",))
+FIRST_ROW_HINT = "本年新收"
+TABLES_START_HINTS = ("主动公开", "主動公開")
+TABLES_END_HINTS = ("存在的主要问题", "存在的主要問題")
+
 # Section headings, by canonical key fragments.  A section starts at the *last* heading match
 # before its first table row (prose in section 一 often names every section).
 SECTION_PROACTIVE = ("主动公开政府信息情况",)

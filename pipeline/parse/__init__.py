@@ -15,17 +15,16 @@ from pipeline.parse.meta import find_title, find_year, places
 from pipeline.parse.sections import read_appeals, read_proactive, read_requests, unread_appeals
 from pipeline.parse.tokens import NUM, Token, tokenize
 from pipeline.template import (
+    FIRST_ROW_HINT,
+    FIRST_ROW_KEYS,
     SECTION_AFTER_APPEALS,
     SECTION_APPEALS,
     SECTION_PROACTIVE,
     SECTION_REQUESTS,
+    TABLES_END_HINTS,
+    TABLES_START_HINTS,
     TEMPLATES,
 )
-
-_FIRST_ROW_HINT = "本年新收"
-_START_HINTS = ("主动公开", "主動公開")
-_END_HINTS = ("存在的主要问题", "存在的主要問題")
-_FIRST_ROW_KEYS = (("本年新收政府信息公开申请数量",), ("新收政府信息公开申请数量",), ("本年新收",))
 
 
 def _template_from_headers(stream: LabelStream, lo_char: int, hi_char: int) -> str | None:
@@ -63,11 +62,11 @@ def _table_lines(lines: list[str]) -> tuple[int, int]:
     """The lines that can hold the tables: from the heading of section 二 to the heading of
     section 五.  Only a cheap scan for hints; when one is missing, everything is kept."""
     squeezed = [line.replace(" ", "") for line in lines]
-    first = next((i for i, line in enumerate(squeezed) if _FIRST_ROW_HINT in line), None)
+    first = next((i for i, line in enumerate(squeezed) if FIRST_ROW_HINT in line), None)
     if first is None:
         return 0, len(lines)
-    start = next((i for i in range(first, -1, -1) if any(h in squeezed[i] for h in _START_HINTS)), 0)
-    end = next((i for i in range(first + 1, len(lines)) if any(h in squeezed[i] for h in _END_HINTS)), len(lines))
+    start = next((i for i in range(first, -1, -1) if any(h in squeezed[i] for h in TABLES_START_HINTS)), 0)
+    end = next((i for i in range(first + 1, len(lines)) if any(h in squeezed[i] for h in TABLES_END_HINTS)), len(lines))
     return start, end
 
 
@@ -82,7 +81,7 @@ def parse_text(text: str) -> Report:
     report.province, report.city, report.county = places(report.agency)
 
     first = None
-    for keys in _FIRST_ROW_KEYS:
+    for keys in FIRST_ROW_KEYS:
         first = stream.first(keys)
         if first:
             break

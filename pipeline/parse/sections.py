@@ -26,6 +26,7 @@ from pipeline.template import (
     APPEAL_OUTCOMES,
     APPEAL_PROCEEDINGS,
     APPLICANT_CODES,
+    REQUEST_BLANK_WEIGHT,
     TEMPLATES,
     Row,
     Template,
@@ -34,9 +35,6 @@ from pipeline.template import (
 WIDTH = len(APPLICANT_CODES)
 _APPEALS_FALLBACK = 200  # readings of section 四 tried when none balances
 _UNBALANCED_READINGS = 50  # readings of a section-三 row tried when none balances
-# A row with numbers rarely leaves natural_person or total blank: blanks lost by an extractor are
-# put back in the organisation columns first.
-REQUEST_BLANK_WEIGHT = (2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0)
 APPEALS_WIDTH = len(APPEAL_PROCEEDINGS) * len(APPEAL_OUTCOMES)
 
 
