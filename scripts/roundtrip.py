@@ -13,6 +13,8 @@ import sys
 import time
 from collections import defaultdict
 
+from roundtrip_table import print_table
+
 from pipeline.generate import LAYOUTS, compare, generate_many
 from pipeline.parse import parse_text
 from pipeline.read import read_text
@@ -52,21 +54,7 @@ def main() -> int:
                 s[k] += v
             if wrong and len(examples[(layout, tpl)]) < args.show:
                 examples[(layout, tpl)].append("; ".join(wrong))
-    print(
-        f"{'layout':<10} {'tpl':<5} {'reports':>8} {'cells':>9} {'%exact':>9} {'flagged':>8} "
-        f"{'%rep exact':>10} {'wrong+ok':>8}"
-    )
-    total = [0] * 6
-    for (layout, tpl), s in sorted(stats.items()):
-        total = [a + b for a, b in zip(total, s, strict=True)]
-        print(
-            f"{layout:<10} {tpl:<5} {s[0]:>8} {s[1]:>9} {100 * s[2] / s[1]:>8.3f}% {s[3]:>8} "
-            f"{100 * s[4] / s[0]:>9.2f}% {s[5]:>8}"
-        )
-    print(
-        f"{'all':<16} {total[0]:>8} {total[1]:>9} {100 * total[2] / total[1]:>8.3f}% {total[3]:>8} "
-        f"{100 * total[4] / total[0]:>9.2f}% {total[5]:>8}"
-    )
+    total = print_table("layout", stats)
     for key, lines in sorted(examples.items()):
         for line in lines:
             print(f"  {key[0]}/{key[1]} report {line}", file=sys.stderr)

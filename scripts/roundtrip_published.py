@@ -15,6 +15,8 @@ import sys
 import time
 from collections import defaultdict
 
+from roundtrip_table import print_table
+
 from pipeline.generate import compare
 from pipeline.generate_published import KINDS, generate_published_many
 from pipeline.parse import parse_text
@@ -61,21 +63,7 @@ def main() -> int:
             stats[(kind, tpl)] = [a + b for a, b in zip(stats[(kind, tpl)], row, strict=True)]
             if wrong and len(examples[(kind, tpl)]) < args.show:
                 examples[(kind, tpl)].append("; ".join(wrong))
-    print(
-        f"{'kind':<5} {'tpl':<5} {'reports':>8} {'cells':>8} {'%cells exact':>12} {'flagged':>8} "
-        f"{'%rep exact':>10} {'wrong+ok':>8} {'cpu s':>7}"
-    )
-    total = [0] * _FIELDS
-    for (kind, tpl), s in sorted(stats.items()):
-        total = [a + b for a, b in zip(total, s, strict=True)]
-        print(
-            f"{kind:<5} {tpl:<5} {s[0]:>8} {s[1]:>8} {100 * s[2] / s[1]:>11.3f}% {s[3]:>8} "
-            f"{100 * s[4] / s[0]:>9.2f}% {s[5]:>8} {s[6]:>7.1f}"
-        )
-    print(
-        f"{'all':<11} {total[0]:>8} {total[1]:>8} {100 * total[2] / total[1]:>11.3f}% {total[3]:>8} "
-        f"{100 * total[4] / total[0]:>9.2f}% {total[5]:>8} {total[6]:>7.1f}"
-    )
+    total = print_table("kind", stats)
     for (kind, tpl), lines in sorted(examples.items()):
         for line in lines:
             print(f"  {kind}/{tpl} report {line}", file=sys.stderr)
