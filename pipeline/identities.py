@@ -7,6 +7,7 @@ linear coefficients below), and to record every identity of the chosen reading a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 from pipeline.model import Check
@@ -61,28 +62,20 @@ def appeal_checks(values: Sequence[int | float | None]) -> list[Check]:
 BALANCE = {"received.new": 1, "received.carried_over": 1, "outcome.total": -1, "carried_forward": -1}
 
 
+@functools.cache
 def outcome_coefficient(code: str) -> int:
     if code == "outcome.total":
         return -1
     return 1 if code.startswith("outcome.") else 0
 
 
-def column_failures(rows: Rows) -> int:
-    """How many balance and outcome_total identities fail: the fast form of ``request_checks``
-    (without row_total) for the parser's search over readings."""
-    width = len(APPLICANT_CODES)
-    balance, outcome = [0] * width, [0] * width
-    use_balance = all(code in rows for code in BALANCE)
-    use_outcome = "outcome.total" in rows
-    for code, vals in rows.items():
-        b = BALANCE.get(code, 0) if use_balance else 0
-        o = outcome_coefficient(code) if use_outcome else 0
-        if b or o:
-            for c, v in enumerate(vals):
-                if v:
-                    balance[c] += b * v
-                    outcome[c] += o * v
-    return sum(x != 0 for x in balance) + sum(x != 0 for x in outcome)
+def column_vector(code: str, values: Sequence[int | float | None], use_balance: bool, use_outcome: bool) -> tuple:
+    """What one row adds to the residuals of balance (first seven) and outcome_total (last
+    seven): every identity holds when the rows' vectors sum to zero."""
+    b = BALANCE.get(code, 0) if use_balance else 0
+    o = outcome_coefficient(code) if use_outcome else 0
+    nums = [v or 0 for v in values]
+    return (*(b * v for v in nums), *(o * v for v in nums))
 
 
 def appeal_failures(values: Sequence[int | float | None]) -> int:

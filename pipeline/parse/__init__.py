@@ -105,13 +105,9 @@ def parse_text(text: str) -> Report:
     app_hi = stream.token_at(after[0]) if after else len(tokens)
 
     template = _template_from_headers(stream, pro_lo_char, req_lo_char)
-    # a first pass over section 三 tells the row set when section 二 did not
-    requests_stream = stream.sub(req_lo, req_hi)
-    requests, variant = read_requests(tokens, requests_stream, TEMPLATES[template or "2021"])
-    if template is None:
-        template = variant
-        if template != "2021":
-            requests, variant = read_requests(tokens, requests_stream, TEMPLATES[template])
+    # the row set of section 三 tells the template when section 二 did not
+    requests, variant = read_requests(tokens, stream.sub(req_lo, req_hi), TEMPLATES[template] if template else None)
+    template = template or variant
     report.template = template
     proactive = read_proactive(tokens, stream.sub(pro_lo, req_lo), TEMPLATES[template], requests.glued)
     appeals = (

@@ -14,6 +14,7 @@ import functools
 import heapq
 import itertools
 import math
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -211,89 +212,122 @@ def totalled_readings(
     line: int,
     blank_weight: Sequence[float] | None = None,
     keep: int = 32,
-    budget: int = 50_000,
+    budget: int = 200_000,
     max_blanks: int | None = None,
 ) -> list[Reading]:
-    """Readings as `blocks` runs of `size` integer cells in which the last cell of every run is
-    the sum of the others (a row of section 三 and its 总计; section 四's three proceedings),
-    searched depth first: a run's total is never enumerated but read off as the sum of the run,
-    and every run whose total fails is pruned at once.  Blanks lost by
-    an extractor are put back (costed by `blank_weight` of their column, as in ``readings``); in
-    glued text tokens may also be cut, and both at once (at most `max_blanks` blanks)."""
+    """The `keep` cheapest readings as `blocks` runs of `size` integer cells in which the last
+    cell of every run is the sum of the others (a row of section 三 and its 总计; section 四's
+    three proceedings).  Blanks lost by an extractor are put back (costed by `blank_weight` of
+    their column, as in ``readings``); in glued text tokens may also be cut, and both at once
+    (at most `max_blanks` blanks).
+
+    A search state is (token, offset in it, cells read, running sum of the run, blanks used):
+    a run's total is never enumerated but read off as the sum of the run.  The cheapest cost to
+    finish from every state is computed once (memoised), so the readings come out best first
+    with no dead end explored.  Past `budget` states the row is too ambiguous to read: none."""
     toks = unsigned(tokens)
     n = size * blocks
-    missing = n - len(toks)
+    if n < len(toks) and not glued:
+        return []
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
     weight = blank_weight or (1.0,) * size
-    out: list[Reading] = []
-    steps = [0]
+    limit = n if max_blanks is None else max_blanks
+    counted = int(max_blanks is not None)  # blanks are a state only when they are limited
+    count = len(toks)
+    digit = [glued and t.kind == NUM and t.text.isdigit() for t in toks]
+    whole = []
+    for t in toks:
+        cell = _cell(t, t.text, True)
+        whole.append(cell if _whole(t) and (cell[1] is None or 0 <= cell[1] < MAX_COUNT) else None)
+    blank: CellReading = ("", None, line)
 
-    worst_kept: list[float] = []  # max-heap (negated) of the `keep` cheapest costs found
-    tails = ["".join(t.text for t in toks[k:] if t.kind == NUM and t.text.isdigit()) for k in range(len(toks) + 1)]
+    State = tuple[int, int, int, int, int]  # token, offset, cells read, run sum, blanks
 
-    def digits_left(i: int, offset: int) -> str:
-        if i >= len(toks):
-            return ""
-        head = toks[i].text[offset:] if toks[i].kind == NUM and toks[i].text.isdigit() else ""
-        return head + tails[i + 1]
-
-    def walk(i: int, offset: int, cells: list[CellReading], cost: float) -> None:
-        steps[0] += 1
-        if len(out) >= MAX_READINGS or steps[0] > budget:
-            return
-        if len(worst_kept) >= keep and cost > -worst_kept[0]:
-            return  # costs only grow: this branch cannot make the cheapest `keep`
-        if glued and len(cells) % size:
-            # the run's total is still to be read from the digits left, so it is at most them
-            left = digits_left(i, offset)
-            if len(left) <= 12 and sum(v or 0 for _, v, _ in cells[len(cells) - len(cells) % size :]) > int(left or 0):
-                return
-        if cells and len(cells) % size == 0:
-            block = [v or 0 for _, v, _ in cells[-size:]]
-            if sum(block[:-1]) != block[-1]:
-                return
-        if len(cells) == n:
-            if i == len(toks):
-                out.append(Reading(tuple(cells), cost))
-                heapq.heappush(worst_kept, -cost)
-                if len(worst_kept) > keep:
-                    heapq.heappop(worst_kept)
-            return
-        if i < len(toks):
-            tok = toks[i]
-            if not glued or tok.kind != NUM or not tok.text.isdigit():
-                cell = _cell(tok, tok.text, True)
-                if offset == 0 and _whole(tok) and (cell[1] is None or 0 <= cell[1] < MAX_COUNT):
-                    walk(i + 1, 0, cells + [cell], cost)
+    def moves(state: State) -> list[tuple[CellReading, float, State]]:
+        i, off, p, s, b = state
+        out: list[tuple[CellReading, float, State]] = []
+        if p == n:
+            return out
+        last = p % size == size - 1
+        if i < count:
+            if not digit[i]:
+                cell = whole[i] if off == 0 else None
+                if cell is not None:
+                    v = cell[1] or 0
+                    if not last:
+                        out.append((cell, 0.0, (i + 1, 0, p + 1, s + v, b)))
+                    elif v == s:
+                        out.append((cell, 0.0, (i + 1, 0, p + 1, 0, b)))
             else:
-                rest = tok.text[offset:]
-                # a run's last cell is its total: the digits must spell the sum of the others
-                total = (
-                    sum(v or 0 for _, v, _ in cells[len(cells) - len(cells) % size :])
-                    if len(cells) % size == size - 1
-                    else None
-                )
-                lengths = (len(str(total)),) if total is not None else range(1, len(rest) + 1)
+                tok = toks[i]
+                rest = tok.text[off:]
+                lengths = (len(str(s)),) if last else range(1, len(rest) + 1)
                 for length in lengths:
+                    if length > len(rest):
+                        break
                     piece = rest[:length]
-                    if len(piece) < length:
+                    v = int(piece)
+                    if (length > 1 and piece[0] == "0") or v >= MAX_COUNT:
                         break
-                    if (len(piece) > 1 and piece[0] == "0") or int(piece) >= MAX_COUNT:
-                        break
+                    if last and v != s:
+                        continue
                     done = length == len(rest)
-                    walk(
-                        i + 1 if done else i,
-                        0 if done else offset + length,
-                        cells + [(piece, int(piece), tok.line)],
-                        cost + (0 if done else split_cost),
+                    nxt = (
+                        (i + 1, 0, p + 1, 0 if last else s + v, b)
+                        if done
+                        else (i, off + length, p + 1, 0 if last else s + v, b)
                     )
-        blanks = sum(raw == "" for raw, _, _ in cells)
-        if (glued or (offset == 0 and n - len(cells) > len(toks) - i)) and (max_blanks is None or blanks < max_blanks):
-            walk(i, offset, cells + [("", None, line)], cost + blank_cost * weight[len(cells) % size])  # a blank
+                    out.append(((piece, v, tok.line), 0.0 if done else split_cost, nxt))
+        if b < limit and (glued or (off == 0 and n - p > count - i)) and (not last or s == 0):
+            out.append((blank, blank_cost * weight[p % size], (i, off, p + 1, 0 if last else s, b + counted)))
+        return out
 
-    if missing >= 0 or glued:
-        walk(0, 0, [], 0.0)
-    return sorted(out, key=lambda r: r.cost)[:keep]
+    memo: dict[State, float] = {}
+
+    def to_go(state: State) -> float:
+        """The least cost from `state` to a complete reading (inf: none)."""
+        got = memo.get(state)
+        if got is not None:
+            return got
+        if len(memo) > budget:
+            raise _TooAmbiguous
+        i, _, p, _, _ = state
+        if p == n:
+            best = 0.0 if i == count else math.inf
+        else:
+            best = math.inf
+            for _, cost, nxt in moves(state):
+                rest = to_go(nxt)
+                if cost + rest < best:
+                    best = cost + rest
+        memo[state] = best
+        return best
+
+    start: State = (0, 0, 0, 0, 0)
+    try:
+        if to_go(start) == math.inf:
+            return []
+        out: list[Reading] = []
+        # best first; ties in the order a depth-first search would meet them
+        heap: list[tuple[float, tuple[int, ...], float, State, tuple[CellReading, ...]]] = [
+            (round(memo[start], 9), (), 0.0, start, ())
+        ]
+        while heap and len(out) < keep:
+            _, path, cost, state, cells = heapq.heappop(heap)
+            if state[2] == n:
+                out.append(Reading(cells, cost))
+                continue
+            for k, (cell, step, nxt) in enumerate(moves(state)):
+                rest = to_go(nxt)
+                if rest < math.inf:
+                    heapq.heappush(heap, (round(cost + step + rest, 9), (*path, k), cost + step, nxt, (*cells, cell)))
+    except _TooAmbiguous:
+        return []
+    return out
+
+
+class _TooAmbiguous(Exception):
+    """The search space of a row passed its budget."""
 
 
 def _cell(tok: Token, raw: str, integer: bool) -> CellReading:
@@ -430,8 +464,8 @@ def solve(
         row_edges = []
         for state, (cost, _, _) in layers[-1].items():
             for k, add in enumerate(adds):
-                new = tuple(a + b for a, b in zip(state, add, strict=True))
-                if prune and any(v > 0 for v in new[width:]):
+                new = tuple(map(operator.add, state, add))
+                if prune and max(new[width:]) > 0:
                     continue
                 if use_balance and r >= last_balance and any(new[:width]):
                     continue

@@ -6,7 +6,9 @@ the value tokens that belong to each row, and hands ambiguous rows to ``readings
 
 from __future__ import annotations
 
+import bisect
 import math
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -14,7 +16,7 @@ from pipeline.identities import (
     BALANCE,
     appeal_checks,
     appeal_failures,
-    column_failures,
+    column_vector,
     outcome_coefficient,
     request_checks,
 )
@@ -33,6 +35,7 @@ from pipeline.template import (
 )
 
 WIDTH = len(APPLICANT_CODES)
+_ZERO = (0,) * (2 * WIDTH)
 _APPEALS_FALLBACK = 200  # readings of section 四 tried when none balances
 _UNBALANCED_READINGS = 50  # readings of a section-三 row tried when none balances
 APPEALS_WIDTH = len(APPEAL_PROCEEDINGS) * len(APPEAL_OUTCOMES)
@@ -127,19 +130,21 @@ def _row_specs(rows: tuple[Row, ...]) -> list[tuple[tuple[str, ...], bool]]:
     return [(r.keys, r.carries_values) for r in rows]
 
 
-def read_requests(tokens: list[Token], stream: LabelStream, template: Template) -> tuple[SectionResult, str]:
+def read_requests(tokens: list[Token], stream: LabelStream, template: Template | None) -> tuple[SectionResult, str]:
     """Section 三, the tokens of `stream`.  Returns the result and the name of the row set that
     matched ('2019'/'2021'): reports may print the other template's （六） block, so both row
-    sets are tried."""
+    sets are tried, the report's `template` (when section 二 told it; else 2021) winning ties.
+    With no template given, the row set decides it."""
     lo, hi = stream.lo, stream.hi
     best = None
     for name, tpl in TEMPLATES.items():
         specs = _row_specs(tpl.requests)
         anchors = match_rows(stream, specs)
-        s = score(anchors, specs) + (0.5 if name == template.name else 0)
+        s = score(anchors, specs) + (0.5 if name == (template.name if template else "2021") else 0)
         if best is None or s > best[0]:
             best = (s, name, tpl, anchors)
     _, variant, tpl, anchors = best
+    template = template or tpl
     value_rows = [(r, a) for r, a in zip(tpl.requests, anchors, strict=False) if r.carries_values]
     found = [(r, a) for r, a in value_rows if a is not None]
     result = SectionResult()
@@ -242,8 +247,17 @@ def _read_rows(
         v = r.values
         return sum(x or 0 for x in v[:6]) == (v[6] or 0)
 
+    use_balance, use_outcome = all(c in options for c in BALANCE), "outcome.total" in options
+    vectors: dict[int, tuple] = {}  # id of a reading -> its column vector, computed once
+
     def fails(picks: dict[str, Reading]) -> int:
-        return column_failures({c: p.values for c, p in picks.items()})
+        total = _ZERO
+        for code, pick in picks.items():
+            vector = vectors.get(id(pick))
+            if vector is None:
+                vector = vectors[id(pick)] = column_vector(code, pick.values, use_balance, use_outcome)
+            total = tuple(map(operator.add, total, vector))
+        return len(total) - total.count(0)
 
     if all(len(opts) == 1 for opts in options.values()):
         picks = {code: opts[0] for code, opts in options.items()}
@@ -264,6 +278,7 @@ _LOST_CELL = 2.0  # per cell a spaced layout dropped (a blank that left no trace
 _EXTRA_CELL = 40.0  # per token more than the row has cells
 _NOISE = 20.0  # a run given to no row
 _MAX_RUNS = 4  # runs one row may take (a row wrapped over lines)
+_EMPTY_ROW = WIDTH * _LOST_CELL  # a row given no run at all
 _CLOSE = 1.0  # alternatives this close to the cheapest are weighed by the identities too
 
 
@@ -322,7 +337,15 @@ class RunPlacer:
         cost = [[inf] * (n_groups + 1) for _ in range(n_rows + 1)]
         back: list[list[tuple[int, int] | None]] = [[None] * (n_groups + 1) for _ in range(n_rows + 1)]
         cost[0][0] = 0.0
+        firsts = [g[0] for g in self.groups]
+        finals = [g[-1] for g in self.groups]
         for r in range(n_rows + 1):
+            if r < n_rows:
+                # the runs a row can take lie between its neighbours' labels
+                window = (
+                    bisect.bisect_right(firsts, self.prev_end[r]),
+                    bisect.bisect_left(finals, self.next_start[r]),
+                )
             for j in range(n_groups + 1):
                 c = cost[r][j]
                 if c == inf:
@@ -331,7 +354,11 @@ class RunPlacer:
                     cost[r][j + 1], back[r][j + 1] = c + _NOISE, (r, j)
                 if r == n_rows:
                     continue
-                for e in range(j, min(n_groups, j + _MAX_RUNS) + 1):
+                if not window[0] <= j < window[1]:  # the row takes no run here
+                    if c + _EMPTY_ROW < cost[r + 1][j]:
+                        cost[r + 1][j], back[r + 1][j] = c + _EMPTY_ROW, (r, j)
+                    continue
+                for e in range(j, min(window[1], j + _MAX_RUNS) + 1):
                     step = self.row_cost(r, j, e)
                     if step == inf:
                         break
