@@ -78,8 +78,9 @@ def column_vector(code: str, values: Sequence[int | float | None], use_balance: 
     return (*(b * v for v in nums), *(o * v for v in nums))
 
 
-def appeal_failures(values: Sequence[int | float | None]) -> int:
-    """How many appeals_total identities fail (the fast form of ``appeal_checks``)."""
+def appeal_residuals(values: Sequence[int | float | None]) -> tuple:
+    """Per proceeding, the sum of its outcomes less its total: appeals_total holds where it is 0
+    (the fast form of ``appeal_checks`` for the parser's search over readings)."""
     width = len(APPEAL_OUTCOMES)
     blocks = [[_n(v) for v in values[p * width : (p + 1) * width]] for p in range(len(APPEAL_PROCEEDINGS))]
-    return sum(sum(b[:-1]) != b[-1] for b in blocks)
+    return tuple(sum(b[:-1]) - b[-1] for b in blocks)

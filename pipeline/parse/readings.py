@@ -16,7 +16,7 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -240,6 +240,11 @@ def totalled_readings(
         cell = _cell(t, t.text, True)
         whole.append(cell if _whole(t) and (cell[1] is None or 0 <= cell[1] < MAX_COUNT) else None)
     blank: CellReading = ("", None, line)
+    left = [0] * (count + 1)  # digits in the tokens from i on
+    plain = [True] * (count + 1)  # only glued digits from i on
+    for k in range(count - 1, -1, -1):
+        left[k] = left[k + 1] + (len(toks[k].text) if digit[k] else 0)
+        plain[k] = plain[k + 1] and digit[k]
 
     State = tuple[int, int, int, int, int]  # token, offset, cells read, run sum, blanks
 
@@ -291,9 +296,11 @@ def totalled_readings(
             return got
         if len(memo) > budget:
             raise _TooAmbiguous
-        i, _, p, _, _ = state
+        i, off, p, s, _ = state
         if p == n:
             best = 0.0 if i == count else math.inf
+        elif s and plain[i] and left[i] - off < len(str(s)):
+            best = math.inf  # too few digits left to print the run's total
         else:
             best = math.inf
             for _, cost, nxt in moves(state):
@@ -366,53 +373,74 @@ class Choice:
 def choose(
     rows: dict[str, list[Reading]],
     row_ok: Callable[[Reading], bool],
-    failures_of: Callable[[dict[str, Reading]], int],
+    vector: Callable[[str, Reading], tuple],
     limit: int = 500,
 ) -> Choice:
     """Pick one reading per row when no exact search applies: first the readings that satisfy
     the row's own identity, then the combination with the fewest failed identities, cheapest on
     ties — every combination when there are at most `limit`, else by improving one row at a
-    time from the cheapest.  A row is in doubt when a different reading of it fits as well."""
+    time from the cheapest.  A row is in doubt when a different reading of it fits as well.
+
+    `vector` gives what a reading adds to the identities' residuals: an identity fails where
+    the rows' vectors do not sum to zero."""
     pools = {code: [r for r in options if row_ok(r)] or options for code, options in rows.items()}
     picks = {c: p[0] for c, p in pools.items()}
     open_rows = [c for c, p in pools.items() if len(p) > 1]
+    known: dict[int, tuple] = {}
+
+    def vec(code: str, reading: Reading) -> tuple:
+        v = known.get(id(reading))
+        if v is None:
+            v = known[id(reading)] = vector(code, reading)
+        return v
+
+    def failures(total: tuple | None) -> int:
+        return len(total) - total.count(0) if total else 0
+
+    base = _vector_sum(vec(c, p) for c, p in picks.items() if c not in open_rows)
     if math.prod(len(pools[c]) for c in open_rows) <= limit:
         scored = []
         for combo in itertools.product(*(pools[c] for c in open_rows)):
-            trial = dict(picks)
-            trial.update(zip(open_rows, combo, strict=True))
-            scored.append((failures_of(trial), sum(r.cost for r in combo), combo))
+            total = _vector_sum((vec(c, r) for c, r in zip(open_rows, combo, strict=True)), base)
+            scored.append((failures(total), sum(r.cost for r in combo), combo))
         scored.sort(key=lambda s: (s[0], s[1]))
         best_fail = scored[0][0]
         picks.update(zip(open_rows, scored[0][2], strict=True))
         equal = [s[2] for s in scored if s[0] == best_fail]
         doubtful = {code: len({combo[i].values for combo in equal}) for i, code in enumerate(open_rows)}
     else:
-        best_fail = failures_of(picks)
+
+        def without(code: str) -> tuple | None:
+            return _vector_sum((vec(c, picks[c]) for c in open_rows if c != code), base)
+
+        best_fail = failures(without(""))
         improved = True
         while improved and best_fail:
             improved = False
             for code in open_rows:
+                rest = without(code)
                 for option in pools[code][1:]:
-                    trial = dict(picks)
-                    trial[code] = option
-                    f = failures_of(trial)
+                    f = failures(_vector_sum((vec(code, option),), rest))
                     if f < best_fail:
-                        picks, best_fail, improved = trial, f, True
+                        picks[code], best_fail, improved = option, f, True
         doubtful = {}
         for code in open_rows:
+            rest = without(code)
             fits = {picks[code].values}
-            for option in pools[code]:
-                trial = dict(picks)
-                trial[code] = option
-                if failures_of(trial) == best_fail:
-                    fits.add(option.values)
+            fits.update(o.values for o in pools[code] if failures(_vector_sum((vec(code, o),), rest)) == best_fail)
             doubtful[code] = len(fits)
     doubtful = {c: n for c, n in doubtful.items() if n > 1}
     for code in open_rows:
         if code not in doubtful and best_fail and len({r.values for r in pools[code]}) > 1:
             doubtful[code] = 2
     return Choice(picks, doubtful, best_fail)
+
+
+def _vector_sum(vectors: Iterable[tuple], start: tuple | None = None) -> tuple | None:
+    total = start
+    for v in vectors:
+        total = v if total is None else tuple(map(operator.add, total, v))
+    return total
 
 
 Vector = tuple[int, ...]

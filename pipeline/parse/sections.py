@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pipeline.identities import (
     BALANCE,
     appeal_checks,
-    appeal_failures,
+    appeal_residuals,
     column_vector,
     outcome_coefficient,
     request_checks,
@@ -172,8 +172,9 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
 
         assignments = [runs(spans)] + [runs(alt) for alt in placer.alternatives(spans)]
     tried = []
+    seen: dict[tuple, list[Reading]] = {}
     for per_row in assignments:
-        choice, notes = _read_rows(tokens, value_rows, per_row, result.glued)
+        choice, notes = _read_rows(tokens, value_rows, per_row, result.glued, seen)
         tried.append((choice.failures + len(notes), choice, notes))
     key, choice, notes = min(tried, key=lambda t: t[0])
     result.checks.extend(notes)
@@ -214,28 +215,40 @@ def _request_cells(template: Template, rows: Template, printed: dict[str, Readin
     return cells
 
 
+def _row_readings(tokens: list[Token], idx: list[int], glued: bool, line: int) -> list[Reading]:
+    toks = [tokens[k] for k in idx]
+    opts = []
+    if len(toks) != WIDTH:
+        # the row's own total prunes the search; only when nothing balances (a publisher
+        # error) are the unbalanced readings considered
+        opts = totalled_readings(toks, WIDTH, 1, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)
+    return (
+        opts
+        or readings(toks, WIDTH, integer=True, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)[
+            :_UNBALANCED_READINGS
+        ]
+    )
+
+
 def _read_rows(
-    tokens: list[Token], value_rows: list[tuple[Row, Anchor | None]], per_row: list[list[int] | None], glued: bool
+    tokens: list[Token],
+    value_rows: list[tuple[Row, Anchor | None]],
+    per_row: list[list[int] | None],
+    glued: bool,
+    seen: dict[tuple, list[Reading]],
 ) -> tuple[Choice, list[Check]]:
-    """Readings of every row from the tokens given to it, and the choice the identities make."""
+    """Readings of every row from the tokens given to it, and the choice the identities make.
+    `seen` keeps the readings of a run of tokens across the assignments tried."""
     options: dict[str, list[Reading]] = {}
     notes: list[Check] = []
     for (row, a), idx in zip(value_rows, per_row, strict=True):
         if idx is None:
             continue
         line = tokens[a.end_tok].line if a else tokens[idx[0]].line if idx else 0
-        toks = [tokens[k] for k in idx]
-        opts = []
-        if len(toks) != WIDTH:
-            # the row's own total prunes the search; only when nothing balances (a publisher
-            # error) are the unbalanced readings considered
-            opts = totalled_readings(toks, WIDTH, 1, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)
-        opts = (
-            opts
-            or readings(toks, WIDTH, integer=True, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)[
-                :_UNBALANCED_READINGS
-            ]
-        )
+        key = (*idx, -line)
+        opts = seen.get(key)
+        if opts is None:
+            opts = seen[key] = _row_readings(tokens, idx, glued, line)
         if opts:
             options[row.code] = opts
         else:
@@ -248,15 +261,14 @@ def _read_rows(
         return sum(x or 0 for x in v[:6]) == (v[6] or 0)
 
     use_balance, use_outcome = all(c in options for c in BALANCE), "outcome.total" in options
-    vectors: dict[int, tuple] = {}  # id of a reading -> its column vector, computed once
+
+    def vector(code: str, reading: Reading) -> tuple:
+        return column_vector(code, reading.values, use_balance, use_outcome)
 
     def fails(picks: dict[str, Reading]) -> int:
         total = _ZERO
         for code, pick in picks.items():
-            vector = vectors.get(id(pick))
-            if vector is None:
-                vector = vectors[id(pick)] = column_vector(code, pick.values, use_balance, use_outcome)
-            total = tuple(map(operator.add, total, vector))
+            total = tuple(map(operator.add, total, vector(code, pick)))
         return len(total) - total.count(0)
 
     if all(len(opts) == 1 for opts in options.values()):
@@ -265,7 +277,7 @@ def _read_rows(
     pools = {code: [r for r in opts if row_ok(r)] or opts for code, opts in options.items()}
     choice = solve(pools, lambda code: (BALANCE.get(code, 0), outcome_coefficient(code)))
     if choice is None:
-        choice = choose(options, row_ok, fails)
+        choice = choose(options, row_ok, vector)
     else:
         choice.failures = fails(choice.picks) + sum(not row_ok(p) for p in choice.picks.values())
     return choice, notes
@@ -421,7 +433,7 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
     opts = opts or readings(toks, APPEALS_WIDTH, integer=True, glued=glued, line=line)[:_APPEALS_FALLBACK]
     if not picked or not opts:
         return unread_appeals("section 四 not read")
-    choice = choose({"appeals": opts}, lambda r: True, lambda p: appeal_failures(p["appeals"].values))
+    choice = choose({"appeals": opts}, lambda r: True, lambda _, r: appeal_residuals(r.values))
     pick = choice.picks["appeals"]
     if choice.doubtful:
         result.checks.append(
