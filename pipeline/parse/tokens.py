@@ -33,6 +33,7 @@ _DIGIT_HEADERS = re.compile("|".join(DIGIT_HEADER_PHRASES))
 _MD_RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*")
 _CELL_SPLIT = re.compile(r"\t|\|")
 _CHUNK = re.compile(r"\S+")
+_DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|元)?")
 _ORDINAL_AFTER = re.compile(r"[.、](?!\d)")
 _NA = frozenset(NA_CELLS)
@@ -56,8 +57,14 @@ def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Toke
 
 
 def _chunk_tokens(chunk: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
+    if chunk.isdecimal():  # the common cases first: a plain number, text with no digit
+        out.append(Token(NUM, chunk, line, col, celled))
+        return
     if chunk in _NA:
         out.append(Token(NA, chunk, line, col, celled))
+        return
+    if not _DIGIT.search(chunk):
+        _text_or_marks(chunk, line, col, celled, out)
         return
     pos = 0
     for m in _NUMBER.finditer(chunk):
@@ -102,6 +109,8 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
                 stripped = cell.strip()
                 if not stripped:
                     out.append(Token(BLANK, "", number, col, True))
+                elif len(stripped.split()) == 1:  # one chunk: the usual cell
+                    _chunk_tokens(stripped, number, col + cell.find(stripped), True, out)
                 else:
                     inner = col + cell.find(stripped)
                     for m in _CHUNK.finditer(stripped):
