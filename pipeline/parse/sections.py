@@ -116,14 +116,14 @@ def groups_of(tokens: list[Token], vals: list[int]) -> list[list[int]]:
     return out
 
 
-def _glued_after(tokens: list[Token], anchor: Anchor) -> bool:
-    """True if a number follows the label with no space at all (crawler text)."""
+def _glued_after(tokens: list[Token], anchor: Anchor) -> bool | None:
+    """Does a number follow the label with no space at all (crawler text)?  None when no number
+    follows on the label's line: an empty row says nothing about the layout."""
     a = tokens[anchor.end_tok]
     k = anchor.end_tok + 1
-    if k >= len(tokens):
-        return False
-    b = tokens[k]
-    return b.kind == NUM and b.line == a.line and b.col == a.col + len(a.text)
+    if k >= len(tokens) or tokens[k].kind != NUM or tokens[k].line != a.line:
+        return None
+    return tokens[k].col == a.col + len(a.text)
 
 
 def _row_specs(rows: tuple[Row, ...]) -> list[tuple[tuple[str, ...], bool]]:
@@ -153,7 +153,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         result.cells = _request_cells(template, tpl, {})
         return result, variant
     vals = value_tokens(tokens, lo, hi, WIDTH)
-    glued_votes = [_glued_after(tokens, a) for _, a in found]
+    glued_votes = [v for v in (_glued_after(tokens, a) for _, a in found) if v is not None]
     result.glued = sum(glued_votes) * 2 > len(glued_votes)
     if result.glued:
         # crawler text keeps HTML order: a row's digits follow its label
