@@ -901,7 +901,8 @@ def _same(a: int | float | None, b: int | float | None) -> bool:
 
 def compare(g: Generated, report) -> Comparison:
     """Cell-by-cell comparison of a parsed Report with the generated answers."""
-    doubt = {c.scope for c in report.checks if c.rule == "reading" and not c.passed}
+    # what the parser said it could not read: rows in doubt, and sections not found or not read
+    doubt = {c.scope for c in report.checks if c.rule in ("reading", "section") and not c.passed}
     got = report.values()
     exact = flagged = 0
     wrong = []

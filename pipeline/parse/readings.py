@@ -235,6 +235,7 @@ def totalled_readings(
     counted = int(max_blanks is not None)  # blanks are a state only when they are limited
     count = len(toks)
     digit = [glued and t.kind == NUM and t.text.isdigit() for t in toks]
+    pair = [glued and t.kind == NA and t.text == "——" for t in toks]  # one mark, or two glued
     whole = []
     for t in toks:
         cell = _cell(t, t.text, True)
@@ -263,6 +264,10 @@ def totalled_readings(
                         out.append((cell, 0.0, (i + 1, 0, p + 1, s + v, b)))
                     elif v == s:
                         out.append((cell, 0.0, (i + 1, 0, p + 1, 0, b)))
+                if pair[i] and (not last or s == 0):
+                    half = (toks[i].text[off], None, toks[i].line)
+                    nxt = (i, 1, p + 1, 0 if last else s, b) if off == 0 else (i + 1, 0, p + 1, 0 if last else s, b)
+                    out.append((half, split_cost if off == 0 else 0.0, nxt))
             else:
                 tok = toks[i]
                 rest = tok.text[off:]

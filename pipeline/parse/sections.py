@@ -7,6 +7,7 @@ the value tokens that belong to each row, and hands ambiguous rows to ``readings
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import operator
 from collections import Counter
@@ -126,6 +127,15 @@ def _glued_after(tokens: list[Token], anchor: Anchor) -> bool | None:
     return tokens[k].col == a.col + len(a.text)
 
 
+def _glued_numbers(tokens: list[Token], lo: int, hi: int) -> list[bool]:
+    """For every number that follows text on its line: does it touch the text?"""
+    return [
+        b.col == a.col + len(a.text)
+        for a, b in itertools.pairwise(tokens[lo:hi])
+        if b.kind == NUM and a.kind == TEXT and a.line == b.line
+    ]
+
+
 def _row_specs(rows: tuple[Row, ...]) -> list[tuple[tuple[str, ...], bool]]:
     return [(r.keys, r.carries_values) for r in rows]
 
@@ -154,6 +164,8 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         return result, variant
     vals = value_tokens(tokens, lo, hi, WIDTH)
     glued_votes = [v for v in (_glued_after(tokens, a) for _, a in found) if v is not None]
+    if not glued_votes:  # no row of section 三 printed a number: ask the tables after it
+        glued_votes = _glued_numbers(tokens, lo, len(tokens))
     result.glued = sum(glued_votes) * 2 > len(glued_votes)
     if result.glued:
         # crawler text keeps HTML order: a row's digits follow its label
