@@ -167,35 +167,47 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     if not glued_votes:  # no row of section 三 printed a number: ask the tables after it
         glued_votes = _glued_numbers(tokens, lo, len(tokens))
     result.glued = sum(glued_votes) * 2 > len(glued_votes)
+    seen: dict[tuple, list[Reading]] = {}
+
+    def attempt(per_row: list[list[int] | None]) -> tuple[int, Choice, list[Check]]:
+        choice, notes = _read_rows(tokens, value_rows, per_row, result.glued, seen)
+        return choice.failures + len(notes), choice, notes
+
     if result.glued:
         # crawler text keeps HTML order: a row's digits follow its label
         bounds = [a.start_tok for _, a in found[1:]] + [hi]
         owned = {
             row.code: [k for k in vals if a.end_tok < k < end] for (row, a), end in zip(found, bounds, strict=True)
         }
-        assignments = [[owned.get(row.code) for row, _ in value_rows]]
+        tried = [attempt([owned.get(row.code) for row, _ in value_rows])]
     else:
         groups = groups_of(tokens, vals)
         placer = RunPlacer(groups, [a for _, a in value_rows], lo, hi)
-        spans = placer.best()
-
-        def runs(sp: list[tuple[int, int]]) -> list[list[int]]:
-            return [[k for g in range(j, e) for k in groups[g]] for j, e in sp]
-
-        assignments = [runs(spans)] + [runs(alt) for alt in placer.alternatives(spans)]
-    tried = []
-    seen: dict[tuple, list[Reading]] = {}
-    for per_row in assignments:
-        choice, notes = _read_rows(tokens, value_rows, per_row, result.glued, seen)
-        tried.append((choice.failures + len(notes), choice, notes))
+        # the cheapest placement, then its neighbours, climbing to whichever the identities
+        # like better: there the neighbours that fit as well show the rows in doubt
+        attempts: dict[tuple, tuple[int, Choice, list[Check]]] = {}
+        current = tuple(placer.best())
+        for _ in range(_CLIMBS):
+            for spans in (current, *map(tuple, placer.alternatives(list(current)))):
+                if spans not in attempts:
+                    attempts[spans] = attempt([[k for g in range(j, e) for k in groups[g]] for j, e in spans])
+            best = min(attempts, key=lambda sp: attempts[sp][0])
+            if best == current:
+                break
+            current = best
+        tried = list(attempts.values())
     key, choice, notes = min(tried, key=lambda t: t[0])
     result.checks.extend(notes)
     for other_key, other, _ in tried:
         if other_key != key:
             continue
-        for code, pick in choice.picks.items():
-            alt = other.picks.get(code)
-            if alt is not None and alt.cells != pick.cells and code not in choice.doubtful:
+        for code in choice.picks.keys() | other.picks.keys():
+            pick, alt = choice.picks.get(code), other.picks.get(code)
+            if pick is not None and alt is not None:
+                differs = alt.cells != pick.cells
+            else:  # a row given no values in one reading: in doubt unless the other is all blank
+                differs = any(v is not None for v in (pick or alt).values)
+            if differs and code not in choice.doubtful:
                 choice.doubtful[code] = 2
     for code, n in choice.doubtful.items():
         result.checks.append(
@@ -304,6 +316,7 @@ _NOISE = 20.0  # a run given to no row
 _MAX_RUNS = 4  # runs one row may take (a row wrapped over lines)
 _EMPTY_ROW = WIDTH * _LOST_CELL  # a row given no run at all
 _CLOSE = 1.0  # alternatives this close to the cheapest are weighed by the identities too
+_CLIMBS = 4  # steps from the cheapest placement towards one the identities like better
 
 
 class RunPlacer:
