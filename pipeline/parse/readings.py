@@ -211,6 +211,7 @@ def totalled_readings(
     glued: bool,
     line: int,
     blank_weight: Sequence[float] | None = None,
+    cut: bool | None = None,
     keep: int = 32,
     budget: int = 200_000,
     max_blanks: int | None = None,
@@ -218,8 +219,8 @@ def totalled_readings(
     """The `keep` cheapest readings as `blocks` runs of `size` integer cells in which the last
     cell of every run is the sum of the others (a row of section 三 and its 总计; section 四's
     three proceedings).  Blanks lost by an extractor are put back (costed by `blank_weight` of
-    their column, as in ``readings``); in glued text tokens may also be cut, and both at once
-    (at most `max_blanks` blanks).
+    their column, as in ``readings``); in glued text (or wherever `cut` says) tokens may also be
+    cut, and both at once (at most `max_blanks` blanks); costs are those of the layout.
 
     A search state is (token, offset in it, cells read, running sum of the run, blanks used):
     a run's total is never enumerated but read off as the sum of the run.  The cheapest cost to
@@ -227,15 +228,16 @@ def totalled_readings(
     with no dead end explored.  Past `budget` states the row is too ambiguous to read: none."""
     toks = unsigned(tokens)
     n = size * blocks
-    if n < len(toks) and not glued:
+    cut = glued if cut is None else cut
+    if n < len(toks) and not cut:
         return []
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
     weight = blank_weight or (1.0,) * size
     limit = n if max_blanks is None else max_blanks
     counted = int(max_blanks is not None)  # blanks are a state only when they are limited
     count = len(toks)
-    digit = [glued and t.kind == NUM and t.text.isdigit() for t in toks]
-    pair = [glued and t.kind == NA and t.text == "——" for t in toks]  # one mark, or two glued
+    digit = [cut and t.kind == NUM and t.text.isdigit() for t in toks]
+    pair = [cut and t.kind == NA and t.text == "——" for t in toks]  # one mark, or two glued
     whole = []
     for t in toks:
         cell = _cell(t, t.text, True)
@@ -288,7 +290,7 @@ def totalled_readings(
                         else (i, off + length, p + 1, 0 if last else s + v, b)
                     )
                     out.append(((piece, v, tok.line), 0.0 if done else split_cost, nxt))
-        if b < limit and (glued or (off == 0 and n - p > count - i)) and (not last or s == 0):
+        if b < limit and (cut or (off == 0 and n - p > count - i)) and (not last or s == 0):
             out.append((blank, blank_cost * weight[p % size], (i, off, p + 1, 0 if last else s, b + counted)))
         return out
 

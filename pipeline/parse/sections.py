@@ -24,7 +24,7 @@ from pipeline.identities import (
 from pipeline.model import Cell, Check
 from pipeline.parse.anchors import Anchor, LabelStream, match_rows, score
 from pipeline.parse.readings import Choice, Reading, choose, readings, solve, totalled_readings
-from pipeline.parse.tokens import BLANK, NUM, TEXT, Token
+from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token
 from pipeline.template import (
     APPEAL_OUTCOMES,
     APPEAL_PROCEEDINGS,
@@ -246,6 +246,10 @@ def _row_readings(tokens: list[Token], idx: list[int], glued: bool, line: int) -
         # the row's own total prunes the search; only when nothing balances (a publisher
         # error) are the unbalanced readings considered
         opts = totalled_readings(toks, WIDTH, 1, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)
+        if not opts and not glued:  # an extractor may glue neighbouring cells of spaced text
+            opts = totalled_readings(
+                toks, WIDTH, 1, glued=False, cut=True, line=line, blank_weight=REQUEST_BLANK_WEIGHT
+            )
     return (
         opts
         or readings(toks, WIDTH, integer=True, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)[
@@ -284,7 +288,9 @@ def _read_rows(
         v = r.values
         return sum(x or 0 for x in v[:6]) == (v[6] or 0)
 
-    use_balance, use_outcome = all(c in options for c in BALANCE), "outcome.total" in options
+    # an identity holds over the rows whose labels are printed; a printed row left empty is 0
+    printed = {row.code for row, a in value_rows if a is not None} | options.keys()
+    use_balance, use_outcome = all(c in printed for c in BALANCE), "outcome.total" in printed
 
     def vector(code: str, reading: Reading) -> tuple:
         return column_vector(code, reading.values, use_balance, use_outcome)
@@ -519,6 +525,25 @@ def _proactive_cost(metrics: tuple[str, ...], values: tuple) -> float:
     return cost
 
 
+def _signed(toks: list[Token]) -> list[Token]:
+    """The tokens with a +/- mark that touches the number after it read as its sign."""
+    out: list[Token] = []
+    for t in toks:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == NA
+            and prev.text in "+-"
+            and t.kind == NUM
+            and t.text[0].isdigit()
+            and (t.line, t.col) == (prev.line, prev.col + 1)
+        ):
+            out[-1] = Token(NUM, prev.text + t.text, prev.line, prev.col, prev.celled)
+        else:
+            out.append(t)
+    return out
+
+
 def read_proactive(tokens: list[Token], stream: LabelStream, template: Template, glued: bool) -> SectionResult:
     """Section 二: for each item, the values right after its label."""
     result = SectionResult(glued=glued)
@@ -535,7 +560,12 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             while k < hi and tokens[k].kind != TEXT and not a.tail:
                 idx.append(k)
                 k += 1
-            opts = readings([tokens[k] for k in idx], n, integer=False, glued=glued, line=tokens[a.end_tok].line)
+            toks = [tokens[k] for k in idx]
+            line = tokens[a.end_tok].line
+            opts = readings(toks, n, integer=False, glued=glued, line=line)
+            signed = _signed(toks) if glued else toks
+            if signed != toks:  # "—-126": a mark then 126, or a mark then -1 and 26
+                opts += readings(signed, n, integer=False, glued=glued, line=line)
             if opts:
                 opts.sort(key=lambda r: (r.cost, _proactive_cost(item.metrics, r.values)))
                 rivals = len({r.values for r in opts})
