@@ -227,10 +227,41 @@ def totalled_readings(
     finish from every state is computed once (memoised), so the readings come out best first
     with no dead end explored.  Past `budget` states the row is too ambiguous to read: none."""
     toks = unsigned(tokens)
+    lines = [t.line for t in toks]
+    found = _totalled(
+        tuple((t.kind, t.text) for t in toks),
+        size,
+        blocks,
+        glued,
+        glued if cut is None else cut,
+        tuple(blank_weight) if blank_weight else None,
+        keep,
+        budget,
+        max_blanks,
+    )
+    return [Reading(tuple((raw, v, line if k < 0 else lines[k]) for raw, v, k in cells), cost) for cells, cost in found]
+
+
+@functools.lru_cache(maxsize=4096)
+def _totalled(
+    shape: tuple[tuple[str, str], ...],
+    size: int,
+    blocks: int,
+    glued: bool,
+    cut: bool,
+    blank_weight: tuple[float, ...] | None,
+    keep: int,
+    budget: int,
+    max_blanks: int | None,
+) -> tuple[tuple[tuple[CellReading, ...], float], ...]:
+    """The search of ``totalled_readings`` over the kinds and texts of the tokens alone, so that
+    the many rows printed alike ("1 1", "0000000") are searched once per process; a cell's third
+    field is the index of its token (-1: a blank put back)."""
+    toks = [Token(kind, text, k, 0, False) for k, (kind, text) in enumerate(shape)]
+    line = -1
     n = size * blocks
-    cut = glued if cut is None else cut
     if n < len(toks) and not cut:
-        return []
+        return ()
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
     weight = blank_weight or (1.0,) * size
     limit = n if max_blanks is None else max_blanks
@@ -320,8 +351,8 @@ def totalled_readings(
     start: State = (0, 0, 0, 0, 0)
     try:
         if to_go(start) == math.inf:
-            return []
-        out: list[Reading] = []
+            return ()
+        out: list[tuple[tuple[CellReading, ...], float]] = []
         # best first; ties in the order a depth-first search would meet them
         heap: list[tuple[float, tuple[int, ...], float, State, tuple[CellReading, ...]]] = [
             (round(memo[start], 9), (), 0.0, start, ())
@@ -329,15 +360,15 @@ def totalled_readings(
         while heap and len(out) < keep:
             _, path, cost, state, cells = heapq.heappop(heap)
             if state[2] == n:
-                out.append(Reading(cells, cost))
+                out.append((cells, cost))
                 continue
             for k, (cell, step, nxt) in enumerate(moves(state)):
                 rest = to_go(nxt)
                 if rest < math.inf:
                     heapq.heappush(heap, (round(cost + step + rest, 9), (*path, k), cost + step, nxt, (*cells, cell)))
     except _TooAmbiguous:
-        return []
-    return out
+        return ()
+    return tuple(out)
 
 
 class _TooAmbiguous(Exception):
