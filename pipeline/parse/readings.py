@@ -506,34 +506,43 @@ def solve(
         return tuple(b * v for v in vals) + tuple(o * v for v in vals)
 
     fixed = [c for c in rows if len(rows[c]) == 1]
-    # the total (coefficient -1) first, so that a positive outcome residual can be pruned; then
-    # the balance rows, so that the balance residual must be zero from the last of them on
+    # the total (coefficient -1) first and the balance rows early, so that the bounds below
+    # bite from the first rows on
     order = sorted(
         (c for c in rows if len(rows[c]) > 1), key=lambda c: (coefficients(c)[1] != -1, coefficients(c)[0] == 0)
     )
-    total_fixed = any(coefficients(c)[1] == -1 for c in fixed)
-    last_balance = max((i for i, c in enumerate(order) if use_balance and coefficients(c)[0]), default=-1)
-    start = [0] * (2 * width)
+    lanes = 2 * width
+    start = [0] * lanes
     for code in fixed:
         for i, v in enumerate(contribution(code, rows[code][0])):
             start[i] += v
-    zero: Vector = (0,) * (2 * width)
+    zero: Vector = (0,) * lanes
     first: Vector = tuple(start)
-    if use_balance and last_balance < 0 and any(first[:width]):
+    adds_by_row = [[contribution(code, reading) for reading in rows[code]] for code in order]
+    # a state can still reach zero only if, lane by lane, the rows left can cancel it: it lies
+    # between minus the most and minus the least they can add
+    low, high = [zero], [zero]
+    for adds in reversed(adds_by_row):
+        low.append(tuple(map(operator.sub, low[-1], map(max, *adds))))
+        high.append(tuple(map(operator.sub, high[-1], map(min, *adds))))
+    low.reverse()
+    high.reverse()
+
+    def viable(state: Vector, r: int) -> bool:
+        return all(map(operator.le, low[r], state)) and all(map(operator.le, state, high[r]))
+
+    if not viable(first, 0):
         return None
     layers: list[dict[Vector, tuple[float, Vector | None, int]]] = [{first: (0.0, None, -1)}]
     edges: list[list[tuple[Vector, int, Vector]]] = []
     for r, code in enumerate(order):
-        adds = [contribution(code, reading) for reading in rows[code]]
-        prune = total_fixed or r > 0 or coefficients(code)[1] == -1
+        adds = adds_by_row[r]
         nxt: dict[Vector, tuple[float, Vector | None, int]] = {}
         row_edges = []
         for state, (cost, _, _) in layers[-1].items():
             for k, add in enumerate(adds):
                 new = tuple(map(operator.add, state, add))
-                if prune and max(new[width:]) > 0:
-                    continue
-                if use_balance and r >= last_balance and any(new[:width]):
+                if not viable(new, r + 1):
                     continue
                 row_edges.append((state, k, new))
                 total = cost + rows[code][k].cost
