@@ -122,11 +122,17 @@ def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) ->
             best.append(base - rank + before[0])
             prev.append(before[1])
             added.append((b, (best[-1], len(flat) - 1)))
+        first = len(ends)
         for b, entry in added:
             k = bisect.bisect_right(ends, b)
             ends.insert(k, b)
             entries.insert(k, entry)
-        running = list(itertools.accumulate(entries, max))
+            first = min(first, k)
+        # labels come in order, so matches are mostly added at the end: only the maxima from
+        # the first insertion on change
+        del running[first:]
+        maxima = itertools.accumulate(entries[first:], max, initial=running[-1]) if running else None
+        running.extend(itertools.islice(maxima, 1, None) if maxima else itertools.accumulate(entries, max))
     candidates = flat
     n = len(candidates)
     result: list[Anchor | None] = [None] * len(rows)

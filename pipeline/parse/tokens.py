@@ -113,7 +113,11 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
     for index in range(start, len(lines) if end is None else end):
         line = lines[index]
         number = index + 1
-        if not line.strip() or (len(line) < _NOISE_MAX and is_noise_line(line)) or _MD_RULE.fullmatch(line):
+        if (
+            not line.strip()
+            or (len(line) < _NOISE_MAX and is_noise_line(line))
+            or ("---" in line and _MD_RULE.fullmatch(line))
+        ):
             continue
         if any(hint in line for hint in DIGIT_HEADER_HINTS):
             line = _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
