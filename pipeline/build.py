@@ -11,8 +11,9 @@ import multiprocessing
 import os
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,12 +23,13 @@ from pipeline import PARSER_VERSION, manifest, runs
 from pipeline.errors import Reject
 from pipeline.lock import WarehouseLock
 from pipeline.model import FileResult
-from pipeline.publish import current_generation, publish
+from pipeline.publish import GenerationWriter, current_generation, switch
 from pipeline.tidy import SCHEMAS, tidy
 from pipeline.work import process_batch
 
 INLINE_BELOW = 64  # files; below this a process pool costs more than it saves
 BATCH = 64  # files per task sent to a worker
+IN_FLIGHT = 2  # batches per worker submitted but not yet consumed: bounds results waiting in memory
 
 
 @dataclass
@@ -95,24 +97,32 @@ def new_run_id() -> str:
 
 
 def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResult]]:
-    """Yield parsed batches as they finish (inline for small inputs, else a spawn pool)."""
+    """Yield parsed batches in path order (inline for small inputs, else a spawn pool).  At most
+    IN_FLIGHT batches per worker are submitted ahead of the one being consumed, so results do
+    not pile up in memory when the consumer is slower than the workers."""
     batches = [rels[i : i + BATCH] for i in range(0, len(rels), BATCH)]
     if jobs <= 1 or len(rels) < INLINE_BELOW:
         for batch in batches:
             yield process_batch(str(raw), batch)
         return
     ctx = multiprocessing.get_context("spawn")
+    todo = iter(batches)
+    pending: deque[Future[list[FileResult]]] = deque()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        yield from pool.map(process_batch, [str(raw)] * len(batches), batches)
-
-
-def _carry(gen: Path | None, table: str, keep: list[str]) -> pl.DataFrame:
-    """Rows of the current generation that belong to unchanged files."""
-    if gen is None or not keep:
-        return pl.DataFrame(schema=SCHEMAS[table])
-    key = "source_path"
-    frame = pl.read_parquet(gen / table / "**" / "*.parquet", hive_partitioning=False)
-    return frame.filter(pl.col(key).is_in(keep)).select(list(SCHEMAS[table])).cast(SCHEMAS[table])
+        try:
+            for batch in todo:
+                pending.append(pool.submit(process_batch, str(raw), batch))
+                if len(pending) >= IN_FLIGHT * jobs:
+                    break
+            while pending:
+                result = pending.popleft().result()
+                batch = next(todo, None)
+                if batch is not None:
+                    pending.append(pool.submit(process_batch, str(raw), batch))
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def build(
@@ -154,36 +164,40 @@ def _build(
     if plan.nothing_to_do and gen is not None:
         summary.status = _status_counts(gen)
         return
-    # Each batch is tidied as it arrives and only its frames are kept: the Python objects of
-    # a parsed report live for one batch, not for the whole corpus.
+    # Rows stream to the new generation's files: each parsed batch is tidied and handed to the
+    # writer as it arrives, and the rows of unchanged files are copied from the current
+    # generation's files when the writer closes.  Memory is bounded by the writer's buffer and
+    # a few batches in flight, not by the corpus.
     first = _first_copies(previous.filter(pl.col("source_path").is_in(plan.unchanged)))
-    parts: dict[str, list[pl.DataFrame]] = {t: [_carry(gen, t, plan.unchanged)] for t in SCHEMAS}
     outcomes: list[tuple[str, int, int, str, str, str | None]] = []
-    done = 0
-    for batch in parse_files(raw, plan.todo, jobs):
-        _reject_duplicates(batch, first)
-        for table, frame in tidy(batch, PARSER_VERSION, summary.run_id).items():
-            parts[table].append(frame)
-        for r in batch:
-            outcomes.append(
-                (
-                    r.path,
-                    r.size,
-                    r.mtime_ns,
-                    r.sha256,
-                    "report" if r.report else f"reject:{r.reject.code}",
-                    r.report_id if r.report else None,
+    with GenerationWriter(warehouse, summary.run_id) as writer:
+        if gen is not None:
+            for table in SCHEMAS:
+                writer.carry(gen, table, plan.unchanged)
+        done = 0
+        for batch in parse_files(raw, plan.todo, jobs):
+            _reject_duplicates(batch, first)
+            for table, frame in tidy(batch, PARSER_VERSION, summary.run_id).items():
+                writer.write(table, frame)
+            for r in batch:
+                outcomes.append(
+                    (
+                        r.path,
+                        r.size,
+                        r.mtime_ns,
+                        r.sha256,
+                        "report" if r.report else f"reject:{r.reject.code}",
+                        r.report_id if r.report else None,
+                    )
                 )
-            )
-        summary.parsed += sum(r.report is not None for r in batch)
-        summary.rejected += sum(r.reject is not None for r in batch)
-        done += len(batch)
-        if progress:
-            progress(done, len(plan.todo))
-    frames = {t: pl.concat(parts[t], how="vertical_relaxed").cast(SCHEMAS[t]) for t in SCHEMAS}
-    del parts
-    summary.status = dict(frames["reports"].group_by("status").len().iter_rows())
-    new_gen = publish(frames, warehouse, summary.run_id, extra={manifest.FILE: _manifest(previous, plan, outcomes)})
+            summary.parsed += sum(r.report is not None for r in batch)
+            summary.rejected += sum(r.reject is not None for r in batch)
+            done += len(batch)
+            if progress:
+                progress(done, len(plan.todo))
+        new_gen = writer.close(extra={manifest.FILE: _manifest(previous, plan, outcomes)})
+    summary.status = _status_counts(new_gen)
+    switch(warehouse, new_gen)
     summary.published, summary.generation = True, new_gen.name
 
 
@@ -232,5 +246,5 @@ def _manifest(
 
 
 def _status_counts(gen: Path) -> dict[str, int]:
-    frame = pl.read_parquet(gen / "reports" / "**" / "*.parquet", hive_partitioning=False)
-    return dict(frame.group_by("status").len().iter_rows())
+    frame = pl.scan_parquet(gen / "reports" / "**" / "*.parquet", hive_partitioning=False).select("status")
+    return dict(frame.group_by("status").len().collect().iter_rows())

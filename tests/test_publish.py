@@ -1,0 +1,107 @@
+"""The generation writer: rows streamed in small pieces come out as the same tables, in order, in
+large row groups; a failed write leaves nothing behind.  And the worker pool's bounded window."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+import pipeline.build as build_mod
+from pipeline.publish import GENERATIONS, GenerationWriter
+from pipeline.tidy import SCHEMAS
+
+
+def _requests(n: int, start: int) -> pl.DataFrame:
+    """n rows of `requests`, years cycling over 2019..2021 and one unknown year."""
+    years = [(2019, 2020, 2021, None)[(start + i) % 4] for i in range(n)]
+    rows = {
+        name: [f"{name}-{start + i}" for i in range(n)]
+        for name, dtype in SCHEMAS["requests"].items()
+        if dtype == pl.String
+    }
+    rows.update(year=years, count=list(range(start, start + n)), source_line=[1] * n)
+    return pl.DataFrame(rows, schema=SCHEMAS["requests"])
+
+
+def test_streamed_pieces_make_ordered_files_with_large_row_groups(tmp_path: Path):
+    pieces = [_requests(37, 37 * i) for i in range(200)]
+    # a tiny buffer: rows are spilled to the spools many times over
+    with GenerationWriter(tmp_path, "g1", row_group_rows=1000, buffer_bytes=20_000) as writer:
+        for piece in pieces:
+            writer.write("requests", piece)
+        writer.write("reports", pl.DataFrame(schema=SCHEMAS["reports"]))
+        gen = writer.close(extra={"manifest.parquet": pl.DataFrame({"x": [1]})})
+    assert gen == tmp_path / GENERATIONS / "g1"
+    assert sorted(p.name for p in (tmp_path / GENERATIONS).iterdir()) == ["g1"]  # no temporary left
+    assert not (gen / ".spool").exists() and (gen / "manifest.parquet").exists()
+    whole = pl.concat(pieces)
+    for year in (2019, 2020, 2021, None):
+        path = gen / "requests" / f"year={year if year is not None else 'unknown'}" / "part-0.parquet"
+        meta = pq.ParquetFile(path).metadata
+        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        assert all(n == 1000 for n in sizes[:-1]) and 0 < sizes[-1] <= 1000
+        written = pl.read_parquet(path)
+        assert written.schema == pl.Schema(SCHEMAS["requests"])
+        assert written.equals(whole.filter(pl.col("year").eq_missing(year)))  # same rows, same order
+    for table in ("proactive", "appeals", "reports", "checks", "rejects"):
+        (empty,) = (gen / table).iterdir()
+        assert empty.name == "empty.parquet" and pl.read_parquet(empty).schema == pl.Schema(SCHEMAS[table])
+
+
+def test_carried_rows_come_first_then_written_rows(tmp_path: Path):
+    old = pl.concat([_requests(50, 0), _requests(50, 1000)])
+    with GenerationWriter(tmp_path, "g1", row_group_rows=30, buffer_bytes=5_000) as writer:
+        writer.write("requests", old)
+        g1 = writer.close()
+    keep = old.get_column("source_path").to_list()[::3]
+    new = _requests(40, 5000)
+    with GenerationWriter(tmp_path, "g2", row_group_rows=30, buffer_bytes=5_000) as writer:
+        writer.write("requests", new)  # order of the calls does not matter: carried rows go first
+        writer.carry(g1, "requests", keep)
+        writer.carry(g1, "checks", keep)  # a table with no rows at all
+        g2 = writer.close()
+    written = pl.read_parquet(g2 / "requests" / "**" / "*.parquet", hive_partitioning=False)
+    expected = pl.concat([old.filter(pl.col("source_path").is_in(pl.Series(keep).implode())), new])
+    for year in (2019, 2020, 2021, None):
+        by_year = pl.col("year").eq_missing(year)
+        assert written.filter(by_year).equals(expected.filter(by_year))
+    assert [p.name for p in (g2 / "checks").iterdir()] == ["empty.parquet"]
+    # carrying nothing from a file leaves no file behind
+    with GenerationWriter(tmp_path, "g3") as writer:
+        writer.carry(g2, "requests", ["not-a-source"])
+        g3 = writer.close()
+    assert [p.name for p in (g3 / "requests").iterdir()] == ["empty.parquet"]
+
+
+def test_a_failed_write_leaves_no_generation(tmp_path: Path):
+    with pytest.raises(KeyboardInterrupt), GenerationWriter(tmp_path, "g2", buffer_bytes=1) as writer:
+        writer.write("requests", _requests(10, 0))
+        assert (tmp_path / GENERATIONS / ".g2.tmp" / ".spool").is_dir()
+        raise KeyboardInterrupt
+    assert list((tmp_path / GENERATIONS).iterdir()) == []
+
+
+def test_parse_files_yields_in_order_with_a_bounded_window(tmp_path: Path, monkeypatch):
+    submitted: list[list[str]] = []
+
+    class Pool(ThreadPoolExecutor):
+        def __init__(self, max_workers: int, mp_context: object) -> None:
+            super().__init__(max_workers)
+
+        def submit(self, fn, /, *args):
+            submitted.append(args[1])
+            return super().submit(fn, *args)
+
+    monkeypatch.setattr(build_mod, "ProcessPoolExecutor", Pool)
+    rels = [f"f{i:04}.txt" for i in range(20 * build_mod.BATCH + 5)]
+    for rel in rels:
+        (tmp_path / rel).write_bytes(b"")
+    seen: list[str] = []
+    for consumed, batch in enumerate(build_mod.parse_files(tmp_path, rels, jobs=2), start=1):
+        assert len(submitted) - consumed <= build_mod.IN_FLIGHT * 2
+        seen.extend(r.path for r in batch)
+    assert seen == rels and len(submitted) == 21
