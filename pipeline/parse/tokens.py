@@ -39,7 +39,7 @@ _ORDINAL_AFTER = re.compile(r"[.、](?!\d)")
 _NA = frozenset(NA_CELLS)
 _NA_RUN = re.compile(r"[/\\\-—–－×]+")
 _NA_MARK = re.compile(r"——|.")
-_EDGE_DASHES = re.compile(r"([\-—–－]*)(.*?)([\-—–－]*)", re.DOTALL)
+_EDGE_MARKS = re.compile(r"([/\-—–－]*)(.*?)([/\-—–－]*)", re.DOTALL)
 
 
 def is_noise_line(line: str) -> bool:
@@ -49,14 +49,19 @@ def is_noise_line(line: str) -> bool:
 
 def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
     """Label text, or not-applicable marks glued together by a crawler ("///" is three cells;
-    "——" is one mark, as printed), or both: dashes glued to the end of a label ("总计-----")
-    or to the start of the next ("--五、存在") are cells."""
+    "——" is one mark, as printed), or both: dashes and slashes glued to the end of a label
+    ("总计-----", "总计/////") or to the start of the next ("--五、存在") are cells."""
     if _NA_RUN.fullmatch(piece):
         _marks(piece, line, col, celled, out)
         return
-    edges = _EDGE_DASHES.fullmatch(piece)
-    head, text, tail = edges.group(1, 2, 3)
-    if (head and not text[0].isascii()) or (tail and not text[-1].isascii()):
+    head, text, tail = _EDGE_MARKS.fullmatch(piece).group(1, 2, 3)
+    # marks next to Latin text are part of it (a URL's slash), and so is one slash ("本年增/"
+    # wrapped before "减")
+    if head and (text[0].isascii() or head == "/"):
+        head, text = "", head + text
+    if tail and (text[-1].isascii() or tail == "/"):
+        text, tail = text + tail, ""
+    if head or tail:
         _marks(head, line, col, celled, out)
         out.append(Token(TEXT, text, line, col + len(head), celled))
         _marks(tail, line, col + len(head) + len(text), celled, out)
@@ -70,9 +75,9 @@ def _marks(piece: str, line: int, col: int, celled: bool, out: list[Token]) -> N
 
 
 def _signs_after(prev: str) -> bool:
-    """Can a +/- right after `prev` be the sign of the number after it?  After digits ("396-18",
+    """Can a "-" right after `prev` be the sign of the number after it?  After digits ("396-18",
     glued cells) and after a label ("收费-6", a change glued to its label) it is; after a dash
-    ("-----1", glued marks) or a Latin word it is not."""
+    ("-----1", glued marks) or a Latin word it is not.  A "+" is always a sign ("—+13")."""
     return prev.isdigit() or (not prev.isascii() and not _NA_RUN.fullmatch(prev))
 
 
@@ -90,7 +95,7 @@ def _chunk_tokens(chunk: str, line: int, col: int, celled: bool, out: list[Token
     for m in _NUMBER.finditer(chunk):
         start, end = m.span()
         digits = m.group()
-        if start > 0 and digits[0] in "+-" and not _signs_after(chunk[start - 1]):
+        if start > 0 and digits[0] == "-" and not _signs_after(chunk[start - 1]):
             start += 1  # a hyphen after a mark or a word is not a sign; glued "396-18" is
             digits = digits[1:]
         if _ORDINAL_AFTER.match(chunk, end) and digits[-1].isdigit():
