@@ -39,7 +39,7 @@ _ORDINAL_AFTER = re.compile(r"[.、](?!\d)")
 _NA = frozenset(NA_CELLS)
 _NA_RUN = re.compile(r"[/\\\-—–－×]+")
 _NA_MARK = re.compile(r"——|.")
-_EDGE_MARKS = re.compile(r"([/\-—–－]*)(.*?)([/\-—–－]*)", re.DOTALL)
+_MARK_RUN = re.compile(r"[/\-—–－]+")
 
 
 def is_noise_line(line: str) -> bool:
@@ -49,24 +49,27 @@ def is_noise_line(line: str) -> bool:
 
 def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
     """Label text, or not-applicable marks glued together by a crawler ("///" is three cells;
-    "——" is one mark, as printed), or both: dashes and slashes glued to the end of a label
-    ("总计-----", "总计/////") or to the start of the next ("--五、存在") are cells."""
+    "——" is one mark, as printed), or both: runs of dashes or slashes glued to labels
+    ("总计-----", "处理///////(七)总计") are cells.  Marks touching Latin letters or digits are
+    part of the text (a URL), and so is one slash ("本年增/" wrapped before "减")."""
     if _NA_RUN.fullmatch(piece):
         _marks(piece, line, col, celled, out)
         return
-    head, text, tail = _EDGE_MARKS.fullmatch(piece).group(1, 2, 3)
-    # marks next to Latin text are part of it (a URL's slash), and so is one slash ("本年增/"
-    # wrapped before "减")
-    if head and (text[0].isascii() or head == "/"):
-        head, text = "", head + text
-    if tail and (text[-1].isascii() or tail == "/"):
-        text, tail = text + tail, ""
-    if head or tail:
-        _marks(head, line, col, celled, out)
-        out.append(Token(TEXT, text, line, col + len(head), celled))
-        _marks(tail, line, col + len(head) + len(text), celled, out)
-    else:
-        out.append(Token(TEXT, piece, line, col, celled))
+    pos = 0
+    for m in _MARK_RUN.finditer(piece):
+        a, b = m.span()
+        if m.group() == "/" or (a and _latin(piece[a - 1])) or (b < len(piece) and _latin(piece[b])):
+            continue
+        if a > pos:
+            out.append(Token(TEXT, piece[pos:a], line, col + pos, celled))
+        _marks(m.group(), line, col + a, celled, out)
+        pos = b
+    if pos < len(piece):
+        out.append(Token(TEXT, piece[pos:], line, col + pos, celled))
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 def _marks(piece: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
