@@ -48,13 +48,16 @@ def request_checks(rows: Rows) -> list[Check]:
 def appeal_checks(values: Sequence[int | float | None]) -> list[Check]:
     """appeals_total per proceeding; values are the 15 numbers in printed order."""
     checks = []
-    width = len(APPEAL_OUTCOMES)
-    for p, (proc, _) in enumerate(APPEAL_PROCEEDINGS):
-        block = values[p * width : (p + 1) * width]
-        exp = _n(block[-1])
-        act = sum(_n(v) for v in block[:-1])
+    for (proc, _), block in zip(APPEAL_PROCEEDINGS, _appeal_blocks(values), strict=True):
+        exp, act = block[-1], sum(block[:-1])
         checks.append(Check("appeals_total", proc, exp, act, exp == act))
     return checks
+
+
+def _appeal_blocks(values: Sequence[int | float | None]) -> list[list[int | float]]:
+    """The 15 numbers cut into one block of outcomes per proceeding, a blank as 0."""
+    width = len(APPEAL_OUTCOMES)
+    return [[_n(v) for v in values[p * width : (p + 1) * width]] for p in range(len(APPEAL_PROCEEDINGS))]
 
 
 # The same identities as linear equations, for the parser's search over readings: each row adds
@@ -81,6 +84,4 @@ def column_vector(code: str, values: Sequence[int | float | None], use_balance: 
 def appeal_residuals(values: Sequence[int | float | None]) -> tuple:
     """Per proceeding, the sum of its outcomes less its total: appeals_total holds where it is 0
     (the fast form of ``appeal_checks`` for the parser's search over readings)."""
-    width = len(APPEAL_OUTCOMES)
-    blocks = [[_n(v) for v in values[p * width : (p + 1) * width]] for p in range(len(APPEAL_PROCEEDINGS))]
-    return tuple(sum(b[:-1]) - b[-1] for b in blocks)
+    return tuple(sum(b[:-1]) - b[-1] for b in _appeal_blocks(values))

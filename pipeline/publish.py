@@ -194,17 +194,6 @@ def current_generation(warehouse: Path) -> Path | None:
     return gen if gen is not None and gen.is_dir() else None
 
 
-def write_generation(
-    frames: dict[str, pl.DataFrame], warehouse: Path, gen_id: str, extra: dict[str, pl.DataFrame] | None = None
-) -> Path:
-    """Write all tables of a generation from whole frames (and extra files such as its manifest)
-    aside, then move it into place; returns its directory."""
-    with GenerationWriter(warehouse, gen_id) as writer:
-        for table, frame in frames.items():
-            writer.write(table, frame)
-        return writer.close(extra)
-
-
 def view_sql(gen: Path) -> list[str]:
     """Base views for the six tables and the run log, then every cross-agency view in sql/."""
     stmts = []
@@ -290,12 +279,3 @@ def _prune(warehouse: Path, current: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
     for stale in warehouse.glob(f".{DB_NAME}.*.tmp"):
         stale.unlink(missing_ok=True)
-
-
-def publish(
-    frames: dict[str, pl.DataFrame], warehouse: Path, gen_id: str, extra: dict[str, pl.DataFrame] | None = None
-) -> Path:
-    warehouse.mkdir(parents=True, exist_ok=True)
-    gen = write_generation(frames, warehouse, gen_id, extra)
-    switch(warehouse, gen)
-    return gen

@@ -94,16 +94,10 @@ class LabelStream:
 def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) -> list[Anchor | None]:
     """Place each row (keys, carries_values) at most once, in order, maximising the weight of
     matched rows.  Returns one Anchor or None per row."""
-    candidates: list[tuple[int, int, int, int]] = []  # (char_start, char_end, row, key_rank)
-    for r, (keys, _) in enumerate(rows):
-        for rank, key in enumerate(keys):
-            for a, b in stream.find_chars(key):
-                candidates.append((a, b, r, rank))
+    # (char_start, char_end, key_rank) of every match, per row
+    by_row = [[(a, b, rank) for rank, key in enumerate(keys) for a, b in stream.find_chars(key)] for keys, _ in rows]
     # Rows are visited in template order; the matches of earlier rows are kept sorted by where
     # they end, with a running best, so each match finds its best predecessor by bisection.
-    by_row: list[list[tuple[int, int, int, int]]] = [[] for _ in rows]
-    for c in candidates:
-        by_row[c[2]].append(c)
     ends: list[int] = []
     entries: list[tuple[float, int]] = []  # (score, candidate index), parallel to ends
     running: list[tuple[float, int]] = []  # prefix maximum of entries
@@ -113,13 +107,12 @@ def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) ->
     for r, row_candidates in enumerate(by_row):
         if not row_candidates:
             continue
-        base = 100.0 if rows[r][1] else 1.0
         added = []
-        for a, b, _, rank in row_candidates:
+        for a, b, rank in row_candidates:
             k = bisect.bisect_right(ends, a)
             before = running[k - 1] if k else (0.0, -1)
             flat.append((a, b, r, rank))
-            best.append(base - rank + before[0])
+            best.append(_weight(rows, r, rank) + before[0])
             prev.append(before[1])
             added.append((b, (best[-1], len(flat) - 1)))
         first = len(ends)
@@ -133,19 +126,23 @@ def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) ->
         del running[first:]
         maxima = itertools.accumulate(entries[first:], max, initial=running[-1]) if running else None
         running.extend(itertools.islice(maxima, 1, None) if maxima else itertools.accumulate(entries, max))
-    candidates = flat
-    n = len(candidates)
+    n = len(flat)
     result: list[Anchor | None] = [None] * len(rows)
     if not n:
         return result
     j = max(range(n), key=lambda k: best[k])
     while j >= 0:
-        a, b, r, rank = candidates[j]
+        a, b, r, rank = flat[j]
         tail = b < len(stream.owner) and stream.owner[b] == stream.owner[b - 1]
         result[r] = Anchor(r, stream.owner[a], stream.owner[b - 1], rank, tail)
         j = prev[j]
     return result
 
 
+def _weight(rows: list[tuple[tuple[str, ...], bool]], r: int, rank: int) -> float:
+    """A matched row is worth 100 if it carries values (1 if a heading), less its key's rank."""
+    return (100.0 if rows[r][1] else 1.0) - rank
+
+
 def score(anchors: list[Anchor | None], rows: list[tuple[tuple[str, ...], bool]]) -> float:
-    return sum((100.0 if rows[i][1] else 1.0) - a.key_rank for i, a in enumerate(anchors) if a)
+    return sum(_weight(rows, i, a.key_rank) for i, a in enumerate(anchors) if a)

@@ -432,15 +432,12 @@ def choose(
             v = known[id(reading)] = vector(code, reading)
         return v
 
-    def failures(total: tuple | None) -> int:
-        return len(total) - total.count(0) if total else 0
-
     base = _vector_sum(vec(c, p) for c, p in picks.items() if c not in open_rows)
     if math.prod(len(pools[c]) for c in open_rows) <= limit:
         scored = []
         for combo in itertools.product(*(pools[c] for c in open_rows)):
             total = _vector_sum((vec(c, r) for c, r in zip(open_rows, combo, strict=True)), base)
-            scored.append((failures(total), sum(r.cost for r in combo), combo))
+            scored.append((_nonzero(total), sum(r.cost for r in combo), combo))
         scored.sort(key=lambda s: (s[0], s[1]))
         best_fail = scored[0][0]
         picks.update(zip(open_rows, scored[0][2], strict=True))
@@ -451,21 +448,21 @@ def choose(
         def without(code: str) -> tuple | None:
             return _vector_sum((vec(c, picks[c]) for c in open_rows if c != code), base)
 
-        best_fail = failures(without(""))
+        best_fail = _nonzero(without(""))
         improved = True
         while improved and best_fail:
             improved = False
             for code in open_rows:
                 rest = without(code)
                 for option in pools[code][1:]:
-                    f = failures(_vector_sum((vec(code, option),), rest))
+                    f = _nonzero(_vector_sum((vec(code, option),), rest))
                     if f < best_fail:
                         picks[code], best_fail, improved = option, f, True
         doubtful = {}
         for code in open_rows:
             rest = without(code)
             fits = {picks[code].values}
-            fits.update(o.values for o in pools[code] if failures(_vector_sum((vec(code, o),), rest)) == best_fail)
+            fits.update(o.values for o in pools[code] if _nonzero(_vector_sum((vec(code, o),), rest)) == best_fail)
             doubtful[code] = len(fits)
     doubtful = {c: n for c, n in doubtful.items() if n > 1}
     for code in open_rows:
@@ -479,6 +476,15 @@ def _vector_sum(vectors: Iterable[tuple], start: tuple | None = None) -> tuple |
     for v in vectors:
         total = v if total is None else tuple(map(operator.add, total, v))
     return total
+
+
+def _nonzero(total: tuple | None) -> int:
+    return len(total) - total.count(0) if total else 0
+
+
+def failed_lanes(vectors: Iterable[tuple]) -> int:
+    """How many identities fail when rows add these residual vectors: the lanes not summing to 0."""
+    return _nonzero(_vector_sum(vectors))
 
 
 Vector = tuple[int, ...]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -23,8 +22,8 @@ from pipeline.identities import (
 )
 from pipeline.model import Cell, Check
 from pipeline.parse.anchors import Anchor, LabelStream, match_rows, score
-from pipeline.parse.readings import Choice, Reading, choose, readings, solve, totalled_readings
-from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token
+from pipeline.parse.readings import Choice, Reading, choose, failed_lanes, readings, solve, totalled_readings
+from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, touches
 from pipeline.template import (
     APPEAL_OUTCOMES,
     APPEAL_PROCEEDINGS,
@@ -36,7 +35,6 @@ from pipeline.template import (
 )
 
 WIDTH = len(APPLICANT_CODES)
-_ZERO = (0,) * (2 * WIDTH)
 _APPEALS_FALLBACK = 200  # readings of section 四 tried when none balances
 _UNBALANCED_READINGS = 50  # readings of a section-三 row tried when none balances
 APPEALS_WIDTH = len(APPEAL_PROCEEDINGS) * len(APPEAL_OUTCOMES)
@@ -124,13 +122,13 @@ def _glued_after(tokens: list[Token], anchor: Anchor) -> bool | None:
     k = anchor.end_tok + 1
     if k >= len(tokens) or tokens[k].kind != NUM or tokens[k].line != a.line:
         return None
-    return tokens[k].col == a.col + len(a.text)
+    return touches(a, tokens[k])
 
 
 def _glued_numbers(tokens: list[Token], lo: int, hi: int) -> list[bool]:
     """For every number that follows text on its line: does it touch the text?"""
     return [
-        b.col == a.col + len(a.text)
+        touches(a, b)
         for a, b in itertools.pairwise(tokens[lo:hi])
         if b.kind == NUM and a.kind == TEXT and a.line == b.line
     ]
@@ -167,7 +165,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     if not glued_votes:  # no row of section 三 printed a number: ask the tables after it
         glued_votes = _glued_numbers(tokens, lo, len(tokens))
     result.glued = sum(glued_votes) * 2 > len(glued_votes)
-    seen: dict[tuple, list[Reading]] = {}
+    seen: dict[tuple[tuple[int, ...], int], list[Reading]] = {}
 
     def attempt(per_row: list[list[int] | None]) -> tuple[int, Choice, list[Check]]:
         choice, notes = _read_rows(tokens, value_rows, per_row, result.glued, seen)
@@ -263,7 +261,7 @@ def _read_rows(
     value_rows: list[tuple[Row, Anchor | None]],
     per_row: list[list[int] | None],
     glued: bool,
-    seen: dict[tuple, list[Reading]],
+    seen: dict[tuple[tuple[int, ...], int], list[Reading]],
 ) -> tuple[Choice, list[Check]]:
     """Readings of every row from the tokens given to it, and the choice the identities make.
     `seen` keeps the readings of a run of tokens across the assignments tried."""
@@ -273,7 +271,7 @@ def _read_rows(
         if idx is None:
             continue
         line = tokens[a.end_tok].line if a else tokens[idx[0]].line if idx else 0
-        key = (*idx, -line)
+        key = (tuple(idx), line)
         opts = seen.get(key)
         if opts is None:
             opts = seen[key] = _row_readings(tokens, idx, glued, line)
@@ -296,10 +294,7 @@ def _read_rows(
         return column_vector(code, reading.values, use_balance, use_outcome)
 
     def fails(picks: dict[str, Reading]) -> int:
-        total = _ZERO
-        for code, pick in picks.items():
-            total = tuple(map(operator.add, total, vector(code, pick)))
-        return len(total) - total.count(0)
+        return failed_lanes(vector(code, pick) for code, pick in picks.items())
 
     if all(len(opts) == 1 for opts in options.values()):
         picks = {code: opts[0] for code, opts in options.items()}
@@ -536,7 +531,7 @@ def _signed(toks: list[Token]) -> list[Token]:
             and prev.text in "+-"
             and t.kind == NUM
             and t.text[0].isdigit()
-            and (t.line, t.col) == (prev.line, prev.col + 1)
+            and touches(prev, t)
         ):
             out[-1] = Token(NUM, prev.text + t.text, prev.line, prev.col, prev.celled)
         else:

@@ -37,9 +37,16 @@ _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|元)?")
 _ORDINAL_AFTER = re.compile(r"[.、](?!\d)")
 _NA = frozenset(NA_CELLS)
-_NA_RUN = re.compile(r"[/\\\-—–－×]+")
+_MARK_CHARS = "".join(c for c in NA_CELLS if len(c) == 1 and not c.isalnum())  # "/", "-", "—", …
+_NA_RUN = re.compile(f"[{re.escape(_MARK_CHARS)}]+")
 _NA_MARK = re.compile(r"——|.")
-_MARK_RUN = re.compile(r"[/\-—–－]+")
+# the marks split off label text they are glued to: dashes and slashes (not "\\" or "×")
+_MARK_RUN = re.compile("[" + re.escape("".join(c for c in _MARK_CHARS if c not in "\\×")) + "]+")
+
+
+def touches(a: Token, b: Token) -> bool:
+    """Is `b` printed right after `a`, with no space between (crawler text)?"""
+    return a.line == b.line and b.col == a.col + len(a.text)
 
 
 def is_noise_line(line: str) -> bool:
