@@ -1,6 +1,7 @@
 """The summary table both round-trip scripts print: one line per group, then the total.
 
-A group's counts are: reports, cells, exact cells, flagged cells, exact reports, wrong-but-ok,
+A group's counts are: reports, cells, exact cells, flagged cells, reports with no silently wrong
+cell (every cell exact or flagged), wrong-but-ok,
 and optionally CPU seconds.  Returns the totals.
 """
 
@@ -13,7 +14,7 @@ def print_table(label: str, stats: Mapping[tuple[str, str], Sequence[float]]) ->
     cpu = any(len(s) > 6 for s in stats.values())
     print(
         f"{label:<10} {'tpl':<5} {'reports':>8} {'cells':>9} {'%exact':>9} {'flagged':>8} "
-        f"{'%rep exact':>10} {'wrong+ok':>8}" + (f" {'cpu s':>7}" if cpu else "")
+        f"{'%rep sound':>10} {'wrong+ok':>8}" + (f" {'cpu s':>7}" if cpu else "")
     )
     total = [0.0] * (7 if cpu else 6)
     for (group, tpl), s in sorted(stats.items()):

@@ -99,17 +99,17 @@ def parse_text(text: str) -> Report:
     pro_head = stream.last_before(SECTION_PROACTIVE, req_lo_char)
     pro_lo_char = pro_head[0] if pro_head else 0
 
-    req_lo, req_hi = stream.token_at(req_lo_char), stream.token_at(req_hi_char)
-    pro_lo = stream.token_at(pro_lo_char)
-    app_lo = req_hi
+    app_lo = stream.token_at(req_hi_char)
     app_hi = stream.token_at(after[0]) if after else len(tokens)
 
     template = _template_from_headers(stream, pro_lo_char, req_lo_char)
     # the row set of section 三 tells the template when section 二 did not
-    requests, variant = read_requests(tokens, stream.sub(req_lo, req_hi), TEMPLATES[template] if template else None)
+    requests, variant = read_requests(
+        tokens, stream.span(req_lo_char, req_hi_char), TEMPLATES[template] if template else None
+    )
     template = template or variant
     report.template = template
-    proactive = read_proactive(tokens, stream.sub(pro_lo, req_lo), TEMPLATES[template], requests.glued)
+    proactive = read_proactive(tokens, stream.span(pro_lo_char, req_lo_char), TEMPLATES[template], requests.glued)
     appeals = (
         read_appeals(tokens, app_lo, app_hi, requests.glued) if appeals_head else unread_appeals("section 四 not found")
     )
@@ -117,5 +117,5 @@ def parse_text(text: str) -> Report:
     for part in (proactive, requests, appeals):
         report.cells.extend(part.cells)
         report.checks.extend(part.checks)
-    report.layout = _layout(tokens, lines, pro_lo, app_hi, requests.glued)
+    report.layout = _layout(tokens, lines, stream.token_at(pro_lo_char), app_hi, requests.glued)
     return report

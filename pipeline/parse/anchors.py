@@ -33,30 +33,27 @@ class LabelStream:
     def __init__(self, tokens: list[Token], lo: int, hi: int):
         parts: list[str] = []
         owner: list[int] = []
-        starts: list[int] = []  # char offset at which each token of [lo, hi] begins
-        size = 0
         for i in range(lo, hi):
-            starts.append(size)
             tok = tokens[i]
             if tok.kind != TEXT:
                 continue
             c = canon(tok.text)
             parts.append(c)
             owner.extend([i] * len(c))
-            size += len(c)
-        starts.append(size)
         self.text = "".join(parts)
         self.owner = owner
-        self.starts = starts
         self.lo, self.hi = lo, hi
 
-    def sub(self, lo: int, hi: int) -> LabelStream:
-        """The stream of tokens[lo:hi], cut out of this one without canonicalising again."""
-        c0, c1 = self.starts[lo - self.lo], self.starts[hi - self.lo]
+    def span(self, c0: int, c1: int) -> LabelStream:
+        """The label text in chars [c0, c1) and the tokens that hold it and the values after it,
+        cut out of this stream without canonicalising again.  Glued text may hold the end of one
+        section and the heading of the next in one token: the label text is cut at the char,
+        the token belongs to both."""
         part = LabelStream.__new__(LabelStream)
         part.text, part.owner = self.text[c0:c1], self.owner[c0:c1]
-        part.starts = [x - c0 for x in self.starts[lo - self.lo : hi - self.lo + 1]]
-        part.lo, part.hi = lo, hi
+        part.lo, part.hi = self.token_at(c0), self.token_at(c1)
+        if c0 < c1 < len(self.owner) and self.owner[c1 - 1] == self.owner[c1]:
+            part.hi += 1
         return part
 
     def find_chars(self, key: str, start_char: int = 0) -> list[tuple[int, int]]:

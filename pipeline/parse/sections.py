@@ -156,15 +156,15 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     value_rows = [(r, a) for r, a in zip(tpl.requests, anchors, strict=False) if r.carries_values]
     found = [(r, a) for r, a in value_rows if a is not None]
     result = SectionResult()
+    glued_votes = [v for v in (_glued_after(tokens, a) for _, a in found) if v is not None]
+    if not glued_votes:  # no row of section 三 printed a number: ask the other tables
+        glued_votes = _glued_numbers(tokens, 0, len(tokens))
+    result.glued = sum(glued_votes) * 2 > len(glued_votes)
     if not found:
         result.checks.append(Check("section", "requests", None, None, False, "section 三 not found"))
         result.cells = _request_cells(template, tpl, {})
         return result, variant
     vals = value_tokens(tokens, lo, hi, WIDTH)
-    glued_votes = [v for v in (_glued_after(tokens, a) for _, a in found) if v is not None]
-    if not glued_votes:  # no row of section 三 printed a number: ask the tables after it
-        glued_votes = _glued_numbers(tokens, lo, len(tokens))
-    result.glued = sum(glued_votes) * 2 > len(glued_votes)
     seen: dict[tuple[tuple[int, ...], int], list[Reading]] = {}
 
     def attempt(per_row: list[list[int] | None]) -> tuple[int, Choice, list[Check]]:
@@ -180,20 +180,35 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         tried = [attempt([owned.get(row.code) for row, _ in value_rows])]
     else:
         groups = groups_of(tokens, vals)
-        placer = RunPlacer(groups, [a for _, a in value_rows], lo, hi)
-        # the cheapest placement, then its neighbours, climbing to whichever the identities
-        # like better: there the neighbours that fit as well show the rows in doubt
+        placer = RunPlacer(groups, [a for _, a in value_rows], lo, hi, tokens)
         attempts: dict[tuple, tuple[int, Choice, list[Check]]] = {}
+
+        def failures(spans: tuple) -> int:
+            if spans not in attempts:
+                attempts[spans] = attempt([[k for g in range(j, e) for k in groups[g]] for j, e in spans])
+            return attempts[spans][0]
+
+        # the cheapest placement, then placements one run away, and from those that the
+        # identities like as well, further: a run of zeros between two labels may belong to
+        # either, so a chain of such runs can shift as a whole.  A placement the identities
+        # like better is climbed to; the ones they like as well show the rows in doubt.
         current = tuple(placer.best())
-        for _ in range(_CLIMBS):
-            for spans in (current, *map(tuple, placer.alternatives(list(current)))):
-                if spans not in attempts:
-                    attempts[spans] = attempt([[k for g in range(j, e) for k in groups[g]] for j, e in spans])
-            best = min(attempts, key=lambda sp: attempts[sp][0])
-            if best == current:
+        while True:
+            level, plateau, frontier, better = failures(current), {current}, [current], None
+            while frontier and better is None and len(attempts) < _PLACEMENTS:
+                for alt in map(tuple, placer.alternatives(list(frontier.pop()))):
+                    if alt in plateau:
+                        continue
+                    if failures(alt) < level:
+                        better = alt
+                        break
+                    if attempts[alt][0] == level:
+                        plateau.add(alt)
+                        frontier.append(alt)
+            if better is None:
                 break
-            current = best
-        tried = list(attempts.values())
+            current = better
+        tried = [attempts[current], *(v for k, v in attempts.items() if k != current)]
     key, choice, notes = min(tried, key=lambda t: t[0])
     result.checks.extend(notes)
     for other_key, other, _ in tried:
@@ -317,7 +332,7 @@ _NOISE = 20.0  # a run given to no row
 _MAX_RUNS = 4  # runs one row may take (a row wrapped over lines)
 _EMPTY_ROW = WIDTH * _LOST_CELL  # a row given no run at all
 _CLOSE = 1.0  # alternatives this close to the cheapest are weighed by the identities too
-_CLIMBS = 4  # steps from the cheapest placement towards one the identities like better
+_PLACEMENTS = 64  # placements of runs weighed by the identities, at most
 
 
 class RunPlacer:
@@ -330,8 +345,8 @@ class RunPlacer:
     more: the identities get a say between them, and where they cannot tell, the rows are in
     doubt."""
 
-    def __init__(self, groups: list[list[int]], anchors: list[Anchor | None], lo: int, hi: int):
-        self.groups, self.anchors = groups, anchors
+    def __init__(self, groups: list[list[int]], anchors: list[Anchor | None], lo: int, hi: int, tokens: list[Token]):
+        self.groups, self.anchors, self.tokens, self.lo = groups, anchors, tokens, lo
         self._costs: dict[tuple[int, int, int], float] = {}
         self.prev_end, self.next_start = [], []
         last = lo - 1
@@ -353,9 +368,19 @@ class RunPlacer:
             return _NO_LABEL if self.prev_end[r] < first and final < self.next_start[r] else math.inf
         if a.start_tok < first and final < self.next_start[r]:
             return 0.0
-        if self.prev_end[r] < first and final < a.start_tok:
+        if self.prev_end[r] < first and final < a.start_tok and self._may_precede(g, r):
             return _BEFORE_LABEL
         return math.inf
+
+    def _may_precede(self, g: int, r: int) -> bool:
+        """Only a PDF prints a row's values above its label, and there they share a line: a run
+        that starts on the line where the label before it ends is that label's row, and a run
+        stacked one value per line is a cell-per-line copy of HTML, which keeps document order."""
+        run, prev = self.groups[g], self.prev_end[r]
+        lines = {self.tokens[k].line for k in run}
+        if len(run) > 1 and len(lines) == len(run):
+            return False
+        return prev < self.lo or self.tokens[prev].line != self.tokens[run[0]].line
 
     def row_cost(self, r: int, j: int, e: int) -> float:
         key = (r, j, e)
@@ -454,6 +479,10 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
             )
             if opts:
                 break
+        if not opts and not glued:  # an extractor may glue neighbouring cells of spaced text
+            opts = totalled_readings(
+                toks, len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS), glued=False, cut=True, line=line
+            )
         fewest = min((_blanks(r) for r in opts), default=0)
         opts = [r for r in opts if _blanks(r) == fewest]
     opts = opts or readings(toks, APPEALS_WIDTH, integer=True, glued=glued, line=line)[:_APPEALS_FALLBACK]

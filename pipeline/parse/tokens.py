@@ -27,6 +27,7 @@ class Token:
     celled: bool  # the line is tab- or pipe-separated
 
 
+_UNBORDERED = re.compile(r"[^|\s].*\|\s*$")  # a pipe row with a first cell and no left border
 _NOISE_MAX = 400  # longer lines are never page chrome
 _NOISE = re.compile("|".join(f"(?:{p})" for p in NOISE_LINE_PATTERNS))
 _DIGIT_HEADERS = re.compile("|".join(DIGIT_HEADER_PHRASES))
@@ -125,11 +126,13 @@ def _chunk_tokens(chunk: str, line: int, col: int, celled: bool, out: list[Token
 def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of lines[start:end]; line numbers stay those of the whole text."""
     out: list[Token] = []
+    # `a | b |` rows (no left border) print an empty first cell as ` |`: its pipe is no border
+    bordered = not any(_UNBORDERED.match(line) for line in lines[start:end] if "|" in line)
     for index in range(start, len(lines) if end is None else end):
         line = lines[index]
         number = index + 1
         if (
-            not line.strip()
+            not line.strip("\n\r\x0b\x0c ")  # a line of tabs only is a row of empty cells
             or (len(line) < _NOISE_MAX and is_noise_line(line))
             or ("---" in line and _MD_RULE.fullmatch(line))
         ):
@@ -139,7 +142,7 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
         if "\t" in line or "|" in line:
             body = line.strip(" ")
             offset = line.find(body)
-            if body.startswith("|"):
+            if bordered and body.startswith("|"):
                 body, offset = body[1:], offset + 1
             if body.endswith("|"):
                 body = body[:-1]
