@@ -524,13 +524,23 @@ def solve(
             start[i] += v
     zero: Vector = (0,) * lanes
     first: Vector = tuple(start)
-    adds_by_row = [[contribution(code, reading) for reading in rows[code]] for code in order]
+    # readings that add the same vector ("0 0" placed in any two columns) are one step of the
+    # search, taken at the cost of the cheapest; all of them count when rows are put in doubt
+    steps_by_row: list[list[tuple[Vector, int, list[int]]]] = []
+    for code in order:
+        same: dict[Vector, list[int]] = {}
+        for k, reading in enumerate(rows[code]):
+            same.setdefault(contribution(code, reading), []).append(k)
+        steps_by_row.append(
+            [(add, min(ks, key=lambda k, code=code: rows[code][k].cost), ks) for add, ks in same.items()]
+        )
     # a state can still reach zero only if, lane by lane, the rows left can cancel it: it lies
     # between minus the most and minus the least they can add
     low, high = [zero], [zero]
-    for adds in reversed(adds_by_row):
-        low.append(tuple(map(operator.sub, low[-1], map(max, *adds))))
-        high.append(tuple(map(operator.sub, high[-1], map(min, *adds))))
+    for steps in reversed(steps_by_row):
+        lanes_of = list(zip(*(add for add, _, _ in steps), strict=True))
+        low.append(tuple(map(operator.sub, low[-1], map(max, lanes_of))))
+        high.append(tuple(map(operator.sub, high[-1], map(min, lanes_of))))
     low.reverse()
     high.reverse()
 
@@ -542,15 +552,14 @@ def solve(
     layers: list[dict[Vector, tuple[float, Vector | None, int]]] = [{first: (0.0, None, -1)}]
     edges: list[list[tuple[Vector, int, Vector]]] = []
     for r, code in enumerate(order):
-        adds = adds_by_row[r]
         nxt: dict[Vector, tuple[float, Vector | None, int]] = {}
         row_edges = []
         for state, (cost, _, _) in layers[-1].items():
-            for k, add in enumerate(adds):
+            for g, (add, k, _) in enumerate(steps_by_row[r]):
                 new = tuple(map(operator.add, state, add))
                 if not viable(new, r + 1):
                     continue
-                row_edges.append((state, k, new))
+                row_edges.append((state, g, new))
                 total = cost + rows[code][k].cost
                 if new not in nxt or total < nxt[new][0]:
                     nxt[new] = (total, state, k)
@@ -569,12 +578,12 @@ def solve(
     doubtful: dict[str, int] = {}
     alive = {zero}
     for r in range(len(order) - 1, -1, -1):
-        before, viable = set(), set()
-        for s, k, new in edges[r]:
+        before, viable_values = set(), set()
+        for s, g, new in edges[r]:
             if new in alive:
                 before.add(s)
-                viable.add(rows[order[r]][k].values)
-        if len(viable) > 1:
-            doubtful[order[r]] = len(viable)
+                viable_values.update(rows[order[r]][k].values for k in steps_by_row[r][g][2])
+        if len(viable_values) > 1:
+            doubtful[order[r]] = len(viable_values)
         alive = before
     return Choice(picks, doubtful, 0)

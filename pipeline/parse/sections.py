@@ -332,7 +332,7 @@ _NOISE = 20.0  # a run given to no row
 _MAX_RUNS = 4  # runs one row may take (a row wrapped over lines)
 _EMPTY_ROW = WIDTH * _LOST_CELL  # a row given no run at all
 _CLOSE = 1.0  # alternatives this close to the cheapest are weighed by the identities too
-_PLACEMENTS = 64  # placements of runs weighed by the identities, at most
+_PLACEMENTS = 24  # placements of runs weighed by the identities, at most
 
 
 class RunPlacer:
