@@ -73,7 +73,7 @@ def _table_lines(lines: list[str]) -> tuple[int, int]:
 def parse_text(text: str) -> Report:
     lines = normalize_text(text)
     tokens = tokenize(lines, *_table_lines(lines))
-    stream = LabelStream(tokens, 0, len(tokens))
+    stream = LabelStream.of(tokens, 0, len(tokens))
     report = Report()
     report.title, report.agency, report.year = find_title(lines)
     if report.year is None:

@@ -30,7 +30,11 @@ class Anchor:
 class LabelStream:
     """Canonical text of the TEXT tokens in tokens[lo:hi], with a map back to token indices."""
 
-    def __init__(self, tokens: list[Token], lo: int, hi: int):
+    def __init__(self, text: str, owner: list[int], lo: int, hi: int):
+        self.text, self.owner, self.lo, self.hi = text, owner, lo, hi
+
+    @classmethod
+    def of(cls, tokens: list[Token], lo: int, hi: int) -> LabelStream:
         parts: list[str] = []
         owner: list[int] = []
         for i in range(lo, hi):
@@ -40,21 +44,17 @@ class LabelStream:
             c = canon(tok.text)
             parts.append(c)
             owner.extend([i] * len(c))
-        self.text = "".join(parts)
-        self.owner = owner
-        self.lo, self.hi = lo, hi
+        return cls("".join(parts), owner, lo, hi)
 
     def span(self, c0: int, c1: int) -> LabelStream:
         """The label text in chars [c0, c1) and the tokens that hold it and the values after it,
         cut out of this stream without canonicalising again.  Glued text may hold the end of one
         section and the heading of the next in one token: the label text is cut at the char,
         the token belongs to both."""
-        part = LabelStream.__new__(LabelStream)
-        part.text, part.owner = self.text[c0:c1], self.owner[c0:c1]
-        part.lo, part.hi = self.token_at(c0), self.token_at(c1)
+        lo, hi = self.token_at(c0), self.token_at(c1)
         if c0 < c1 < len(self.owner) and self.owner[c1 - 1] == self.owner[c1]:
-            part.hi += 1
-        return part
+            hi += 1
+        return LabelStream(self.text[c0:c1], self.owner[c0:c1], lo, hi)
 
     def find_chars(self, key: str, start_char: int = 0) -> list[tuple[int, int]]:
         """Character spans of every occurrence of key at or after start_char."""
@@ -67,7 +67,7 @@ class LabelStream:
 
     def first(self, keys: tuple[str, ...], after_char: int = 0) -> tuple[int, int] | None:
         """Character span of the earliest occurrence of any key at or after after_char."""
-        best = None
+        best: tuple[int, int] | None = None
         for key in keys:
             pos = self.text.find(key, after_char)
             if pos >= 0 and (best is None or pos < best[0]):
@@ -75,7 +75,7 @@ class LabelStream:
         return best
 
     def last_before(self, keys: tuple[str, ...], before_char: int) -> tuple[int, int] | None:
-        best = None
+        best: tuple[int, int] | None = None
         for key in keys:
             pos = self.text.rfind(key, 0, max(before_char, 0))
             if pos >= 0 and (best is None or pos > best[0]):

@@ -163,8 +163,8 @@ def readings(
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
     weight = blank_weight or (1.0,) * n
     out: list[Reading] = []
-    for cells in _cut(toks, n):
-        out.append(Reading(tuple(_cell(t, raw, integer) for t, raw in cells), (n - len(toks)) * split_cost))
+    for pieces in _cut(toks, n):
+        out.append(Reading(tuple(_cell(t, raw, integer) for t, raw in pieces), (n - len(toks)) * split_cost))
     sizes = range(len(toks), n) if glued and n <= MIXED_MAX_CELLS else (len(toks),)
     for size in sizes:
         cuts = (
@@ -280,7 +280,7 @@ def _totalled(
         left[k] = left[k + 1] + (len(toks[k].text) if digit[k] else 0)
         plain[k] = plain[k + 1] and digit[k]
 
-    State = tuple[int, int, int, int, int]  # token, offset, cells read, run sum, blanks
+    State = tuple[int, int, int, int | float, int]  # token, offset, cells read, run sum, blanks
 
     def moves(state: State) -> list[tuple[CellReading, float, State]]:
         i, off, p, s, b = state
@@ -531,9 +531,8 @@ def solve(
         same: dict[Vector, list[int]] = {}
         for k, reading in enumerate(rows[code]):
             same.setdefault(contribution(code, reading), []).append(k)
-        steps_by_row.append(
-            [(add, min(ks, key=lambda k, code=code: rows[code][k].cost), ks) for add, ks in same.items()]
-        )
+        costs = [reading.cost for reading in rows[code]]
+        steps_by_row.append([(add, min(ks, key=costs.__getitem__), ks) for add, ks in same.items()])
     # a state can still reach zero only if, lane by lane, the rows left can cancel it: it lies
     # between minus the most and minus the least they can add
     low, high = [zero], [zero]
@@ -554,15 +553,15 @@ def solve(
     for r, code in enumerate(order):
         nxt: dict[Vector, tuple[float, Vector | None, int]] = {}
         row_edges = []
-        for state, (cost, _, _) in layers[-1].items():
+        for src, (cost, _, _) in layers[-1].items():
             for g, (add, k, _) in enumerate(steps_by_row[r]):
-                new = tuple(map(operator.add, state, add))
+                new = tuple(map(operator.add, src, add))
                 if not viable(new, r + 1):
                     continue
-                row_edges.append((state, g, new))
+                row_edges.append((src, g, new))
                 total = cost + rows[code][k].cost
                 if new not in nxt or total < nxt[new][0]:
-                    nxt[new] = (total, state, k)
+                    nxt[new] = (total, src, k)
         if not nxt or len(nxt) > max_states:
             return None
         layers.append(nxt)
@@ -570,15 +569,17 @@ def solve(
     if zero not in layers[-1]:
         return None
     picks: dict[str, Reading] = {c: rows[c][0] for c in fixed}
-    state: Vector | None = zero
+    state = zero
     for r in range(len(order), 0, -1):
         _, prev, k = layers[r][state]
         picks[order[r - 1]] = rows[order[r - 1]][k]
-        state = prev
+        if prev is not None:  # None before the first row only
+            state = prev
     doubtful: dict[str, int] = {}
     alive = {zero}
     for r in range(len(order) - 1, -1, -1):
-        before, viable_values = set(), set()
+        before: set[Vector] = set()
+        viable_values: set[tuple[int | float | None, ...]] = set()
         for s, g, new in edges[r]:
             if new in alive:
                 before.add(s)

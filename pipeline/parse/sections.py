@@ -144,13 +144,14 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     sets are tried, the report's `template` (when section 二 told it; else 2021) winning ties.
     With no template given, the row set decides it."""
     lo, hi = stream.lo, stream.hi
-    best = None
+    best: tuple[float, str, Template, list[Anchor | None]] | None = None
     for name, tpl in TEMPLATES.items():
         specs = _row_specs(tpl.requests)
         anchors = match_rows(stream, specs)
         s = score(anchors, specs) + (0.5 if name == (template.name if template else "2021") else 0)
         if best is None or s > best[0]:
             best = (s, name, tpl, anchors)
+    assert best is not None  # there are two row sets
     _, variant, tpl, anchors = best
     template = template or tpl
     value_rows = [(r, a) for r, a in zip(tpl.requests, anchors, strict=False) if r.carries_values]
@@ -194,7 +195,8 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         # like better is climbed to; the ones they like as well show the rows in doubt.
         current = tuple(placer.best())
         while True:
-            level, plateau, frontier, better = failures(current), {current}, [current], None
+            level, plateau, frontier = failures(current), {current}, [current]
+            better: tuple | None = None
             while frontier and better is None and len(attempts) < _PLACEMENTS:
                 for alt in map(tuple, placer.alternatives(list(frontier.pop()))):
                     if alt in plateau:
@@ -215,11 +217,12 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         if other_key != key:
             continue
         for code in choice.picks.keys() | other.picks.keys():
-            pick, alt = choice.picks.get(code), other.picks.get(code)
-            if pick is not None and alt is not None:
-                differs = alt.cells != pick.cells
+            mine, theirs = choice.picks.get(code), other.picks.get(code)
+            if mine is not None and theirs is not None:
+                differs = theirs.cells != mine.cells
             else:  # a row given no values in one reading: in doubt unless the other is all blank
-                differs = any(v is not None for v in (pick or alt).values)
+                given = mine or theirs
+                differs = given is not None and any(v is not None for v in given.values)
             if differs and code not in choice.doubtful:
                 choice.doubtful[code] = 2
     for code, n in choice.doubtful.items():
@@ -291,6 +294,7 @@ def _read_rows(
         if opts is None:
             opts = seen[key] = _row_readings(tokens, idx, glued, line)
         if opts:
+            assert row.code is not None  # rows that carry values have a code
             options[row.code] = opts
         else:
             notes.append(
@@ -430,7 +434,9 @@ class RunPlacer:
         spans: list[tuple[int, int]] = []
         r, j = n_rows, n_groups
         while (r, j) != (0, 0):
-            pr, pj = back[r][j]
+            link = back[r][j]
+            assert link is not None  # every cell on the path was reached
+            pr, pj = link
             if pr < r:
                 spans.append((pj, j))
             r, j = pr, pj
