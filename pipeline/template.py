@@ -272,3 +272,13 @@ PERIOD_PATTERN = r"统计期限.{0,6}?(?P<year>(19|20)\d{2})\s*年\s*1\s*月\s*1
 AMOUNT_UNITS = {"万元": 1, "元": 10000}
 # Cells that print "not applicable" rather than a number.
 NA_CELLS = ("/", "-", "—", "——", "–", "－", "\\", "无", "×")
+# A not-applicable word that also begins a word of a label ("无法提供", "无正当理由"): with a stray
+# space after it ("（四）无 法提供") it is label text, not a cell.  Mark and next character.
+MARK_WORDS = frozenset(
+    text[i : i + 2]
+    for tpl in TEMPLATES.values()
+    for row in tpl.requests
+    for text in (row.label, *row.keys)
+    for i, ch in enumerate(text[:-1])
+    if ch in NA_CELLS and ch.isalnum()
+)

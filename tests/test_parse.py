@@ -117,3 +117,8 @@ def test_glued_text_shares_a_token_between_sections(seed, index):
     assert [c for c in report.checks if not c.passed and c.rule != "reading"] == []
     assert not any(c.note == "row not found" for c in report.checks)
     assert compare(g, report).wrong == []
+
+
+def test_a_stray_space_after_a_word_that_is_also_a_mark_keeps_the_label():
+    assert kinds("（四） 无 法提供") == [(TEXT, "（四）"), (TEXT, "无"), (TEXT, "法提供")]
+    assert kinds("行政许可 无") == [(TEXT, "行政许可"), (NA, "无")]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.template import DIGIT_HEADER_HINTS, DIGIT_HEADER_PHRASES, NA_CELLS, NOISE_LINE_PATTERNS
+from pipeline.template import DIGIT_HEADER_HINTS, DIGIT_HEADER_PHRASES, MARK_WORDS, NA_CELLS, NOISE_LINE_PATTERNS
 
 TEXT, NUM, NA, BLANK = "T", "N", "A", "B"
 
@@ -160,5 +160,8 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
                 col += len(cell) + 1
         else:
             for m in _CHUNK.finditer(line):
-                _chunk_tokens(m.group(), number, m.start(), False, out)
+                chunk = m.group()
+                if out and out[-1].kind == NA and out[-1].line == number and out[-1].text + chunk[0] in MARK_WORDS:
+                    out[-1].kind = TEXT  # "（四）无 法提供": a stray space inside a label
+                _chunk_tokens(chunk, number, m.start(), False, out)
     return out
