@@ -11,6 +11,7 @@ That keeps one stray fragment in the prose or a header from derailing the rows a
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -56,15 +57,6 @@ class LabelStream:
             hi += 1
         return LabelStream(self.text[c0:c1], self.owner[c0:c1], lo, hi)
 
-    def find_chars(self, key: str, start_char: int = 0) -> list[tuple[int, int]]:
-        """Character spans of every occurrence of key at or after start_char."""
-        out = []
-        pos = self.text.find(key, start_char)
-        while pos >= 0:
-            out.append((pos, pos + len(key)))
-            pos = self.text.find(key, pos + 1)
-        return out
-
     def first(self, keys: tuple[str, ...], after_char: int = 0) -> tuple[int, int] | None:
         """Character span of the earliest occurrence of any key at or after after_char."""
         best: tuple[int, int] | None = None
@@ -88,11 +80,26 @@ class LabelStream:
         return self.owner[char]
 
 
-def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) -> list[Anchor | None]:
+Specs = tuple[tuple[tuple[str, ...], bool], ...]  # per row: its keys, and whether it carries values
+
+
+def match_rows(stream: LabelStream, rows: Specs) -> list[Anchor | None]:
     """Place each row (keys, carries_values) at most once, in order, maximising the weight of
     matched rows.  Returns one Anchor or None per row."""
+    result: list[Anchor | None] = [None] * len(rows)
+    owner = stream.owner
+    for r, a, b, rank in _match_chars(stream.text, rows):
+        tail = b < len(owner) and owner[b] == owner[b - 1]
+        result[r] = Anchor(r, owner[a], owner[b - 1], rank, tail)
+    return result
+
+
+@functools.lru_cache(maxsize=1024)
+def _match_chars(text: str, rows: Specs) -> tuple[tuple[int, int, int, int], ...]:
+    """``match_rows`` on the label text alone, as (row, char start, char end, key rank): reports
+    print the same labels, so the same text recurs and is placed once per process."""
     # (char_start, char_end, key_rank) of every match, per row
-    by_row = [[(a, b, rank) for rank, key in enumerate(keys) for a, b in stream.find_chars(key)] for keys, _ in rows]
+    by_row = [[(a, b, rank) for rank, key in enumerate(keys) for a, b in _find_all(text, key)] for keys, _ in rows]
     # Rows are visited in template order; the matches of earlier rows are kept sorted by where
     # they end, with a running best, so each match finds its best predecessor by bisection.
     ends: list[int] = []
@@ -108,7 +115,7 @@ def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) ->
         for a, b, rank in row_candidates:
             k = bisect.bisect_right(ends, a)
             before = running[k - 1] if k else (0.0, -1)
-            flat.append((a, b, r, rank))
+            flat.append((r, a, b, rank))
             best.append(_weight(rows, r, rank) + before[0])
             prev.append(before[1])
             added.append((b, (best[-1], len(flat) - 1)))
@@ -123,23 +130,29 @@ def match_rows(stream: LabelStream, rows: list[tuple[tuple[str, ...], bool]]) ->
         del running[first:]
         maxima = itertools.accumulate(entries[first:], max, initial=running[-1]) if running else None
         running.extend(itertools.islice(maxima, 1, None) if maxima else itertools.accumulate(entries, max))
-    n = len(flat)
-    result: list[Anchor | None] = [None] * len(rows)
-    if not n:
-        return result
-    j = max(range(n), key=lambda k: best[k])
-    while j >= 0:
-        a, b, r, rank = flat[j]
-        tail = b < len(stream.owner) and stream.owner[b] == stream.owner[b - 1]
-        result[r] = Anchor(r, stream.owner[a], stream.owner[b - 1], rank, tail)
-        j = prev[j]
-    return result
+    placed = []
+    if flat:
+        j = max(range(len(flat)), key=lambda k: best[k])
+        while j >= 0:
+            placed.append(flat[j])
+            j = prev[j]
+    return tuple(placed)
 
 
-def _weight(rows: list[tuple[tuple[str, ...], bool]], r: int, rank: int) -> float:
+def _find_all(text: str, key: str) -> list[tuple[int, int]]:
+    """Character spans of every occurrence of key in text."""
+    out = []
+    pos = text.find(key)
+    while pos >= 0:
+        out.append((pos, pos + len(key)))
+        pos = text.find(key, pos + 1)
+    return out
+
+
+def _weight(rows: Specs, r: int, rank: int) -> float:
     """A matched row is worth 100 if it carries values (1 if a heading), less its key's rank."""
     return (100.0 if rows[r][1] else 1.0) - rank
 
 
-def score(anchors: list[Anchor | None], rows: list[tuple[tuple[str, ...], bool]]) -> float:
+def score(anchors: list[Anchor | None], rows: Specs) -> float:
     return sum(_weight(rows, i, a.key_rank) for i, a in enumerate(anchors) if a)

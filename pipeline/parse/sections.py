@@ -7,6 +7,7 @@ the value tokens that belong to each row, and hands ambiguous rows to ``readings
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 from collections import Counter
@@ -21,7 +22,7 @@ from pipeline.identities import (
     request_checks,
 )
 from pipeline.model import Cell, Check
-from pipeline.parse.anchors import Anchor, LabelStream, match_rows, score
+from pipeline.parse.anchors import Anchor, LabelStream, Specs, match_rows, score
 from pipeline.parse.readings import Choice, Reading, choose, failed_lanes, readings, solve, totalled_readings
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, touches
 from pipeline.template import (
@@ -134,8 +135,9 @@ def _glued_numbers(tokens: list[Token], lo: int, hi: int) -> list[bool]:
     ]
 
 
-def _row_specs(rows: tuple[Row, ...]) -> list[tuple[tuple[str, ...], bool]]:
-    return [(r.keys, r.carries_values) for r in rows]
+@functools.cache
+def _row_specs(rows: tuple[Row, ...]) -> Specs:
+    return tuple((r.keys, r.carries_values) for r in rows)
 
 
 def read_requests(tokens: list[Token], stream: LabelStream, template: Template | None) -> tuple[SectionResult, str]:
@@ -578,7 +580,7 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
     """Section 二: for each item, the values right after its label."""
     result = SectionResult(glued=glued)
     hi = stream.hi
-    anchors = match_rows(stream, [(item.keys, True) for item in template.proactive])
+    anchors = match_rows(stream, tuple((item.keys, True) for item in template.proactive))
     if not any(anchors):
         result.checks.append(Check("section", "proactive", None, None, False, "section 二 not found"))
     for item, a in zip(template.proactive, anchors, strict=False):
