@@ -181,6 +181,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
             row.code: [k for k in vals if a.end_tok < k < end] for (row, a), end in zip(found, bounds, strict=True)
         }
         tried = [attempt([owned.get(row.code) for row, _ in value_rows])]
+        unweighed: set[int] = set()
     else:
         groups = groups_of(tokens, vals)
         placer = RunPlacer(groups, [a for _, a in value_rows], lo, hi, tokens)
@@ -213,8 +214,11 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
                 break
             current = better
         tried = [attempts[current], *(v for k, v in attempts.items() if k != current)]
+        unweighed = _unweighed(placer, frontier, set(attempts), len(value_rows))
     key, choice, notes = min(tried, key=lambda t: t[0])
     result.checks.extend(notes)
+    for r in sorted(unweighed):
+        choice.doubtful.setdefault(value_rows[r][0].code or "", 2)
     for other_key, other, _ in tried:
         if other_key != key:
             continue
@@ -329,6 +333,24 @@ def _read_rows(
     return choice, notes
 
 
+def _unweighed(placer: RunPlacer, frontier: list[tuple], weighed: set[tuple], rows: int) -> set[int]:
+    """The rows in doubt because the identities' budget ran out: those that any placement within
+    reach of the placements left unexplored would move (all rows if even that is too far)."""
+    moved: set[int] = set()
+    seen = set(weighed)
+    while frontier:
+        spans = frontier.pop()
+        for alt in map(tuple, placer.alternatives(list(spans))):
+            if alt in seen:
+                continue
+            if len(seen) >= _REACH:
+                return set(range(rows))
+            seen.add(alt)
+            frontier.append(alt)
+            moved.update(r for r, span in enumerate(alt) if span != spans[r])
+    return moved
+
+
 # Costs of placing a run of values with a row (see ``assign``).
 _BEFORE_LABEL = 1.0  # printed before its label (a vertically centred PDF cell)
 _NO_LABEL = 0.5  # the row's label was not found: any run between its neighbours
@@ -339,6 +361,7 @@ _MAX_RUNS = 4  # runs one row may take (a row wrapped over lines)
 _EMPTY_ROW = WIDTH * _LOST_CELL  # a row given no run at all
 _CLOSE = 1.0  # alternatives this close to the cheapest are weighed by the identities too
 _PLACEMENTS = 24  # placements of runs weighed by the identities, at most
+_REACH = 2000  # placements looked through (not weighed) for the rows the unweighed ones move
 
 
 class RunPlacer:
