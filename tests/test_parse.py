@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.generate import compare, generate_many
 from pipeline.parse import parse_text, sections
-from pipeline.parse.readings import totalled_readings
+from pipeline.parse.readings import Reading, choose, totalled_readings
 from pipeline.parse.tokens import NA, NUM, TEXT, Token, tokenize
 from pipeline.read import read_text
 
@@ -131,3 +131,19 @@ def test_rows_a_placement_left_unweighed_would_move_are_in_doubt(index, monkeypa
     monkeypatch.setattr(sections, "_PLACEMENTS", 2)
     g = next(generate_many(1, index + 1, start=index))
     assert compare(g, parse_text(read_text("report.txt", g.data)[0])).wrong == []
+
+
+def test_rows_chosen_one_at_a_time_are_in_doubt_when_they_could_be_read_otherwise():
+    """Two rows whose readings fit the identity in pairs, (1, -1) or (2, -2): changing one row
+    alone breaks it, so only a search over both together sees the second fit."""
+    a = [Reading((("1", 1, 1),), 0.0), Reading((("2", 2, 1),), 1.0)]
+    b = [Reading((("1", 1, 2),), 0.0), Reading((("2", 2, 2),), 1.0)]
+    sign = {"a": 1, "b": -1}
+
+    def vector(code, reading):
+        return (sign[code] * reading.values[0],)
+
+    exhaustive = choose({"a": a, "b": b}, lambda r: True, vector)
+    one_at_a_time = choose({"a": a, "b": b}, lambda r: True, vector, limit=1)
+    assert exhaustive.picks == one_at_a_time.picks == {"a": a[0], "b": b[0]}
+    assert exhaustive.doubtful == one_at_a_time.doubtful == {"a": 2, "b": 2}

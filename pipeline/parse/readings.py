@@ -417,7 +417,9 @@ def choose(
     """Pick one reading per row when no exact search applies: first the readings that satisfy
     the row's own identity, then the combination with the fewest failed identities, cheapest on
     ties — every combination when there are at most `limit`, else by improving one row at a
-    time from the cheapest.  A row is in doubt when a different reading of it fits as well.
+    time from the cheapest.  A row is in doubt when a different reading of it fits as well, and
+    after the one-row-at-a-time search whenever it has another reading (two rows changed together
+    might fit as well: nothing was proved).
 
     `vector` gives what a reading adds to the identities' residuals: an identity fails where
     the rows' vectors do not sum to zero."""
@@ -433,7 +435,8 @@ def choose(
         return v
 
     base = _vector_sum(vec(c, p) for c, p in picks.items() if c not in open_rows)
-    if math.prod(len(pools[c]) for c in open_rows) <= limit:
+    exhaustive = math.prod(len(pools[c]) for c in open_rows) <= limit
+    if exhaustive:
         scored = []
         for combo in itertools.product(*(pools[c] for c in open_rows)):
             total = _vector_sum((vec(c, r) for c, r in zip(open_rows, combo, strict=True)), base)
@@ -466,7 +469,8 @@ def choose(
             doubtful[code] = len(fits)
     doubtful = {c: n for c, n in doubtful.items() if n > 1}
     for code in open_rows:
-        if code not in doubtful and best_fail and len({r.values for r in pools[code]}) > 1:
+        # with identities failing, or combinations not all weighed, any row read otherwise is in doubt
+        if code not in doubtful and (best_fail or not exhaustive) and len({r.values for r in pools[code]}) > 1:
             doubtful[code] = 2
     return Choice(picks, doubtful, best_fail)
 
