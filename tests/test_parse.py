@@ -6,11 +6,13 @@ stay here so that it cannot happen again.  The unit tests pin the reading rules 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipeline.generate import compare, generate_many
 from pipeline.parse import parse_text, sections
-from pipeline.parse.readings import Reading, choose, totalled_readings
+from pipeline.parse.readings import Reading, cell_value, choose, totalled_readings
 from pipeline.parse.tokens import NA, NUM, TEXT, Token, tokenize
 from pipeline.read import read_text
 
@@ -147,3 +149,18 @@ def test_rows_chosen_one_at_a_time_are_in_doubt_when_they_could_be_read_otherwis
     one_at_a_time = choose({"a": a, "b": b}, lambda r: True, vector, limit=1)
     assert exhaustive.picks == one_at_a_time.picks == {"a": a[0], "b": b[0]}
     assert exhaustive.doubtful == one_at_a_time.doubtful == {"a": 2, "b": 2}
+
+
+def test_numbers_grouped_by_thousands_are_one_cell():
+    assert kinds("12,345") == [(NUM, "12,345")]
+    assert kinds("12,345,678.50万元") == [(NUM, "12,345,678.50万元")]
+    assert kinds("12,34") == [(NUM, "12"), (TEXT, ","), (NUM, "34")]  # not a grouping: left as printed
+    assert cell_value("12,345", integer=True) == 12345
+
+
+def test_a_grouped_number_keeps_its_raw_text_and_line():
+    seed = Path(__file__).parents[1] / "data" / "raw" / "000_1658f79ee837fe88.txt"
+    text = read_text(seed.name, seed.read_bytes())[0].replace("行政许可\t0\t", "行政许可\t12,345\t", 1)
+    report = parse_text(text)
+    assert report.status == "ok"
+    assert [(c.raw, c.value, c.line) for c in report.cells if c.key1 == "licensing"] == [("12,345", 12345.0, 37)]

@@ -47,7 +47,7 @@ def cell_value(raw: str, integer: bool) -> int | float | None:
     """The number a printed cell holds; None for blanks and not-applicable marks."""
     if raw.isdigit():
         return int(raw) if integer else float(raw)
-    text = raw.strip()
+    text = raw.strip().replace(",", "")  # thousands separators ("12,345")
     unit = 1
     for suffix, divisor in AMOUNT_UNITS.items():
         if text.endswith(suffix):
