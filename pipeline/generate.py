@@ -13,6 +13,7 @@ HTML or DOCX renderers can be added from the same ``Doc`` model: a renderer is a
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -190,9 +191,15 @@ def _proactive_values(rng: random.Random, tpl: Template) -> dict[tuple[str, str]
     return out
 
 
+def _grouped(raw: str) -> str:
+    """A number of four digits or more printed with thousands separators ("12,345.6元")."""
+    m = re.fullmatch(r"([+-]?)(\d{4,})(.*)", raw)
+    return f"{m[1]}{int(m[2]):,}{m[3]}" if m else raw
+
+
 def _number(raw: str, integer: bool) -> int | float | None:
     """What the parser must read from a printed cell."""
-    text = raw.strip()
+    text = raw.strip().replace(",", "")
     if not text or text in NA_MARKS:
         return None
     if text.endswith("元"):
@@ -834,6 +841,13 @@ def generate(rng: random.Random, template: str, layout: str, misprint: Key | Non
             keys = [(item.code, m) for m in item.metrics]
             for k, v in zip(keys, zero_style([pro_raw[k] for k in keys]), strict=True):
                 pro_printed[k] = v
+
+    # some agencies group large numbers by thousands ("12,345"); decided by a side generator so
+    # that every other choice for report i stays what it was
+    if random.Random(f"{agency}|{year}|{layout}").random() < 0.2:
+        req_printed = {c: [_grouped(v) for v in vals] for c, vals in req_printed.items()}
+        app_printed = [_grouped(v) for v in app_printed]
+        pro_printed = {k: _grouped(v) for k, v in pro_printed.items()}
 
     expected: Expected = {}
     for code in tpl.categories + tuple(c for c in categories if c not in tpl.categories):

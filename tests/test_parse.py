@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.generate import compare, generate_many
 from pipeline.parse import parse_text, sections
-from pipeline.parse.readings import Reading, cell_value, choose, totalled_readings
+from pipeline.parse.readings import Reading, cell_value, choose, readings, totalled_readings
 from pipeline.parse.tokens import NA, NUM, TEXT, Token, tokenize
 from pipeline.read import read_text
 
@@ -164,3 +164,12 @@ def test_a_grouped_number_keeps_its_raw_text_and_line():
     report = parse_text(text)
     assert report.status == "ok"
     assert [(c.raw, c.value, c.line) for c in report.cells if c.key1 == "licensing"] == [("12,345", 12345.0, 37)]
+
+
+def test_glued_digits_run_into_a_grouped_number():
+    """A crawler glues "0", "0" and "13,994" into "0013,994": a group is led by one to three
+    digits, so the digits before them are cells of their own."""
+    toks = [t for t in tokenize(["行政许可0013,994"]) if t.kind == NUM]
+    assert [r.values for r in readings(toks, 3, integer=False, glued=True, line=1)] == [(0.0, 0.0, 13994.0)]
+    row = [t for t in tokenize(["总计1,234100001,235"]) if t.kind == NUM]
+    assert totalled_readings(row, 7, 1, glued=True, line=1)[0].values == (1234, 1, 0, 0, 0, 0, 1235)

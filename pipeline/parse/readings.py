@@ -25,7 +25,8 @@ from pipeline.template import AMOUNT_UNITS
 
 CellReading = tuple[str, "int | float | None", int]  # raw, value, line
 
-_SPLITTABLE = re.compile(r"(?P<sign>[+\-]?)(?P<int>\d+)(?P<rest>(?:\.\d+)?(?:万元|元)?)")
+_SPLITTABLE = re.compile(r"(?P<sign>[+\-]?)(?P<int>\d+)(?P<rest>(?:,\d{3})*(?:\.\d+)?(?:万元|元)?)")
+_GROUP_LEAD = 3  # digits before the first thousands separator, at most
 MAX_READINGS = 4000
 MAX_COUNT = 10**9  # no agency counts a billion requests: a longer integer is glued cells
 MAX_SPLITS = 20000  # ways to cut one glued digit string, beyond which it is not enumerated
@@ -81,9 +82,16 @@ def _splits(digits: str, parts: int) -> tuple[tuple[str, ...], ...]:
 
 
 def _whole(tok: Token) -> bool:
-    """Can the token stand as one cell?  "0000000" cannot: nobody prints leading zeros."""
+    """Can the token stand as one cell?  "0000000" cannot: nobody prints leading zeros, and
+    "0013,994" cannot either: a thousands group is led by at most three digits (glued cells
+    "0", "0", "13,994")."""
     m = _SPLITTABLE.fullmatch(tok.text) if tok.kind == NUM else None
-    return not m or m.group("int") == "0" or m.group("int")[0] != "0"
+    if not m:
+        return True
+    digits = m.group("int")
+    if m.group("rest").startswith(",") and len(digits) > _GROUP_LEAD:
+        return False
+    return digits == "0" or digits[0] != "0"
 
 
 def _token_parts(tok: Token, parts: int) -> list[list[str]]:
@@ -96,11 +104,39 @@ def _token_parts(tok: Token, parts: int) -> list[list[str]]:
     sign, digits, rest = m.group("sign"), m.group("int"), m.group("rest")
     options = []
     for split in _splits(digits, parts):
+        if rest.startswith(",") and len(split[-1]) > _GROUP_LEAD:
+            continue
         pieces = list(split)
         pieces[0] = sign + pieces[0]
         pieces[-1] = pieces[-1] + rest
         options.append(pieces)
     return options
+
+
+def _ungrouped(toks: list[Token]) -> list[list[Token]]:
+    """The tokens with every grouped number that glued digits run into ("0013,994") cut into
+    those digits and the group's lead, in each way the lead can be (1 to 3 digits, no leading
+    zero): the search over glued digits then treats the group as one cell."""
+    variants: list[list[Token]] = [[]]
+    for t in toks:
+        m = _SPLITTABLE.fullmatch(t.text) if t.kind == NUM and "," in t.text else None
+        digits = m.group("int") if m else ""
+        if not m or not m.group("rest").startswith(",") or (len(digits) <= _GROUP_LEAD and _whole(t)):
+            variants = [v + [t] for v in variants]
+            continue
+        ways = []
+        for lead in range(1, min(_GROUP_LEAD, len(digits) - 1) + 1):
+            head, tail = digits[:-lead], digits[-lead:]
+            if lead > 1 and tail[0] == "0":
+                continue
+            ways.append(
+                [
+                    Token(NUM, m.group("sign") + head, t.line, t.col, t.celled),
+                    Token(NUM, tail + m.group("rest"), t.line, t.col + len(m.group("sign")) + len(head), t.celled),
+                ]
+            )
+        variants = [v + w for v in variants for w in ways]
+    return variants
 
 
 def _capacity(tok: Token) -> int:
@@ -226,20 +262,27 @@ def totalled_readings(
     a run's total is never enumerated but read off as the sum of the run.  The cheapest cost to
     finish from every state is computed once (memoised), so the readings come out best first
     with no dead end explored.  Past `budget` states the row is too ambiguous to read: none."""
-    toks = unsigned(tokens)
-    lines = [t.line for t in toks]
-    found = _totalled(
-        tuple((t.kind, t.text) for t in toks),
-        size,
-        blocks,
-        glued,
-        glued if cut is None else cut,
-        tuple(blank_weight) if blank_weight else None,
-        keep,
-        budget,
-        max_blanks,
-    )
-    return [Reading(tuple((raw, v, line if k < 0 else lines[k]) for raw, v, k in cells), cost) for cells, cost in found]
+    out: list[Reading] = []
+    variants = _ungrouped(unsigned(tokens))
+    for toks in variants:
+        lines = [t.line for t in toks]
+        found = _totalled(
+            tuple((t.kind, t.text) for t in toks),
+            size,
+            blocks,
+            glued,
+            glued if cut is None else cut,
+            tuple(blank_weight) if blank_weight else None,
+            keep,
+            budget,
+            max_blanks,
+        )
+        out += [
+            Reading(tuple((raw, v, line if k < 0 else lines[k]) for raw, v, k in cells), cost) for cells, cost in found
+        ]
+    if len(variants) > 1:  # several ways to lead a group: best first across them
+        out = sorted(out, key=lambda r: r.cost)[:keep]
+    return out
 
 
 @functools.lru_cache(maxsize=4096)

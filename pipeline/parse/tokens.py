@@ -36,7 +36,7 @@ _CELL_SPLIT = re.compile(r"\t|\|")
 _CHUNK = re.compile(r"\S+")
 _DIGIT = re.compile(r"\d")
 # digits, optionally grouped by thousands ("12,345"), a decimal part and a unit
-_NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:万元|元)?")
+_NUMBER = re.compile(r"[+\-]?\d+(?:,\d{3})*(?:\.\d+)?(?:万元|元)?")
 _ORDINAL_AFTER = re.compile(r"[.、](?!\d)")
 _NA = frozenset(NA_CELLS)
 _MARK_CHARS = "".join(c for c in NA_CELLS if len(c) == 1 and not c.isalnum())  # "/", "-", "—", …
