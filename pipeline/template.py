@@ -282,3 +282,14 @@ MARK_WORDS = frozenset(
     for i, ch in enumerate(text[:-1])
     if ch in NA_CELLS and ch.isalnum()
 )
+# A slash inside a printed label ("本年增/减"), as the pair of characters it forms with each
+# neighbour: a slash glued to label text is label text only in these pairs, else a cell ("总计/").
+SLASH_PAIRS = frozenset(
+    text[i + k : i + k + 2]
+    for tpl in TEMPLATES.values()
+    for text in (*tpl.metric_labels.values(), *tpl.metric_headers, *(r.label for r in tpl.requests))
+    for i, ch in enumerate(text)
+    if ch == "/"
+    for k in (-1, 0)
+    if i + k >= 0 and i + k + 2 <= len(text)
+)

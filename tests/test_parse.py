@@ -38,10 +38,12 @@ def test_a_dash_between_a_label_and_a_number_is_its_sign():
     assert kinds("行政处罚—+13") == [(TEXT, "行政处罚"), (NA, "—"), (NUM, "+13")]
 
 
-def test_slashes_glued_to_a_label_are_cells_but_one_slash_is_text():
+def test_slashes_glued_to_a_label_are_cells_but_a_slash_in_a_label_word_is_text():
     assert kinds("总计//00") == [(TEXT, "总计"), (NA, "/"), (NA, "/"), (NUM, "00")]
     assert kinds("处理//(七)总计") == [(TEXT, "处理"), (NA, "/"), (NA, "/"), (TEXT, "(七)总计")]
+    assert kinds("总计/ 6245163270") == [(TEXT, "总计"), (NA, "/"), (NUM, "6245163270")]
     assert kinds("本年增/减") == [(TEXT, "本年增/减")]
+    assert kinds("本年增/") == [(TEXT, "本年增/")]  # wrapped before "减"
 
 
 def test_latin_text_keeps_its_slashes_and_hyphens():
@@ -81,7 +83,9 @@ def test_spaced_row_whose_cells_were_glued_by_the_extractor():
     + [(1, 2603), (1, 5362), (1, 7583), (1, 9959)]
     # rows of zeros between labels in PDF text, which may stand above their labels: the chain
     # may shift as a whole (386, 5643)
-    + [(1, 386), (1, 5643)],
+    + [(1, 386), (1, 5643)]
+    # "总计/ 6245163270////": the slash glued to the label is a cell (seed 2, 1366)
+    + [(2, 1366)],
 )
 def test_once_misread_reports_are_exact_or_flagged(seed, index):
     g = next(generate_many(seed, index + 1, start=index))

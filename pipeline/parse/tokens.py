@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.template import DIGIT_HEADER_HINTS, DIGIT_HEADER_PHRASES, MARK_WORDS, NA_CELLS, NOISE_LINE_PATTERNS
+from pipeline.template import (
+    DIGIT_HEADER_HINTS,
+    DIGIT_HEADER_PHRASES,
+    MARK_WORDS,
+    NA_CELLS,
+    NOISE_LINE_PATTERNS,
+    SLASH_PAIRS,
+)
 
 TEXT, NUM, NA, BLANK = "T", "N", "A", "B"
 
@@ -59,15 +66,18 @@ def is_noise_line(line: str) -> bool:
 def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
     """Label text, or not-applicable marks glued together by a crawler ("///" is three cells;
     "——" is one mark, as printed), or both: runs of dashes or slashes glued to labels
-    ("总计-----", "处理///////(七)总计") are cells.  Marks touching Latin letters or digits are
-    part of the text (a URL), and so is one slash ("本年增/" wrapped before "减")."""
+    ("总计-----", "处理///////(七)总计", "总计/") are cells.  Marks touching Latin letters or digits
+    are part of the text (a URL), and so is a slash inside a label's word ("本年增/" wrapped before
+    "减"; the words are the template's)."""
     if _NA_RUN.fullmatch(piece):
         _marks(piece, line, col, celled, out)
         return
     pos = 0
     for m in _MARK_RUN.finditer(piece):
         a, b = m.span()
-        if m.group() == "/" or (a and _latin(piece[a - 1])) or (b < len(piece) and _latin(piece[b])):
+        if (m.group() == "/" and (piece[a - 1 : b] in SLASH_PAIRS or piece[a : b + 1] in SLASH_PAIRS)) or (
+            (a and _latin(piece[a - 1])) or (b < len(piece) and _latin(piece[b]))
+        ):
             continue
         if a > pos:
             out.append(Token(TEXT, piece[pos:a], line, col + pos, celled))
