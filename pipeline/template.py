@@ -272,24 +272,20 @@ PERIOD_PATTERN = r"统计期限.{0,6}?(?P<year>(19|20)\d{2})\s*年\s*1\s*月\s*1
 AMOUNT_UNITS = {"万元": 1, "元": 10000}
 # Cells that print "not applicable" rather than a number.
 NA_CELLS = ("/", "-", "—", "——", "–", "－", "\\", "无", "×")
-# A not-applicable word that also begins a word of a label ("无法提供", "无正当理由"): with a stray
-# space after it ("（四）无 法提供") it is label text, not a cell.  Mark and next character.
-MARK_WORDS = frozenset(
+# Label text that holds a not-applicable mark, as every pair of characters the mark forms with a
+# neighbour ("无法", "无正", "增/", "/减"): a mark glued to, or a stray space away from, label text
+# is label text when it forms such a pair ("（四）无 法提供", "本年增/" wrapped before "减"), and a
+# cell otherwise ("总计/", "行政许可 无").
+_MARKS = frozenset(c for c in NA_CELLS if len(c) == 1)
+MARK_PAIRS = frozenset(
     text[i : i + 2]
     for tpl in TEMPLATES.values()
-    for row in tpl.requests
-    for text in (row.label, *row.keys)
-    for i, ch in enumerate(text[:-1])
-    if ch in NA_CELLS and ch.isalnum()
-)
-# A slash inside a printed label ("本年增/减"), as the pair of characters it forms with each
-# neighbour: a slash glued to label text is label text only in these pairs, else a cell ("总计/").
-SLASH_PAIRS = frozenset(
-    text[i + k : i + k + 2]
-    for tpl in TEMPLATES.values()
-    for text in (*tpl.metric_labels.values(), *tpl.metric_headers, *(r.label for r in tpl.requests))
-    for i, ch in enumerate(text)
-    if ch == "/"
-    for k in (-1, 0)
-    if i + k >= 0 and i + k + 2 <= len(text)
+    for text in (
+        *(t for row in tpl.requests for t in (row.label, *row.keys)),
+        *(t for item in tpl.proactive for t in (item.label, *item.keys)),
+        *tpl.metric_labels.values(),
+        *tpl.metric_headers,
+    )
+    for i in range(len(text) - 1)
+    if _MARKS & {text[i], text[i + 1]}
 )

@@ -89,9 +89,13 @@ def _whole(tok: Token) -> bool:
     if not m:
         return True
     digits = m.group("int")
-    if m.group("rest").startswith(",") and len(digits) > _GROUP_LEAD:
-        return False
-    return digits == "0" or digits[0] != "0"
+    return _leads(digits, m.group("rest")) and (digits == "0" or digits[0] != "0")
+
+
+def _leads(digits: str, rest: str) -> bool:
+    """Can these digits stand before `rest`?  A thousands group ("994" in ",994") is led by at
+    most three digits."""
+    return not rest.startswith(",") or len(digits) <= _GROUP_LEAD
 
 
 def _token_parts(tok: Token, parts: int) -> list[list[str]]:
@@ -104,7 +108,7 @@ def _token_parts(tok: Token, parts: int) -> list[list[str]]:
     sign, digits, rest = m.group("sign"), m.group("int"), m.group("rest")
     options = []
     for split in _splits(digits, parts):
-        if rest.startswith(",") and len(split[-1]) > _GROUP_LEAD:
+        if not _leads(split[-1], rest):
             continue
         pieces = list(split)
         pieces[0] = sign + pieces[0]
@@ -121,7 +125,7 @@ def _ungrouped(toks: list[Token]) -> list[list[Token]]:
     for t in toks:
         m = _SPLITTABLE.fullmatch(t.text) if t.kind == NUM and "," in t.text else None
         digits = m.group("int") if m else ""
-        if not m or not m.group("rest").startswith(",") or (len(digits) <= _GROUP_LEAD and _whole(t)):
+        if not m or not m.group("rest").startswith(",") or _whole(t):
             variants = [v + [t] for v in variants]
             continue
         ways = []

@@ -261,17 +261,22 @@ def _request_cells(template: Template, rows: Template, printed: dict[str, Readin
     return cells
 
 
+def _balanced(toks: list[Token], size: int, blocks: int, *, glued: bool, line: int, **search) -> list[Reading]:
+    """``totalled_readings``, and in spaced text where nothing balances, the same with cells an
+    extractor glued together cut apart."""
+    opts = totalled_readings(toks, size, blocks, glued=glued, line=line, **search)
+    if not opts and not glued:
+        opts = totalled_readings(toks, size, blocks, glued=False, cut=True, line=line, **search)
+    return opts
+
+
 def _row_readings(tokens: list[Token], idx: list[int], glued: bool, line: int) -> list[Reading]:
     toks = [tokens[k] for k in idx]
     opts = []
     if len(toks) != WIDTH:
         # the row's own total prunes the search; only when nothing balances (a publisher
         # error) are the unbalanced readings considered
-        opts = totalled_readings(toks, WIDTH, 1, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)
-        if not opts and not glued:  # an extractor may glue neighbouring cells of spaced text
-            opts = totalled_readings(
-                toks, WIDTH, 1, glued=False, cut=True, line=line, blank_weight=REQUEST_BLANK_WEIGHT
-            )
+        opts = _balanced(toks, WIDTH, 1, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)
     return (
         opts
         or readings(toks, WIDTH, integer=True, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)[
@@ -505,15 +510,11 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
         # it: search with no more blanks than printed, then one more, and so on
         printed = sum(t.kind == BLANK for t in toks)
         for allowed in range(printed, APPEALS_WIDTH + 1) if glued else (None,):
-            opts = totalled_readings(
+            opts = _balanced(
                 toks, len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS), glued=glued, line=line, max_blanks=allowed
             )
             if opts:
                 break
-        if not opts and not glued:  # an extractor may glue neighbouring cells of spaced text
-            opts = totalled_readings(
-                toks, len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS), glued=False, cut=True, line=line
-            )
         fewest = min((_blanks(r) for r in opts), default=0)
         opts = [r for r in opts if _blanks(r) == fewest]
     opts = opts or readings(toks, APPEALS_WIDTH, integer=True, glued=glued, line=line)[:_APPEALS_FALLBACK]

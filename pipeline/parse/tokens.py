@@ -13,14 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.template import (
-    DIGIT_HEADER_HINTS,
-    DIGIT_HEADER_PHRASES,
-    MARK_WORDS,
-    NA_CELLS,
-    NOISE_LINE_PATTERNS,
-    SLASH_PAIRS,
-)
+from pipeline.template import DIGIT_HEADER_HINTS, DIGIT_HEADER_PHRASES, MARK_PAIRS, NA_CELLS, NOISE_LINE_PATTERNS
 
 TEXT, NUM, NA, BLANK = "T", "N", "A", "B"
 
@@ -75,7 +68,7 @@ def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Toke
     pos = 0
     for m in _MARK_RUN.finditer(piece):
         a, b = m.span()
-        if (m.group() == "/" and (piece[a - 1 : b] in SLASH_PAIRS or piece[a : b + 1] in SLASH_PAIRS)) or (
+        if (m.group() == "/" and (piece[a - 1 : b] in MARK_PAIRS or piece[a : b + 1] in MARK_PAIRS)) or (
             (a and _latin(piece[a - 1])) or (b < len(piece) and _latin(piece[b]))
         ):
             continue
@@ -172,7 +165,7 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
         else:
             for m in _CHUNK.finditer(line):
                 chunk = m.group()
-                if out and out[-1].kind == NA and out[-1].line == number and out[-1].text + chunk[0] in MARK_WORDS:
+                if out and out[-1].kind == NA and out[-1].line == number and out[-1].text + chunk[0] in MARK_PAIRS:
                     out[-1].kind = TEXT  # "（四）无 法提供": a stray space inside a label
                 _chunk_tokens(chunk, number, m.start(), False, out)
     return out
