@@ -593,41 +593,61 @@ def solve(
         high.append(tuple(map(operator.sub, high[-1], map(min, lanes_of))))
     low.reverse()
     high.reverse()
+    # The search runs on vectors packed into one integer, lane i in bits [i*bits, (i+1)*bits):
+    # packing is linear, so adding packed vectors adds them, and with every lane offset by
+    # `half` the lane-wise bounds are one subtraction and one mask each.  A lane of a bound is
+    # at most `reach` from zero, a step at most 2 * reach (the difference of two bounds), so a
+    # lane differs from a bound by at most 4 * reach: `half` exceeds that, and lanes never
+    # carry into each other.
+    reach = max(abs(x) for v in (first, *low, *high) for x in v)
+    bits = (4 * reach + 1).bit_length() + 2
+    half = 1 << (bits - 2)  # lane offset
+    offset = sum(half << (bits * i) for i in range(lanes))
+    signs = offset  # the bit that is set in an offset lane exactly when the lane is >= 0
 
-    def viable(state: Vector, r: int) -> bool:
-        return all(map(operator.le, low[r], state)) and all(map(operator.le, state, high[r]))
+    def pack(v: Vector) -> int:
+        return sum(x << (bits * i) for i, x in enumerate(v))
 
-    if not viable(first, 0):
+    floor = [pack(v) for v in low]
+    ceiling = [pack(v) + 2 * offset for v in high]
+    packed_steps = [[(pack(add), k) for add, k, _ in steps] for steps in steps_by_row]
+
+    def viable(state: int, r: int) -> bool:  # low[r] <= state <= high[r], lane by lane
+        return (state - floor[r]) & signs == signs and (ceiling[r] - state) & signs == signs
+
+    origin, goal = pack(first) + offset, offset  # the zero vector, offset
+    if not viable(origin, 0):
         return None
-    layers: list[dict[Vector, tuple[float, Vector | None, int]]] = [{first: (0.0, None, -1)}]
-    edges: list[list[tuple[Vector, int, Vector]]] = []
+    layers: list[dict[int, tuple[float, int | None, int]]] = [{origin: (0.0, None, -1)}]
+    edges: list[list[tuple[int, int, int]]] = []
     for r, code in enumerate(order):
-        nxt: dict[Vector, tuple[float, Vector | None, int]] = {}
+        nxt: dict[int, tuple[float, int | None, int]] = {}
         row_edges = []
+        costs = rows[code]
         for src, (cost, _, _) in layers[-1].items():
-            for g, (add, k, _) in enumerate(steps_by_row[r]):
-                new = tuple(map(operator.add, src, add))
+            for g, (add, k) in enumerate(packed_steps[r]):
+                new = src + add
                 if not viable(new, r + 1):
                     continue
                 row_edges.append((src, g, new))
-                total = cost + rows[code][k].cost
+                total = cost + costs[k].cost
                 if new not in nxt or total < nxt[new][0]:
                     nxt[new] = (total, src, k)
         if not nxt or len(nxt) > max_states:
             return None
         layers.append(nxt)
         edges.append(row_edges)
-    if zero not in layers[-1]:
+    if goal not in layers[-1]:
         return None
     picks: dict[str, Reading] = {c: rows[c][0] for c in fixed}
-    state = zero
+    state = goal
     for r in range(len(order), 0, -1):
         _, prev, k = layers[r][state]
         picks[order[r - 1]] = rows[order[r - 1]][k]
         if prev is not None:  # None before the first row only
             state = prev
     doubtful: dict[str, int] = {}
-    alive = {zero}
+    alive = {goal}
     for r in range(len(order) - 1, -1, -1):
         before: set[Vector] = set()
         viable_values: set[tuple[int | float | None, ...]] = set()

@@ -382,6 +382,7 @@ class RunPlacer:
     def __init__(self, groups: list[list[int]], anchors: list[Anchor | None], lo: int, hi: int, tokens: list[Token]):
         self.groups, self.anchors, self.tokens, self.lo = groups, anchors, tokens, lo
         self._costs: dict[tuple[int, int, int], float] = {}
+        self._cells_before = [0, *itertools.accumulate(map(len, groups))]  # cells in runs before run j
         self.prev_end, self.next_start = [], []
         last = lo - 1
         for a in anchors:
@@ -416,14 +417,16 @@ class RunPlacer:
             return False
         return prev < self.lo or self.tokens[prev].line != self.tokens[run[0]].line
 
+    def size_cost(self, j: int, e: int) -> float:
+        """What a row holding runs j..e-1 costs for its number of cells alone."""
+        size = self._cells_before[e] - self._cells_before[j]
+        return (WIDTH - size) * _LOST_CELL if size <= WIDTH else (size - WIDTH) * _EXTRA_CELL
+
     def row_cost(self, r: int, j: int, e: int) -> float:
         key = (r, j, e)
         cost = self._costs.get(key)
         if cost is None:
-            size = sum(len(self.groups[g]) for g in range(j, e))
-            cost = sum(self.place(g, r) for g in range(j, e))
-            cost += (WIDTH - size) * _LOST_CELL if size <= WIDTH else (size - WIDTH) * _EXTRA_CELL
-            self._costs[key] = cost
+            cost = self._costs[key] = sum(self.place(g, r) for g in range(j, e)) + self.size_cost(j, e)
         return cost
 
     def best(self) -> list[tuple[int, int]]:
@@ -482,6 +485,8 @@ class RunPlacer:
             for nj1, ne1, nj2, ne2 in ((j1, e1 - 1, j2 - 1, e2), (j1, e1 + 1, j2 + 1, e2)):
                 if not (nj1 <= ne1 and nj2 <= ne2):
                     continue
+                if self.size_cost(nj1, ne1) + self.size_cost(nj2, ne2) - old > _CLOSE:
+                    continue  # placing costs nothing less: too dear already (rows printed whole)
                 new = self.row_cost(r, nj1, ne1) + self.row_cost(r + 1, nj2, ne2)
                 if new - old <= _CLOSE:
                     alt = list(spans)

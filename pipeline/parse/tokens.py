@@ -29,8 +29,9 @@ class Token:
 
 _UNBORDERED = re.compile(r"[^|\s].*\|\s*$")  # a pipe row with a first cell and no left border
 _NOISE_MAX = 400  # longer lines are never page chrome
-_NOISE = re.compile("|".join(f"(?:{p})" for p in NOISE_LINE_PATTERNS))
+_NOISE = re.compile(r"\s*(?:" + "|".join(f"(?:{p})" for p in NOISE_LINE_PATTERNS) + r")\s*")
 _DIGIT_HEADERS = re.compile("|".join(DIGIT_HEADER_PHRASES))
+_DIGIT_HEADER_HINT = re.compile("|".join(map(re.escape, DIGIT_HEADER_HINTS)))
 _MD_RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*")
 _CELL_SPLIT = re.compile(r"\t|\|")
 _CHUNK = re.compile(r"\S+")
@@ -52,8 +53,7 @@ def touches(a: Token, b: Token) -> bool:
 
 
 def is_noise_line(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and _NOISE.fullmatch(stripped) is not None
+    return _NOISE.fullmatch(line) is not None and not line.isspace()
 
 
 def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
@@ -62,6 +62,9 @@ def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Toke
     ("总计-----", "处理///////(七)总计", "总计/") are cells.  Marks touching Latin letters or digits
     are part of the text (a URL), and so is a slash inside a label's word ("本年增/" wrapped before
     "减"; the words are the template's)."""
+    if not _NA_RUN.search(piece):  # the usual case: label text with no mark at all
+        out.append(Token(TEXT, piece, line, col, celled))
+        return
     if _NA_RUN.fullmatch(piece):
         _marks(piece, line, col, celled, out)
         return
@@ -141,7 +144,7 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
             or ("---" in line and _MD_RULE.fullmatch(line))
         ):
             continue
-        if any(hint in line for hint in DIGIT_HEADER_HINTS):
+        if _DIGIT_HEADER_HINT.search(line):
             line = _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
         if "\t" in line or "|" in line:
             body = line.strip(" ")
