@@ -623,14 +623,14 @@ def solve(
     for r, code in enumerate(order):
         nxt: dict[int, tuple[float, int | None, int]] = {}
         row_edges = []
-        costs = rows[code]
+        options = rows[code]
         for src, (cost, _, _) in layers[-1].items():
             for g, (add, k) in enumerate(packed_steps[r]):
                 new = src + add
                 if not viable(new, r + 1):
                     continue
                 row_edges.append((src, g, new))
-                total = cost + costs[k].cost
+                total = cost + options[k].cost
                 if new not in nxt or total < nxt[new][0]:
                     nxt[new] = (total, src, k)
         if not nxt or len(nxt) > max_states:
@@ -649,7 +649,7 @@ def solve(
     doubtful: dict[str, int] = {}
     alive = {goal}
     for r in range(len(order) - 1, -1, -1):
-        before: set[Vector] = set()
+        before: set[int] = set()
         viable_values: set[tuple[int | float | None, ...]] = set()
         for s, g, new in edges[r]:
             if new in alive:
