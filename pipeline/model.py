@@ -80,6 +80,7 @@ class FileResult:
     reject: Reject | None = None
     status: str | None = None
     checks_failed: int = 0
+    printed: int = 0  # cells with something printed in them
     cells: dict[str, tuple[list, ...]] = field(default_factory=dict)  # table -> key1, key2, raw, value, line
     checks: tuple[list, ...] = ()  # rule, scope, expected, actual, passed, note
 
@@ -90,6 +91,7 @@ class FileResult:
 
     def pack(self, report: Report) -> None:
         self.status, self.checks_failed = report.status, report.checks_failed
+        self.printed = sum(c.raw != "" for c in report.cells)
         for table in ("requests", "proactive", "appeals"):
             cells = [c for c in report.cells if c.table == table]
             self.cells[table] = (

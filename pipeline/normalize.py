@@ -10,6 +10,7 @@ Two outputs with different jobs:
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import unicodedata
 
@@ -105,6 +106,8 @@ def normalize_text(text: str) -> list[str]:
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def canon(s: str) -> str:
-    """Canonical key for label comparison: simplified, no whitespace or punctuation."""
+    """Canonical key for label comparison: simplified, no whitespace or punctuation.  Cached:
+    reports print the same label texts."""
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", s)).translate(T2S)

@@ -134,7 +134,7 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
             "county": [r.report.county for r in parsed],
             "status": [r.status for r in parsed],
             "checks_failed": [r.checks_failed for r in parsed],
-            "cells": [sum(raw != "" for t in r.cells.values() for raw in t[2]) for r in parsed],
+            "cells": [r.printed for r in parsed],
             "source_path": [r.path for r in parsed],
             "source_sha256": [r.sha256 for r in parsed],
             "source_size": [r.size for r in parsed],

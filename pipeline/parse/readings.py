@@ -623,11 +623,11 @@ def solve(
     for r, code in enumerate(order):
         nxt: dict[int, tuple[float, int | None, int]] = {}
         row_edges = []
-        options = rows[code]
+        options, below, above = rows[code], floor[r + 1], ceiling[r + 1]
         for src, (cost, _, _) in layers[-1].items():
             for g, (add, k) in enumerate(packed_steps[r]):
                 new = src + add
-                if not viable(new, r + 1):
+                if (new - below) & signs != signs or (above - new) & signs != signs:  # not viable
                     continue
                 row_edges.append((src, g, new))
                 total = cost + options[k].cost

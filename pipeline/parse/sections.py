@@ -76,22 +76,23 @@ def value_tokens(tokens: list[Token], lo: int, hi: int, width: int) -> list[int]
     while i < hi:
         tok = tokens[i]
         if not tok.celled:
-            flush()
-            if _is_value(tok):
+            if pending:
+                flush()
+            if tok.kind != TEXT:
                 out.append(i)
             i += 1
             continue
-        j = i
+        j = i + 1
         while j < hi and tokens[j].line == tok.line:
             j += 1
-        line_idx = list(range(i, j))
-        last_text = max((k for k in line_idx if tokens[k].kind == TEXT), default=None)
-        vals = [k for k in line_idx if _is_value(tokens[k]) and (last_text is None or k > last_text)]
-        single = last_text is None and len(line_idx) == 1
-        if not single:
-            flush()
-        pending.extend(vals)
-        if not single:
+        # the values of the line: the cells after its last label cell
+        first = next((k + 1 for k in range(j - 1, i - 1, -1) if tokens[k].kind == TEXT), i)
+        if first == i and j == i + 1 and tok.kind != TEXT:  # a line of one value: one cell per line
+            pending.append(i)
+        else:
+            if pending:
+                flush()
+            pending.extend(range(first, j))
             flush()
         i = j
     flush()
@@ -105,12 +106,12 @@ def groups_of(tokens: list[Token], vals: list[int]) -> list[list[int]]:
     out: list[list[int]] = []
     for k in vals:
         if out:
-            prev = out[-1][-1]
-            text_between = any(tokens[m].kind == TEXT for m in range(prev + 1, k))
-            new_line = tokens[k].line != tokens[prev].line
-            multi = new_line and (per_line[tokens[k].line] > 1 or per_line[tokens[prev].line] > 1)
-            if not text_between and not multi:
-                out[-1].append(k)
+            run = out[-1]
+            prev = run[-1]
+            here, there = tokens[k].line, tokens[prev].line
+            same_run = here == there or (per_line[here] == 1 and per_line[there] == 1)
+            if same_run and (k == prev + 1 or all(tokens[m].kind != TEXT for m in range(prev + 1, k))):
+                run.append(k)
                 continue
         out.append([k])
     return out
