@@ -328,6 +328,22 @@ def _totalled(
         plain[k] = plain[k + 1] and digit[k]
 
     State = tuple[int, int, int, int | float, int]  # token, offset, cells read, run sum, blanks
+    starting: dict[tuple[int, int], list[tuple[str, int, int]]] = {}
+
+    def numbers_at(i: int, off: int) -> list[tuple[str, int, int]]:
+        """The cells that glued digits can begin with at `off` in token i, as (digits, value,
+        offset after them): no leading zero, no count of a billion or more."""
+        got = starting.get((i, off))
+        if got is None:
+            text = toks[i].text
+            got = starting[(i, off)] = []
+            for end in range(off + 1, len(text) + 1):
+                piece = text[off:end]
+                v = int(piece)
+                if (len(piece) > 1 and piece[0] == "0") or v >= MAX_COUNT:
+                    break
+                got.append((piece, v, end))
+        return got
 
     def moves(state: State) -> list[tuple[CellReading, float, State]]:
         i, off, p, s, b = state
@@ -350,24 +366,17 @@ def _totalled(
                     out.append((half, split_cost if off == 0 else 0.0, nxt))
             else:
                 tok = toks[i]
-                rest = tok.text[off:]
-                lengths = (len(str(s)),) if last else range(1, len(rest) + 1)
-                for length in lengths:
-                    if length > len(rest):
-                        break
-                    piece = rest[:length]
-                    v = int(piece)
-                    if (length > 1 and piece[0] == "0") or v >= MAX_COUNT:
-                        break
-                    if last and v != s:
-                        continue
-                    done = length == len(rest)
-                    nxt = (
-                        (i + 1, 0, p + 1, 0 if last else s + v, b)
-                        if done
-                        else (i, off + length, p + 1, 0 if last else s + v, b)
-                    )
-                    out.append(((piece, v, tok.line), 0.0 if done else split_cost, nxt))
+                if last:  # the run's total: the digits that print its sum, if they are next
+                    total = str(s)
+                    if s < MAX_COUNT and tok.text.startswith(total, off):
+                        done = off + len(total) == len(tok.text)
+                        nxt = (i + 1, 0, p + 1, 0, b) if done else (i, off + len(total), p + 1, 0, b)
+                        out.append(((total, s, tok.line), 0.0 if done else split_cost, nxt))
+                else:
+                    for piece, v, end in numbers_at(i, off):
+                        done = end == len(tok.text)
+                        nxt = (i + 1, 0, p + 1, s + v, b) if done else (i, end, p + 1, s + v, b)
+                        out.append(((piece, v, tok.line), 0.0 if done else split_cost, nxt))
         if b < limit and (cut or (off == 0 and n - p > count - i)) and (not last or s == 0):
             out.append((blank, blank_cost * weight[p % size], (i, off, p + 1, 0 if last else s, b + counted)))
         return out

@@ -158,6 +158,8 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
                 stripped = cell.strip()
                 if not stripped:
                     out.append(Token(BLANK, "", number, col, True))
+                elif stripped.isdecimal():  # the commonest cell: a plain number
+                    out.append(Token(NUM, stripped, number, col + cell.find(stripped), True))
                 elif len(stripped.split()) == 1:  # one chunk: the usual cell
                     _chunk_tokens(stripped, number, col + cell.find(stripped), True, out)
                 else:
@@ -170,5 +172,8 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
                 chunk = m.group()
                 if out and out[-1].kind == NA and out[-1].line == number and out[-1].text + chunk[0] in MARK_PAIRS:
                     out[-1].kind = TEXT  # "（四）无 法提供": a stray space inside a label
-                _chunk_tokens(chunk, number, m.start(), False, out)
+                if chunk.isdecimal():  # the commonest chunk: a plain number
+                    out.append(Token(NUM, chunk, number, m.start(), False))
+                else:
+                    _chunk_tokens(chunk, number, m.start(), False, out)
     return out
