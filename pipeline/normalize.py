@@ -98,9 +98,17 @@ def normalize_line(line: str) -> str:
     return line.replace("\f", " ").replace("\x0b", " ")
 
 
+_ZERO_WIDTH_RUN = re.compile("[" + "".join(map(chr, _ZERO_WIDTH)) + "]+")
+_NFKC = functools.partial(unicodedata.normalize, "NFKC")
+
+
 def normalize_text(text: str) -> list[str]:
-    """The decoded text as normalised lines; index i holds line i + 1."""
-    return [normalize_line(line) for line in split_lines(text)]
+    """The decoded text as normalised lines; index i holds line i + 1.  The same as
+    ``normalize_line`` on every line (no character is, or normalises to, a line break, a form
+    feed or a vertical tab), with the character maps run once over the whole text and NFKC per
+    line, where its quick check passes over the lines that need nothing."""
+    text = _ZERO_WIDTH_RUN.sub("", text).replace("\f", " ").replace("\x0b", " ")
+    return list(map(_NFKC, split_lines(text)))
 
 
 _NOT_WORD = re.compile(r"[\W_]+")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from conftest import SHARED
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.errors import Reject
-from pipeline.normalize import canon, normalize_line
+from pipeline.normalize import canon, normalize_line, normalize_text, split_lines
 from pipeline.parse import parse_text
 from pipeline.read import read_text, sniff
 
@@ -56,6 +58,7 @@ def test_content_decides_the_kind_not_the_name():
 
 def test_normalisation_folds_widths_and_keeps_lines():
     assert normalize_line("（一）予以公开　１２３") == "(一)予以公开 123"
+    assert normalize_text("甲\u200b１\r\n\x0b（二）\f\r\ufeff") == ["甲1", " (二) ", ""]
     assert canon("（二） 部分公開（區分處理的）") == canon("(二)部分公开(区分处理的)")
     assert canon("1、属于国家秘密") == canon("1.属于 国家秘密")
 
@@ -65,3 +68,13 @@ def test_password_protected_docx_is_not_called_legacy_doc():
     with pytest.raises(Reject) as info:
         read_text("report.docx", ole)
     assert info.value.code == "encrypted_docx"
+
+
+_AWKWARD = "\r\n\x0b\x0c\u200b\u200c\u200d\u2060\ufeff\u00ad\u3000\u0301\u1100\u1161（１ｶﾞ⼆"
+
+
+@given(st.text(alphabet=st.sampled_from(_AWKWARD) | st.characters(), max_size=60))
+def test_whole_text_normalisation_is_line_by_line(text):
+    """normalize_text maps the whole text at once for speed: it must equal normalize_line on
+    every line, and keep the line count."""
+    assert normalize_text(text) == [normalize_line(line) for line in split_lines(text)]

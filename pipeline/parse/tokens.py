@@ -52,10 +52,6 @@ def touches(a: Token, b: Token) -> bool:
     return a.line == b.line and b.col == a.col + len(a.text)
 
 
-def is_noise_line(line: str) -> bool:
-    return _NOISE.fullmatch(line) is not None and not line.isspace()
-
-
 def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
     """Label text, or not-applicable marks glued together by a crawler ("///" is three cells;
     "——" is one mark, as printed), or both: runs of dashes or slashes glued to labels
@@ -140,7 +136,7 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
         number = index + 1
         if (
             not line.strip("\n\r\x0b\x0c ")  # a line of tabs only is a row of empty cells
-            or (len(line) < _NOISE_MAX and is_noise_line(line))
+            or (len(line) < _NOISE_MAX and _NOISE.fullmatch(line) and not line.isspace())
             or ("---" in line and _MD_RULE.fullmatch(line))
         ):
             continue
