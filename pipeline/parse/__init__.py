@@ -8,6 +8,8 @@ from the title.
 
 from __future__ import annotations
 
+import re
+
 from pipeline.model import Check, Report
 from pipeline.normalize import normalize_text
 from pipeline.parse.anchors import LabelStream
@@ -25,6 +27,10 @@ from pipeline.template import (
     TABLES_START_HINTS,
     TEMPLATES,
 )
+
+
+_TABLES_START = re.compile("|".join(map(re.escape, TABLES_START_HINTS)))
+_TABLES_END = re.compile("|".join(map(re.escape, TABLES_END_HINTS)))
 
 
 def _template_from_headers(stream: LabelStream, lo_char: int, hi_char: int) -> str | None:
@@ -46,7 +52,7 @@ def _layout(tokens: list[Token], lines: list[str], lo: int, hi: int, glued: bool
     if len(celled_lines) * 2 > len({t.line for t in table}):
         if any("\t" in lines[n - 1] for n in celled_lines):
             return "text/tsv"
-        if any(set(lines[n - 1].strip()) <= set("|-: ") and "---" in lines[n - 1] for n in range(1, len(lines) + 1)):
+        if any("---" in line and set(line.strip()) <= set("|-: ") for line in lines):
             return "text/markdown"
         return "text/pipe"
     nums = [t for t in table if t.kind == NUM]
@@ -65,8 +71,8 @@ def _table_lines(lines: list[str]) -> tuple[int, int]:
     first = next((i for i, line in enumerate(squeezed) if FIRST_ROW_HINT in line), None)
     if first is None:
         return 0, len(lines)
-    start = next((i for i in range(first, -1, -1) if any(h in squeezed[i] for h in TABLES_START_HINTS)), 0)
-    end = next((i for i in range(first + 1, len(lines)) if any(h in squeezed[i] for h in TABLES_END_HINTS)), len(lines))
+    start = next((i for i in range(first, -1, -1) if _TABLES_START.search(squeezed[i])), 0)
+    end = next((i for i in range(first + 1, len(lines)) if _TABLES_END.search(squeezed[i])), len(lines))
     return start, end
 
 

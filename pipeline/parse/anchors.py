@@ -94,7 +94,7 @@ def match_rows(stream: LabelStream, rows: Specs) -> list[Anchor | None]:
     return result
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=4096)
 def _match_chars(text: str, rows: Specs) -> tuple[tuple[int, int, int, int], ...]:
     """``match_rows`` on the label text alone, as (row, char start, char end, key rank): reports
     print the same labels, so the same text recurs and is placed once per process."""
