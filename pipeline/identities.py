@@ -72,9 +72,11 @@ def outcome_coefficient(code: str) -> int:
     return 1 if code.startswith("outcome.") else 0
 
 
-def column_vector(code: str, values: Sequence[int | float | None], use_balance: bool, use_outcome: bool) -> tuple:
+@functools.lru_cache(maxsize=1 << 14)
+def column_vector(code: str, values: tuple[int | float | None, ...], use_balance: bool, use_outcome: bool) -> tuple:
     """What one row adds to the residuals of balance (first seven) and outcome_total (last
-    seven): every identity holds when the rows' vectors sum to zero."""
+    seven): every identity holds when the rows' vectors sum to zero.  Cached: the parser weighs
+    the same rows again for every placement of values it tries."""
     b = BALANCE.get(code, 0) if use_balance else 0
     o = outcome_coefficient(code) if use_outcome else 0
     nums = [v or 0 for v in values]

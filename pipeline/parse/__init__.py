@@ -28,7 +28,6 @@ from pipeline.template import (
     TEMPLATES,
 )
 
-
 _TABLES_START = re.compile("|".join(map(re.escape, TABLES_START_HINTS)))
 _TABLES_END = re.compile("|".join(map(re.escape, TABLES_END_HINTS)))
 

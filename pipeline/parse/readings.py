@@ -550,6 +550,20 @@ def failed_lanes(vectors: Iterable[tuple]) -> int:
 Vector = tuple[int, ...]
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _contribution(balance: int, outcome: int, values: tuple[int | float | None, ...]) -> Vector:
+    """What a row's values add to the balance lanes and the outcome lanes (cached: rows of
+    zeros and the readings of one row recur across the placements tried and across reports)."""
+    vals = [int(v or 0) if isinstance(v, int) or v is None else 0 for v in values]
+    return tuple(balance * v for v in vals) + tuple(outcome * v for v in vals)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _pack(v: Vector, bits: int) -> int:
+    """The vector as one integer, lane i in bits [i*bits, (i+1)*bits) (see ``solve``)."""
+    return sum(x << (bits * i) for i, x in enumerate(v))
+
+
 def solve(
     rows: dict[str, list[Reading]], coefficients: Callable[[str], tuple[int, int]], max_states: int = 50000
 ) -> Choice | None:
@@ -567,9 +581,7 @@ def solve(
 
     def contribution(code: str, reading: Reading) -> Vector:
         b, o = coefficients(code)
-        b = b if use_balance else 0
-        vals = [int(v or 0) if isinstance(v, int) or v is None else 0 for v in reading.values]
-        return tuple(b * v for v in vals) + tuple(o * v for v in vals)
+        return _contribution(b if use_balance else 0, o, reading.values)
 
     fixed = [c for c in rows if len(rows[c]) == 1]
     # the total (coefficient -1) first and the balance rows early, so that the bounds below
@@ -614,17 +626,14 @@ def solve(
     offset = sum(half << (bits * i) for i in range(lanes))
     signs = offset  # the bit that is set in an offset lane exactly when the lane is >= 0
 
-    def pack(v: Vector) -> int:
-        return sum(x << (bits * i) for i, x in enumerate(v))
-
-    floor = [pack(v) for v in low]
-    ceiling = [pack(v) + 2 * offset for v in high]
-    packed_steps = [[(pack(add), k) for add, k, _ in steps] for steps in steps_by_row]
+    floor = [_pack(v, bits) for v in low]
+    ceiling = [_pack(v, bits) + 2 * offset for v in high]
+    packed_steps = [[(_pack(add, bits), k) for add, k, _ in steps] for steps in steps_by_row]
 
     def viable(state: int, r: int) -> bool:  # low[r] <= state <= high[r], lane by lane
         return (state - floor[r]) & signs == signs and (ceiling[r] - state) & signs == signs
 
-    origin, goal = pack(first) + offset, offset  # the zero vector, offset
+    origin, goal = _pack(first, bits) + offset, offset  # the zero vector, offset
     if not viable(origin, 0):
         return None
     layers: list[dict[int, tuple[float, int | None, int]]] = [{origin: (0.0, None, -1)}]
