@@ -398,7 +398,9 @@ def _totalled(
         else:
             best = math.inf
             for _, cost, nxt in moves(state):
-                rest = to_go(nxt)
+                rest = memo.get(nxt)
+                if rest is None:
+                    rest = to_go(nxt)
                 if cost + rest < best:
                     best = cost + rest
         memo[state] = best
