@@ -10,6 +10,7 @@ parser never asks which printer made the file:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -132,44 +133,49 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
     # `a | b |` rows (no left border) print an empty first cell as ` |`: its pipe is no border
     bordered = not any(_UNBORDERED.match(line) for line in lines[start:end] if "|" in line)
     for index in range(start, len(lines) if end is None else end):
-        line = lines[index]
         number = index + 1
-        if (
-            not line.strip("\n\r\x0b\x0c ")  # a line of tabs only is a row of empty cells
-            or (len(line) < _NOISE_MAX and _NOISE.fullmatch(line) and not line.isspace())
-            or ("---" in line and _MD_RULE.fullmatch(line))
-        ):
-            continue
-        if _DIGIT_HEADER_HINT.search(line):
-            line = _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
-        if "\t" in line or "|" in line:
-            body = line.strip(" ")
-            offset = line.find(body)
-            if bordered and body.startswith("|"):
-                body, offset = body[1:], offset + 1
-            if body.endswith("|"):
-                body = body[:-1]
-            col = offset
-            for cell in _CELL_SPLIT.split(body):
-                stripped = cell.strip()
-                if not stripped:
-                    out.append(Token(BLANK, "", number, col, True))
-                elif stripped.isdecimal():  # the commonest cell: a plain number
-                    out.append(Token(NUM, stripped, number, col + cell.find(stripped), True))
-                elif len(stripped.split()) == 1:  # one chunk: the usual cell
-                    _chunk_tokens(stripped, number, col + cell.find(stripped), True, out)
-                else:
-                    inner = col + cell.find(stripped)
-                    for m in _CHUNK.finditer(stripped):
-                        _chunk_tokens(m.group(), number, inner + m.start(), True, out)
-                col += len(cell) + 1
-        else:
-            for m in _CHUNK.finditer(line):
-                chunk = m.group()
-                if out and out[-1].kind == NA and out[-1].line == number and out[-1].text + chunk[0] in MARK_PAIRS:
-                    out[-1].kind = TEXT  # "（四）无 法提供": a stray space inside a label
-                if chunk.isdecimal():  # the commonest chunk: a plain number
-                    out.append(Token(NUM, chunk, number, m.start(), False))
-                else:
-                    _chunk_tokens(chunk, number, m.start(), False, out)
+        for kind, text, col, celled in _line_tokens(lines[index], bordered):
+            out.append(Token(kind, text, number, col, celled))
     return out
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _line_tokens(line: str, bordered: bool) -> tuple[tuple[str, str, int, bool], ...]:
+    """The tokens of one line as (kind, text, col, celled).  A line's tokens depend on nothing
+    else in the text but `bordered`, and reports print the same lines (nine in ten table lines of
+    a generated corpus recur), so they are cached per process."""
+    out: list[Token] = []
+    if (
+        not line.strip("\n\r\x0b\x0c ")  # a line of tabs only is a row of empty cells
+        or (len(line) < _NOISE_MAX and _NOISE.fullmatch(line) and not line.isspace())
+        or ("---" in line and _MD_RULE.fullmatch(line))
+    ):
+        return ()
+    if _DIGIT_HEADER_HINT.search(line):
+        line = _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
+    if "\t" in line or "|" in line:
+        body = line.strip(" ")
+        offset = line.find(body)
+        if bordered and body.startswith("|"):
+            body, offset = body[1:], offset + 1
+        if body.endswith("|"):
+            body = body[:-1]
+        col = offset
+        for cell in _CELL_SPLIT.split(body):
+            stripped = cell.strip()
+            if not stripped:
+                out.append(Token(BLANK, "", 0, col, True))
+            elif len(stripped.split()) == 1:  # one chunk: the usual cell
+                _chunk_tokens(stripped, 0, col + cell.find(stripped), True, out)
+            else:
+                inner = col + cell.find(stripped)
+                for m in _CHUNK.finditer(stripped):
+                    _chunk_tokens(m.group(), 0, inner + m.start(), True, out)
+            col += len(cell) + 1
+    else:
+        for m in _CHUNK.finditer(line):
+            chunk = m.group()
+            if out and out[-1].kind == NA and out[-1].text + chunk[0] in MARK_PAIRS:
+                out[-1].kind = TEXT  # "（四）无 法提供": a stray space inside a label
+            _chunk_tokens(chunk, 0, m.start(), False, out)
+    return tuple((t.kind, t.text, t.col, t.celled) for t in out)
