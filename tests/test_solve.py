@@ -1,0 +1,83 @@
+"""``solve`` against brute force: the exact search over the identities' residuals packs 14 lanes
+into one integer, so a lane that carried into its neighbour would make it accept or reject the
+wrong combination.  Small random instances — with counts up to the parser's ceiling, and
+negative contributions — are checked against every combination."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.identities import BALANCE, outcome_coefficient
+from pipeline.parse.readings import MAX_COUNT, Reading, solve
+
+# rows with every kind of coefficient: balance +1/-1, outcome leaf, outcome total, neither
+CODES = (
+    "received.new",
+    "received.carried_over",
+    "outcome.total",
+    "carried_forward",
+    "outcome.granted",
+    "outcome.other",
+)
+WIDTH = 7
+
+
+def coefficients(code: str) -> tuple[int, int]:
+    return BALANCE.get(code, 0), outcome_coefficient(code)
+
+
+def residual(picks: dict[str, Reading]) -> tuple[int, ...]:
+    use_balance = sum(1 for c in picks if coefficients(c)[0]) == 4
+    lanes = [0] * (2 * WIDTH)
+    for code, reading in picks.items():
+        b, o = coefficients(code)
+        for col, v in enumerate(reading.values):
+            lanes[col] += (b if use_balance else 0) * (v or 0)
+            lanes[WIDTH + col] += o * (v or 0)
+    return tuple(lanes)
+
+
+def reading(values: list[int | None], cost: float) -> Reading:
+    return Reading(tuple((str(v) if v is not None else "", v, 1) for v in values), cost)
+
+
+value = st.one_of(st.none(), st.integers(0, 3), st.integers(0, MAX_COUNT - 1))
+
+
+@st.composite
+def instances(draw):
+    codes = draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=len(CODES), unique=True))
+    rows = {}
+    for code in codes:
+        options = draw(st.lists(st.lists(value, min_size=WIDTH, max_size=WIDTH), min_size=1, max_size=3))
+        rows[code] = [reading(vals, draw(st.integers(0, 5)) / 2) for vals in options]
+    if draw(st.integers(0, 3)):  # most often, make the first readings balance: the totals absorb the rest
+        for absorber, lane in (("outcome.total", WIDTH), ("carried_forward", 0)):
+            if absorber in rows:
+                first = {c: r[0] for c, r in rows.items()}
+                first[absorber] = reading([0] * WIDTH, 0.0)
+                lanes = residual(first)
+                rows[absorber][0] = reading([lanes[lane + col] for col in range(WIDTH)], 0.0)
+    return rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(instances())
+def test_solve_agrees_with_every_combination(rows):
+    combos = [dict(zip(rows, combo, strict=True)) for combo in itertools.product(*rows.values())]
+    exact = [picks for picks in combos if not any(residual(picks))]
+    choice = solve(rows, coefficients)
+    if not exact:
+        assert choice is None
+        return
+    assert choice is not None
+    assert not any(residual(choice.picks))
+    cheapest = min(sum(r.cost for r in picks.values()) for picks in exact)
+    assert sum(r.cost for r in choice.picks.values()) == cheapest
+    for code, options in rows.items():
+        fits = {picks[code].values for picks in exact}
+        expected = len(fits) if len(options) > 1 and len(fits) > 1 else None
+        assert choice.doubtful.get(code) == expected, code
