@@ -48,10 +48,6 @@ class SectionResult:
     glued: bool = False
 
 
-def _is_value(tok: Token) -> bool:
-    return tok.kind != TEXT
-
-
 def value_tokens(tokens: list[Token], lo: int, hi: int, width: int) -> list[int]:
     """Indices of the value tokens in tokens[lo:hi].
 
@@ -87,7 +83,7 @@ def value_tokens(tokens: list[Token], lo: int, hi: int, width: int) -> list[int]
             j += 1
         # the values of the line: the cells after its last label cell
         first = next((k + 1 for k in range(j - 1, i - 1, -1) if tokens[k].kind == TEXT), i)
-        if first == i and j == i + 1 and tok.kind != TEXT:  # a line of one value: one cell per line
+        if j == i + 1 and tok.kind != TEXT:  # a line of one value: one cell per line
             pending.append(i)
         else:
             if pending:
