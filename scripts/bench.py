@@ -61,14 +61,18 @@ def subset(raw: Path, n: int) -> Path:
 
 
 def measure(cmd: list[str]) -> dict:
-    """Wall seconds and peak RSS (MB, summed over the process tree) of one command."""
+    """Wall seconds and peak RSS (MB, summed over the process tree) of one command, and where
+    its CPU went: the command's own process (tidy, Parquet, views) and the processes it started
+    and reaped (the parser workers), as last sampled before it exited."""
     started = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     peak = 0
+    cpu = None
     while proc.poll() is None:
         try:
             tree = [proc, *proc.children(recursive=True)]
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            cpu = proc.cpu_times()
         except psutil.Error:
             pass
         time.sleep(0.02)
@@ -76,7 +80,20 @@ def measure(cmd: list[str]) -> dict:
     out, err = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
-    return {"seconds": wall, "peak_rss_mb": peak / 2**20, "stderr": err.decode().strip().splitlines()[-1:]}
+    return {
+        "seconds": wall,
+        "peak_rss_mb": peak / 2**20,
+        "cpu_main_s": cpu.user + cpu.system if cpu else None,
+        "cpu_workers_s": cpu.children_user + cpu.children_system if cpu else None,
+        "stderr": err.decode().strip().splitlines()[-1:],
+    }
+
+
+def _cpu(step: dict) -> str:
+    """'main + workers' CPU seconds of a step, or '-' when it ended before a sample."""
+    if step.get("cpu_main_s") is None:
+        return "-"
+    return f"{step['cpu_main_s']:.1f} + {step['cpu_workers_s']:.1f}"
 
 
 def corpus_size(raw: Path) -> tuple[int, int]:
@@ -217,7 +234,14 @@ def main() -> None:
             ]
         )
         scaling.append(
-            {"n": n, "seconds": m["seconds"], "reports_per_s": n / m["seconds"], "peak_rss_mb": m["peak_rss_mb"]}
+            {
+                "n": n,
+                "seconds": m["seconds"],
+                "reports_per_s": n / m["seconds"],
+                "peak_rss_mb": m["peak_rss_mb"],
+                "cpu_main_s": m["cpu_main_s"],
+                "cpu_workers_s": m["cpu_workers_s"],
+            }
         )
         shutil.rmtree(work / f"scale-{n}", ignore_errors=True)
     results["scaling"] = scaling
@@ -233,11 +257,14 @@ def report(r: dict) -> None:
         f"\nxxgk bench — {r['n']} reports, {r['bytes'] / 2**20:.1f} MB, {r['jobs']} jobs; "
         f"{m['cpus']} CPUs, {m['memory_gb']} GB, Python {m['python']}"
     )
-    print(f"{'step':<14}{'seconds':>9}{'reports/s':>11}{'MB/s':>8}{'peak RSS MB':>13}{'× floor':>9}")
+    print(
+        f"{'step':<14}{'seconds':>9}{'reports/s':>11}{'MB/s':>8}{'peak RSS MB':>13}{'× floor':>9}"
+        f"{'CPU s main + workers':>23}"
+    )
     for name, s in r["steps"].items():
         print(
             f"{name:<14}{s['seconds']:>9.2f}{s['reports_per_s']:>11.0f}{s['mb_per_s']:>8.1f}"
-            f"{s['peak_rss_mb']:>13.0f}{s['ratio_to_floor']:>9.1f}"
+            f"{s['peak_rss_mb']:>13.0f}{s['ratio_to_floor']:>9.1f}{_cpu(s):>23}"
         )
     base = r["scaling"][0]
     line = ", ".join(
