@@ -48,22 +48,25 @@ _NA_MARK = re.compile(r"——|.")
 _MARK_RUN = re.compile("[" + re.escape("".join(c for c in _MARK_CHARS if c not in "\\×")) + "]+")
 
 
+Piece = tuple[str, str, int, bool]  # a token of one line: kind, text, col, celled
+
+
 def touches(a: Token, b: Token) -> bool:
     """Is `b` printed right after `a`, with no space between (crawler text)?"""
     return a.line == b.line and b.col == a.col + len(a.text)
 
 
-def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
+def _text_or_marks(piece: str, col: int, celled: bool, out: list[Piece]) -> None:
     """Label text, or not-applicable marks glued together by a crawler ("///" is three cells;
     "——" is one mark, as printed), or both: runs of dashes or slashes glued to labels
     ("总计-----", "处理///////(七)总计", "总计/") are cells.  Marks touching Latin letters or digits
     are part of the text (a URL), and so is a slash inside a label's word ("本年增/" wrapped before
     "减"; the words are the template's)."""
     if not _NA_RUN.search(piece):  # the usual case: label text with no mark at all
-        out.append(Token(TEXT, piece, line, col, celled))
+        out.append((TEXT, piece, col, celled))
         return
     if _NA_RUN.fullmatch(piece):
-        _marks(piece, line, col, celled, out)
+        _marks(piece, col, celled, out)
         return
     pos = 0
     for m in _MARK_RUN.finditer(piece):
@@ -73,20 +76,20 @@ def _text_or_marks(piece: str, line: int, col: int, celled: bool, out: list[Toke
         ):
             continue
         if a > pos:
-            out.append(Token(TEXT, piece[pos:a], line, col + pos, celled))
-        _marks(m.group(), line, col + a, celled, out)
+            out.append((TEXT, piece[pos:a], col + pos, celled))
+        _marks(m.group(), col + a, celled, out)
         pos = b
     if pos < len(piece):
-        out.append(Token(TEXT, piece[pos:], line, col + pos, celled))
+        out.append((TEXT, piece[pos:], col + pos, celled))
 
 
 def _latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _marks(piece: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
+def _marks(piece: str, col: int, celled: bool, out: list[Piece]) -> None:
     for m in _NA_MARK.finditer(piece):
-        out.append(Token(NA, m.group(), line, col + m.start(), celled))
+        out.append((NA, m.group(), col + m.start(), celled))
 
 
 def _signs_after(prev: str) -> bool:
@@ -96,15 +99,15 @@ def _signs_after(prev: str) -> bool:
     return prev.isdigit() or (not prev.isascii() and not _NA_RUN.fullmatch(prev))
 
 
-def _chunk_tokens(chunk: str, line: int, col: int, celled: bool, out: list[Token]) -> None:
+def _chunk_tokens(chunk: str, col: int, celled: bool, out: list[Piece]) -> None:
     if chunk.isdecimal():  # the common cases first: a plain number, text with no digit
-        out.append(Token(NUM, chunk, line, col, celled))
+        out.append((NUM, chunk, col, celled))
         return
     if chunk in _NA:
-        out.append(Token(NA, chunk, line, col, celled))
+        out.append((NA, chunk, col, celled))
         return
     if not _DIGIT.search(chunk):
-        _text_or_marks(chunk, line, col, celled, out)
+        _text_or_marks(chunk, col, celled, out)
         return
     pos = 0
     for m in _NUMBER.finditer(chunk):
@@ -120,11 +123,11 @@ def _chunk_tokens(chunk: str, line: int, col: int, celled: bool, out: list[Token
             if not digits or digits in "+-":
                 continue
         if start > pos:
-            _text_or_marks(chunk[pos:start], line, col + pos, celled, out)
-        out.append(Token(NUM, digits, line, col + start, celled))
+            _text_or_marks(chunk[pos:start], col + pos, celled, out)
+        out.append((NUM, digits, col + start, celled))
         pos = end
     if pos < len(chunk):
-        _text_or_marks(chunk[pos:], line, col + pos, celled, out)
+        _text_or_marks(chunk[pos:], col + pos, celled, out)
 
 
 def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[Token]:
@@ -140,11 +143,11 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _line_tokens(line: str, bordered: bool) -> tuple[tuple[str, str, int, bool], ...]:
-    """The tokens of one line as (kind, text, col, celled).  A line's tokens depend on nothing
-    else in the text but `bordered`, and reports print the same lines (nine in ten table lines of
-    a generated corpus recur), so they are cached per process."""
-    out: list[Token] = []
+def _line_tokens(line: str, bordered: bool) -> tuple[Piece, ...]:
+    """The tokens of one line.  A line's tokens depend on nothing else in the text but
+    `bordered`, and reports print the same lines (nine in ten table lines of a generated corpus
+    recur), so they are cached per process."""
+    out: list[Piece] = []
     if (
         not line.strip("\n\r\x0b\x0c ")  # a line of tabs only is a row of empty cells
         or (len(line) < _NOISE_MAX and _NOISE.fullmatch(line) and not line.isspace())
@@ -164,18 +167,18 @@ def _line_tokens(line: str, bordered: bool) -> tuple[tuple[str, str, int, bool],
         for cell in _CELL_SPLIT.split(body):
             stripped = cell.strip()
             if not stripped:
-                out.append(Token(BLANK, "", 0, col, True))
+                out.append((BLANK, "", col, True))
             elif len(stripped.split()) == 1:  # one chunk: the usual cell
-                _chunk_tokens(stripped, 0, col + cell.find(stripped), True, out)
+                _chunk_tokens(stripped, col + cell.find(stripped), True, out)
             else:
                 inner = col + cell.find(stripped)
                 for m in _CHUNK.finditer(stripped):
-                    _chunk_tokens(m.group(), 0, inner + m.start(), True, out)
+                    _chunk_tokens(m.group(), inner + m.start(), True, out)
             col += len(cell) + 1
     else:
         for m in _CHUNK.finditer(line):
             chunk = m.group()
-            if out and out[-1].kind == NA and out[-1].text + chunk[0] in MARK_PAIRS:
-                out[-1].kind = TEXT  # "（四）无 法提供": a stray space inside a label
-            _chunk_tokens(chunk, 0, m.start(), False, out)
-    return tuple((t.kind, t.text, t.col, t.celled) for t in out)
+            if out and out[-1][0] == NA and out[-1][1] + chunk[0] in MARK_PAIRS:
+                out[-1] = (TEXT, *out[-1][1:])  # "（四）无 法提供": a stray space inside a label
+            _chunk_tokens(chunk, m.start(), False, out)
+    return tuple(out)
