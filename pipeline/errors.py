@@ -13,3 +13,6 @@ class Reject(Exception):
         self.stage = stage
         self.code = code
         self.message = message
+
+    def __reduce__(self):  # rebuilt from all three fields when a worker sends a reject back
+        return (Reject, (self.stage, self.code, self.message))

@@ -112,11 +112,17 @@ def test_pool_and_inline_agree(setup, tmp_path):
     for i in range(70):  # above the inline threshold: goes through the spawn pool
         text = (SHARED / SEEDS[i % 3]).read_text(encoding="utf-8")
         (raw / f"copy_{i:02}.txt").write_text(text + f"\n附件{i}\n", encoding="utf-8")
-    build(raw, wh, jobs=2)
+    (raw / "notes.txt").write_text("会议纪要，没有统计表\n", encoding="utf-8")  # rejects travel back from workers too
+    (raw / "scan.pdf").write_bytes(b"%PDF-1.4 truncated")
+    pooled = build(raw, wh, jobs=2)
     inline = tmp_path / "inline"
     build(raw, inline, jobs=1)
-    q = "select source_path, category, applicant_type, count, source_line from requests order by all"
-    assert _q(wh, q) == _q(inline, q)
+    assert pooled.rejected == 2
+    for q in (
+        "select source_path, category, applicant_type, count, source_line from requests order by all",
+        "select source_path, stage, error_code, message from rejects order by all",
+    ):
+        assert _q(wh, q) == _q(inline, q)
 
 
 def test_identical_copies_are_one_report(setup):
