@@ -7,6 +7,7 @@ stages — no polars, no duckdb — and the same function can run on any distrib
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from pipeline.errors import Reject
@@ -17,8 +18,14 @@ from pipeline.read import read_text
 
 def process(raw_root: str, rel: str) -> FileResult:
     path = Path(raw_root, rel)
-    data = path.read_bytes()
-    st = path.stat()
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            data = f.read()
+    except OSError as exc:  # gone since the scan (a crawler at work), or locked: costs this file, not the build
+        result = FileResult(rel, hashlib.sha256(b"").hexdigest(), -1, -1)
+        result.reject = Reject("read", "unreadable", f"cannot read the file: {exc.strerror or exc}")
+        return result
     result = FileResult(rel, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
     try:
         text, reader = read_text(path.name, data)

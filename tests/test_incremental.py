@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from conftest import SHARED
 
+from pipeline import manifest
 from pipeline.build import build
 from pipeline.lock import LockedError, WarehouseLock
 from pipeline.publish import current_generation
@@ -135,4 +136,18 @@ def test_identical_copies_are_one_report(setup):
     (raw / "a_copy.txt").unlink()  # the original goes: the copy becomes the report
     build(raw, wh, jobs=1)
     assert _q(wh, "select source_path from reports where agency = '平潭综合实验区'") == [("pingtan_2021.txt",)]
+    assert _q(wh, "select count(*) from rejects") == [(0,)]
+
+
+def test_file_gone_since_the_scan_is_a_reject_not_a_crash(setup, monkeypatch):
+    raw, wh = setup
+    scanned = manifest.discover(raw)
+    ghost = {"vanished.txt": scanned["pingtan_2021.txt"], **scanned}  # listed, then deleted by a crawler
+    monkeypatch.setattr(manifest, "discover", lambda _raw: ghost)
+    first = build(raw, wh, jobs=1)
+    assert (first.parsed, first.rejected) == (3, 1)
+    assert _q(wh, "select stage, error_code from rejects where source_path = 'vanished.txt'") == [("read", "unreadable")]
+    monkeypatch.undo()
+    second = build(raw, wh, jobs=1)
+    assert (second.deleted, second.parsed, second.rejected) == (1, 0, 0)
     assert _q(wh, "select count(*) from rejects") == [(0,)]
