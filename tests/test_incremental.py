@@ -146,7 +146,9 @@ def test_file_gone_since_the_scan_is_a_reject_not_a_crash(setup, monkeypatch):
     monkeypatch.setattr(manifest, "discover", lambda _raw: ghost)
     first = build(raw, wh, jobs=1)
     assert (first.parsed, first.rejected) == (3, 1)
-    assert _q(wh, "select stage, error_code from rejects where source_path = 'vanished.txt'") == [("read", "unreadable")]
+    assert _q(wh, "select stage, error_code from rejects where source_path = 'vanished.txt'") == [
+        ("read", "unreadable")
+    ]
     monkeypatch.undo()
     second = build(raw, wh, jobs=1)
     assert (second.deleted, second.parsed, second.rejected) == (1, 0, 0)
