@@ -14,7 +14,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import polars as pl
@@ -25,7 +27,7 @@ from pipeline.lock import WarehouseLock
 from pipeline.model import FileResult
 from pipeline.publish import GenerationWriter, current_generation, switch
 from pipeline.tidy import SCHEMAS, tidy
-from pipeline.work import process_batch
+from pipeline.work import crashed, process, process_batch
 
 INLINE_BELOW = 64  # files; below this a process pool costs more than it saves
 BATCH = 64  # files per task sent to a worker
@@ -99,7 +101,9 @@ def new_run_id() -> str:
 def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResult]]:
     """Yield parsed batches in path order (inline for small inputs, else a spawn pool).  At most
     IN_FLIGHT batches per worker are submitted ahead of the one being consumed, so results do
-    not pile up in memory when the consumer is slower than the workers."""
+    not pile up in memory when the consumer is slower than the workers.  A worker that dies
+    (killed for memory, a crash in a reader's compiled code) breaks the pool: its batch is
+    re-read one file at a time to find the file that kills it, and a new pool takes the rest."""
     batches = [rels[i : i + BATCH] for i in range(0, len(rels), BATCH)]
     if jobs <= 1 or len(rels) < INLINE_BELOW:
         for batch in batches:
@@ -107,22 +111,48 @@ def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResu
         return
     ctx = multiprocessing.get_context("spawn")
     todo = iter(batches)
-    pending: deque[Future[list[FileResult]]] = deque()
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        try:
-            for batch in todo:
-                pending.append(pool.submit(process_batch, str(raw), batch))
-                if len(pending) >= IN_FLIGHT * jobs:
-                    break
-            while pending:
-                result = pending.popleft().result()
-                batch = next(todo, None)
-                if batch is not None:
-                    pending.append(pool.submit(process_batch, str(raw), batch))
-                yield result
-        finally:
-            for future in pending:
-                future.cancel()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    pending: deque[tuple[list[str], Future[list[FileResult]]]] = deque()
+    try:
+        for batch in todo:
+            pending.append((batch, pool.submit(process_batch, str(raw), batch)))
+            if len(pending) >= IN_FLIGHT * jobs:
+                break
+        while pending:
+            batch, future = pending.popleft()
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                pool.shutdown(cancel_futures=True)
+                result = _isolate(ctx, raw, batch)
+                pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+                pending = deque((b, pool.submit(process_batch, str(raw), b)) for b, _ in pending)
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(process_batch, str(raw), nxt)))
+            yield result
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _isolate(ctx: BaseContext, raw: Path, batch: list[str]) -> list[FileResult]:
+    """The batch a dead worker was reading, one file at a time in a pool of its own: a file
+    whose worker dies again is rejected as parse/worker_crashed."""
+    out: list[FileResult] = []
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for rel in batch:
+            pool = pool or ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+            try:
+                out.append(pool.submit(process, str(raw), rel).result())
+            except BrokenProcessPool:
+                pool.shutdown()
+                pool = None
+                out.append(crashed(str(raw), rel))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return out
 
 
 def build(

@@ -16,19 +16,26 @@ from pipeline.parse import parse_text
 from pipeline.read import read_text
 
 
-def process(raw_root: str, rel: str) -> FileResult:
-    path = Path(raw_root, rel)
+def _read(raw_root: str, rel: str) -> tuple[bytes, FileResult]:
+    """The file's bytes and the result they start; a file gone since the scan (a crawler at
+    work) or locked comes back as no bytes and a reject: it costs this file, not the build."""
     try:
-        with open(path, "rb") as f:
+        with open(Path(raw_root, rel), "rb") as f:
             st = os.fstat(f.fileno())
             data = f.read()
-    except OSError as exc:  # gone since the scan (a crawler at work), or locked: costs this file, not the build
-        result = FileResult(rel, hashlib.sha256(b"").hexdigest(), -1, -1)
+    except OSError as exc:
+        result = FileResult(rel, hashlib.sha256(b"").hexdigest(), -1, -1)  # -1: the next refresh reads it again
         result.reject = Reject("read", "unreadable", f"cannot read the file: {exc.strerror or exc}")
+        return b"", result
+    return data, FileResult(rel, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
+
+
+def process(raw_root: str, rel: str) -> FileResult:
+    data, result = _read(raw_root, rel)
+    if result.reject is not None:
         return result
-    result = FileResult(rel, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
     try:
-        text, reader = read_text(path.name, data)
+        text, reader = read_text(Path(rel).name, data)
         report = parse_text(text)
     except Reject as reject:
         result.reject = reject
@@ -56,3 +63,14 @@ def process(raw_root: str, rel: str) -> FileResult:
 
 def process_batch(raw_root: str, rels: list[str]) -> list[FileResult]:
     return [process(raw_root, rel) for rel in rels]
+
+
+def crashed(raw_root: str, rel: str) -> FileResult:
+    """The result for a file whose worker process died reading it (killed for memory, or a crash
+    in a reader's compiled code): a reject, so one bad file cannot stop every build after it."""
+    _, result = _read(raw_root, rel)
+    if result.reject is None:
+        result.reject = Reject(
+            "parse", "worker_crashed", "the process reading this file died (out of memory or a crash in a reader)"
+        )
+    return result

@@ -126,6 +126,43 @@ def test_pool_and_inline_agree(setup, tmp_path):
         assert _q(wh, q) == _q(inline, q)
 
 
+_KILLER = """
+import os, signal
+import pipeline.read
+
+_read_text = pipeline.read.read_text
+
+
+def read_text(name, data):  # the worker dies on this file as if killed for memory
+    if "poison" in name:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _read_text(name, data)
+
+
+pipeline.read.read_text = read_text
+"""
+
+
+def test_a_file_that_kills_its_worker_is_rejected_and_the_build_goes_on(setup, tmp_path, monkeypatch):
+    raw, wh = setup
+    for i in range(140):  # several batches, so the pool is replaced with batches still in flight
+        text = (SHARED / SEEDS[i % 3]).read_text(encoding="utf-8")
+        (raw / f"copy_{i:03}.txt").write_text(text + f"\n附件{i}\n", encoding="utf-8")
+    shutil.copy(raw / "copy_000.txt", raw / "copy_010_poison.txt")  # the first batch: others in flight
+    shutil.copy(raw / "copy_001.txt", raw / "copy_100_poison.txt")  # and a later one
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_KILLER, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(hook))  # spawned workers start with it; this process does not
+    summary = build(raw, wh, jobs=2)
+    assert (summary.parsed, summary.rejected) == (143, 2)
+    assert _q(wh, "select source_path, stage, error_code from rejects order by 1") == [
+        ("copy_010_poison.txt", "parse", "worker_crashed"),
+        ("copy_100_poison.txt", "parse", "worker_crashed"),
+    ]
+    assert _q(wh, "select count(distinct source_path) from requests") == [(143,)]
+
+
 def test_identical_copies_are_one_report(setup):
     raw, wh = setup
     shutil.copy(raw / "pingtan_2021.txt", raw / "a_copy.txt")
