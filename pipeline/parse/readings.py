@@ -41,7 +41,8 @@ class Reading:
     values: tuple[int | float | None, ...] = ()
 
     def __post_init__(self) -> None:
-        self.values = tuple(v for _, v, _ in self.cells)
+        if len(self.values) != len(self.cells):  # not given by the caller
+            self.values = tuple([v for _, v, _ in self.cells])
 
 
 def cell_value(raw: str, integer: bool) -> int | float | None:
@@ -196,8 +197,11 @@ def readings(
     toks = unsigned(tokens) if integer else list(tokens)
     if len(toks) > n:
         toks = _trim_blanks(toks, n)
-    if len(toks) == n:
-        return [r for r in [Reading(tuple(_cell(t, t.text, integer) for t in toks), 0.0)] if _plausible(r, integer)]
+    if len(toks) == n:  # the usual row: one cell per token
+        values = tuple([cell_value(t.text, integer) if t.kind == NUM else None for t in toks])
+        if integer and not all(v is None or 0 <= v < MAX_COUNT for v in values):
+            return []
+        return [Reading(tuple([(t.text, v, t.line) for t, v in zip(toks, values, strict=True)]), 0.0, values)]
     if len(toks) > n:
         return _drop_readings(toks, n, integer)
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
@@ -233,6 +237,8 @@ def _plausible(reading: Reading, integer: bool) -> bool:
 
 def unsigned(tokens: Sequence[Token]) -> list[Token]:
     """Counts have no sign: in a row of counts "-3" is a not-applicable mark "-" glued to 3."""
+    if all(t.kind != NUM or t.text[0].isdigit() for t in tokens):
+        return list(tokens)
     out: list[Token] = []
     for t in tokens:
         if t.kind == NUM and t.text[:1] in "+-" and len(t.text) > 1:
