@@ -53,6 +53,9 @@ def sniff(name: str, data: bytes) -> str:
     return "text"
 
 
+MAX_TEXT_BYTES = 16 * 2**20  # text or HTML: the longest report seen is 0.1 MB; a log or dump is not read
+
+
 _READERS = {"html": "pipeline.readers.html", "pdf": "pipeline.readers.pdf", "docx": "pipeline.readers.docx"}
 
 
@@ -73,6 +76,8 @@ def read_text(name: str, data: bytes) -> tuple[str, str]:
             "unsupported_format",
             "legacy Word .doc; convert it first: libreoffice --headless --convert-to docx FILE",
         )
+    if kind in ("text", "html") and len(data) > MAX_TEXT_BYTES:
+        raise Reject("read", "too_large", f"{len(data) / 2**20:.0f} MB of {kind}: no report is this long")
     if kind == "text":
         try:
             text, _ = decode(data)

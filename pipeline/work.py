@@ -15,13 +15,20 @@ from pipeline.model import FileResult
 from pipeline.parse import parse_text
 from pipeline.read import read_text
 
+MAX_INPUT_BYTES = 128 * 2**20  # the largest report seen is under 1 MB; a PDF full of scans, 100 MB
+
 
 def _read(raw_root: str, rel: str) -> tuple[bytes, FileResult]:
     """The file's bytes and the result they start; a file gone since the scan (a crawler at
-    work) or locked comes back as no bytes and a reject: it costs this file, not the build."""
+    work) or locked comes back as no bytes and a reject: it costs this file, not the build.  So
+    does a file too large to be a report (a dump saved among the reports), hashed but not read."""
     try:
         with open(Path(raw_root, rel), "rb") as f:
             st = os.fstat(f.fileno())
+            if st.st_size > MAX_INPUT_BYTES:
+                result = FileResult(rel, hashlib.file_digest(f, "sha256").hexdigest(), st.st_size, st.st_mtime_ns)
+                result.reject = Reject("read", "too_large", f"{st.st_size / 2**20:.0f} MB: no report is this large")
+                return b"", result
             data = f.read()
     except OSError as exc:
         result = FileResult(rel, hashlib.sha256(b"").hexdigest(), -1, -1)  # -1: the next refresh reads it again

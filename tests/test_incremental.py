@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import duckdb
 import pytest
 from conftest import SHARED
 
-from pipeline import manifest
+from pipeline import manifest, work
 from pipeline.build import build
 from pipeline.lock import LockedError, WarehouseLock
 from pipeline.publish import current_generation
@@ -190,3 +191,15 @@ def test_file_gone_since_the_scan_is_a_reject_not_a_crash(setup, monkeypatch):
     second = build(raw, wh, jobs=1)
     assert (second.deleted, second.parsed, second.rejected) == (1, 0, 0)
     assert _q(wh, "select count(*) from rejects") == [(0,)]
+
+
+def test_a_file_too_large_to_be_a_report_is_hashed_not_read(setup, monkeypatch):
+    raw, wh = setup
+    monkeypatch.setattr(work, "MAX_INPUT_BYTES", 9_700)  # the three inputs are 6.5, 9.7 and 10 kB
+    summary = build(raw, wh, jobs=1)
+    big = _q(wh, "select source_path, source_sha256, error_code from rejects order by 1")
+    sizes = {p.name: p.stat().st_size for p in raw.iterdir()}
+    assert [path for path, _, _ in big] == sorted(name for name, size in sizes.items() if size > 9_700)
+    assert all(code == "too_large" for _, _, code in big)
+    assert big[0][1] == hashlib.sha256((raw / big[0][0]).read_bytes()).hexdigest()
+    assert summary.rejected == len(big) >= 1

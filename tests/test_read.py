@@ -37,6 +37,8 @@ def test_big5_mirror_site_text():
         ("a.png", b"\x89PNG\r\n\x1a\n\0\0", "not_a_report"),
         ("a.bin", b"\x00\x01\x02\x03" * 100, "not_a_report"),
         ("a.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "unsupported_format"),
+        ("log.txt", "第1行\t日志\n".encode() * 1_200_000, "too_large"),  # 18 MB: a log, not a report
+        ("a.html", b"<html>" + b" " * (16 * 2**20), "too_large"),
     ],
 )
 def test_non_reports_are_rejected_with_a_code(name, data, code):
