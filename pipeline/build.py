@@ -27,7 +27,7 @@ from pipeline.lock import WarehouseLock
 from pipeline.model import FileResult
 from pipeline.publish import GenerationWriter, current_generation, switch
 from pipeline.tidy import SCHEMAS, tidy
-from pipeline.work import crashed, process, process_batch
+from pipeline.work import crashed, process, process_batch, tune_gc
 
 INLINE_BELOW = 64  # files; below this a process pool costs more than it saves
 BATCH = 64  # files per task sent to a worker
@@ -111,7 +111,7 @@ def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResu
         return
     ctx = multiprocessing.get_context("spawn")
     todo = iter(batches)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=tune_gc)
     pending: deque[tuple[list[str], Future[list[FileResult]]]] = deque()
     try:
         for batch in todo:
@@ -125,7 +125,7 @@ def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResu
             except BrokenProcessPool:
                 pool.shutdown(cancel_futures=True)
                 result = _isolate(ctx, raw, batch)
-                pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+                pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=tune_gc)
                 pending = deque((b, pool.submit(process_batch, str(raw), b)) for b, _ in pending)
             nxt = next(todo, None)
             if nxt is not None:
@@ -142,7 +142,7 @@ def _isolate(ctx: BaseContext, raw: Path, batch: list[str]) -> list[FileResult]:
     pool: ProcessPoolExecutor | None = None
     try:
         for rel in batch:
-            pool = pool or ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+            pool = pool or ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=tune_gc)
             try:
                 out.append(pool.submit(process, str(raw), rel).result())
             except BrokenProcessPool:

@@ -51,6 +51,9 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 def _run_build(raw: Path, warehouse: Path, full: bool, jobs: int | None, command: str, quiet: bool) -> None:
     from pipeline.build import build
     from pipeline.publish import PublishError
+    from pipeline.work import tune_gc
+
+    tune_gc()  # this process unpickles every parse
 
     progress = None
     bar = None
