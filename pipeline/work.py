@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import signal
+import threading
 from pathlib import Path
 
 from pipeline.errors import Reject
@@ -47,15 +49,52 @@ def _read(raw_root: str, rel: str) -> tuple[bytes, FileResult]:
     return data, FileResult(rel, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
 
 
+FILE_SECONDS = 300.0  # a 100-page PDF reads in ~30 s; past this a reader is lost in a malformed file
+
+
+class _Timeout(BaseException):
+    """Raised by the timer in the file's reader or parser; a BaseException, so that no reader's
+    `except Exception` swallows it."""
+
+
+class _Deadline:
+    """FILE_SECONDS for one file, by SIGALRM (the parse is Python, so the signal lands between
+    two of its steps).  Only in a process's main thread, where signals are delivered: elsewhere
+    there is no limit."""
+
+    def __init__(self) -> None:
+        self.armed = threading.current_thread() is threading.main_thread()
+
+    def _ring(self, signum: int, frame: object) -> None:
+        if self.armed:  # a signal that arrives as the file finishes is ignored
+            raise _Timeout
+
+    def __enter__(self) -> _Deadline:
+        if self.armed:
+            self._previous = signal.signal(signal.SIGALRM, self._ring)
+            signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.armed:
+            self.armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+
+
 def process(raw_root: str, rel: str) -> FileResult:
     data, result = _read(raw_root, rel)
     if result.reject is not None:
         return result
     try:
-        text, reader = read_text(Path(rel).name, data)
-        report = parse_text(text)
+        with _Deadline():
+            text, reader = read_text(Path(rel).name, data)
+            report = parse_text(text)
     except Reject as reject:
         result.reject = reject
+        return result
+    except _Timeout:
+        result.reject = Reject("parse", "timeout", f"gave up after {FILE_SECONDS:g} s (a malformed file?)")
         return result
     except Exception as exc:  # a parser bug must cost one file, not the build
         result.reject = Reject("parse", "parser_error", f"{type(exc).__name__}: {exc}")

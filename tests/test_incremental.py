@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -203,3 +205,23 @@ def test_a_file_too_large_to_be_a_report_is_hashed_not_read(setup, monkeypatch):
     assert all(code == "too_large" for _, _, code in big)
     assert big[0][1] == hashlib.sha256((raw / big[0][0]).read_bytes()).hexdigest()
     assert summary.rejected == len(big) >= 1
+
+
+def test_a_file_that_reads_too_long_is_rejected(setup, monkeypatch):
+    raw, wh = setup
+    shutil.copy(raw / "pingtan_2021.txt", raw / "stuck.txt")
+    read_text = work.read_text
+
+    def slow(name, data):  # a reader lost in a malformed file
+        if name == "stuck.txt":
+            time.sleep(30)
+        return read_text(name, data)
+
+    monkeypatch.setattr(work, "read_text", slow)
+    monkeypatch.setattr(work, "FILE_SECONDS", 0.5)
+    started = time.monotonic()
+    summary = build(raw, wh, jobs=1)
+    assert time.monotonic() - started < 10
+    assert (summary.parsed, summary.rejected) == (3, 1)
+    assert _q(wh, "select source_path, error_code from rejects") == [("stuck.txt", "timeout")]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no timer left behind
