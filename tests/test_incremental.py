@@ -130,37 +130,42 @@ def test_pool_and_inline_agree(setup, tmp_path):
 
 
 _KILLER = """
-import os, signal
-import pipeline.read
+import os, signal, time
+import pipeline.work
 
-_read_text = pipeline.read.read_text
+_read_text = pipeline.work.read_text
 
 
-def read_text(name, data):  # the worker dies on this file as if killed for memory
-    if "poison" in name:
+def read_text(name, data):
+    if "poison" in name:  # the worker dies on this file as if killed for memory
         os.kill(os.getpid(), signal.SIGKILL)
+    if "stuck" in name:  # a reader lost in a malformed file
+        time.sleep(30)
     return _read_text(name, data)
 
 
-pipeline.read.read_text = read_text
+pipeline.work.read_text = read_text
+pipeline.work.FILE_SECONDS = 1.0
 """
 
 
-def test_a_file_that_kills_its_worker_is_rejected_and_the_build_goes_on(setup, tmp_path, monkeypatch):
+def test_a_file_that_kills_or_stalls_its_worker_is_rejected_and_the_build_goes_on(setup, tmp_path, monkeypatch):
     raw, wh = setup
     for i in range(140):  # several batches, so the pool is replaced with batches still in flight
         text = (SHARED / SEEDS[i % 3]).read_text(encoding="utf-8")
         (raw / f"copy_{i:03}.txt").write_text(text + f"\n附件{i}\n", encoding="utf-8")
     shutil.copy(raw / "copy_000.txt", raw / "copy_010_poison.txt")  # the first batch: others in flight
     shutil.copy(raw / "copy_001.txt", raw / "copy_100_poison.txt")  # and a later one
+    shutil.copy(raw / "copy_002.txt", raw / "copy_050_stuck.txt")
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(_KILLER, encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", str(hook))  # spawned workers start with it; this process does not
     summary = build(raw, wh, jobs=2)
-    assert (summary.parsed, summary.rejected) == (143, 2)
+    assert (summary.parsed, summary.rejected) == (143, 3)
     assert _q(wh, "select source_path, stage, error_code from rejects order by 1") == [
         ("copy_010_poison.txt", "parse", "worker_crashed"),
+        ("copy_050_stuck.txt", "parse", "timeout"),
         ("copy_100_poison.txt", "parse", "worker_crashed"),
     ]
     assert _q(wh, "select count(distinct source_path) from requests") == [(143,)]
