@@ -396,11 +396,13 @@ def _totalled(
             return got
         if len(memo) > budget:
             raise _TooAmbiguous
-        i, off, p, s, _ = state
+        i, off, p, s, b = state
         if p == n:
             best = 0.0 if i == count else math.inf
-        elif s and plain[i] and left[i] - off < len(str(s)):
-            best = math.inf  # too few digits left to print the run's total
+        elif s >= MAX_COUNT:
+            best = math.inf  # no total can print the run's sum
+        elif plain[i] and left[i] - off < _digits_needed(s, n - p, b < limit):
+            best = math.inf
         else:
             best = math.inf
             for _, cost, nxt in moves(state):
@@ -433,6 +435,14 @@ def _totalled(
     except _TooAmbiguous:
         return ()
     return tuple(out)
+
+
+def _digits_needed(s: int | float, cells: int, blanks: bool) -> int:
+    """The fewest digits that can finish a reading from a state with `cells` cells left and
+    run sum `s`: the run's total prints the sum (a blank only if it is 0), and with no blank
+    left to put back every other cell takes a digit too."""
+    total = len(str(s)) if s else 0
+    return total if blanks else cells - 1 + max(total, 1)
 
 
 class _TooAmbiguous(Exception):
