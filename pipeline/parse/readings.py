@@ -198,10 +198,10 @@ def readings(
     if len(toks) > n:
         toks = _trim_blanks(toks, n)
     if len(toks) == n:  # the usual row: one cell per token
-        values = tuple([cell_value(t.text, integer) if t.kind == NUM else None for t in toks])
-        if integer and not all(v is None or 0 <= v < MAX_COUNT for v in values):
+        numbers = tuple([cell_value(t.text, integer) if t.kind == NUM else None for t in toks])
+        if integer and not all(v is None or 0 <= v < MAX_COUNT for v in numbers):
             return []
-        return [Reading(tuple([(t.text, v, t.line) for t, v in zip(toks, values, strict=True)]), 0.0, values)]
+        return [Reading(tuple([(t.text, v, t.line) for t, v in zip(toks, numbers, strict=True)]), 0.0, numbers)]
     if len(toks) > n:
         return _drop_readings(toks, n, integer)
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
