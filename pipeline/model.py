@@ -22,6 +22,11 @@ class Cell:
     line: int | None  # 1-based line in the decoded text; None when the row is not printed
 
 
+# A cell as the parser makes it: a plain tuple of Cell's fields, ten times cheaper to build than
+# the object (a report has ~260); ``Report.cells`` turns them into Cells for whoever asks.
+Fact = tuple[str, str, str, str, "float | int | None", "int | None"]
+
+
 @dataclass(slots=True)
 class Check:
     rule: str  # balance | row_total | outcome_total | appeals_total | reading | section
@@ -42,9 +47,13 @@ class Report:
     province: str | None = None
     city: str | None = None
     county: str | None = None
-    cells: list[Cell] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     sections: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [Cell(*f) for f in self.facts]
 
     @property
     def status(self) -> str:
@@ -61,7 +70,7 @@ class Report:
         return sum(not c.passed for c in self.checks)
 
     def values(self) -> dict[tuple[str, str, str], float | int | None]:
-        return {(c.table, c.key1, c.key2): c.value for c in self.cells}
+        return {(table, key1, key2): value for table, key1, key2, _, value, _ in self.facts}
 
 
 @dataclass(slots=True)
@@ -91,15 +100,18 @@ class FileResult:
 
     def pack(self, report: Report) -> None:
         self.status, self.checks_failed = report.status, report.checks_failed
-        self.printed = sum(c.raw != "" for c in report.cells)
-        for table in ("requests", "proactive", "appeals"):
-            cells = [c for c in report.cells if c.table == table]
+        self.printed = sum(f[3] != "" for f in report.facts)
+        tables: dict[str, list[Fact]] = {"requests": [], "proactive": [], "appeals": []}
+        for f in report.facts:
+            tables[f[0]].append(f)
+        for table, facts in tables.items():
+            _, key1, key2, raw, value, line = zip(*facts, strict=True) if facts else ((),) * 6
             self.cells[table] = (
-                [c.key1 for c in cells],
-                [c.key2 for c in cells],
-                [c.raw for c in cells],
-                [None if c.value is None else float(c.value) for c in cells],
-                [c.line for c in cells],
+                list(key1),
+                list(key2),
+                list(raw),
+                [None if v is None else float(v) for v in value],
+                list(line),
             )
         ch = report.checks
         self.checks = (
@@ -110,5 +122,5 @@ class FileResult:
             [c.passed for c in ch],
             [c.note for c in ch],
         )
-        report.cells, report.checks = [], []
+        report.facts, report.checks = [], []
         self.report = report

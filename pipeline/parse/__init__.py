@@ -120,7 +120,7 @@ def parse_text(text: str) -> Report:
     )
     report.sections = {"proactive": pro_head is not None, "requests": True, "appeals": appeals_head is not None}
     for part in (proactive, requests, appeals):
-        report.cells.extend(part.cells)
+        report.facts.extend(part.cells)
         report.checks.extend(part.checks)
     report.layout = _layout(tokens, lines, stream.token_at(pro_lo_char), app_hi, requests.glued)
     return report

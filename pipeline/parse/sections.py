@@ -21,7 +21,7 @@ from pipeline.identities import (
     outcome_coefficient,
     request_checks,
 )
-from pipeline.model import Cell, Check
+from pipeline.model import Check, Fact
 from pipeline.parse.anchors import Anchor, LabelStream, Specs, match_rows, score
 from pipeline.parse.readings import Choice, Reading, choose, failed_lanes, readings, solve, totalled_readings
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, touches
@@ -43,7 +43,7 @@ APPEALS_WIDTH = len(APPEAL_PROCEEDINGS) * len(APPEAL_OUTCOMES)
 
 @dataclass
 class SectionResult:
-    cells: list[Cell] = field(default_factory=list)
+    cells: list[Fact] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     glued: bool = False
 
@@ -241,20 +241,20 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     return result, variant
 
 
-def _request_cells(template: Template, rows: Template, printed: dict[str, Reading]) -> list[Cell]:
+def _request_cells(template: Template, rows: Template, printed: dict[str, Reading]) -> list[Fact]:
     """Seven cells for every category of the report's template, and of the row set it printed
     (a 2021 report may print the 2019 （六） row); NULL where a row was not printed."""
     categories = list(template.categories)
     categories += [c for c in rows.categories if c not in categories]
-    cells = []
+    cells: list[Fact] = []
     for code in categories:
         pick = printed.get(code)
         for col, applicant in enumerate(APPLICANT_CODES):
             if pick is None:
-                cells.append(Cell("requests", code, applicant, "", None, None))
+                cells.append(("requests", code, applicant, "", None, None))
             else:
                 raw, value, line = pick.cells[col]
-                cells.append(Cell("requests", code, applicant, raw, value, line))
+                cells.append(("requests", code, applicant, raw, value, line))
     return cells
 
 
@@ -539,7 +539,7 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
     for proc, _ in APPEAL_PROCEEDINGS:
         for out, _ in APPEAL_OUTCOMES:
             raw, value, line = pick.cells[k]
-            result.cells.append(Cell("appeals", proc, out, raw, value, line))
+            result.cells.append(("appeals", proc, out, raw, value, line))
             k += 1
     result.checks.extend(appeal_checks(pick.values))
     return result
@@ -554,7 +554,7 @@ def unread_appeals(note: str) -> SectionResult:
     result = SectionResult()
     result.checks.append(Check("section", "appeals", None, None, False, note))
     result.cells = [
-        Cell("appeals", proc, out, "", None, None) for proc, _ in APPEAL_PROCEEDINGS for out, _ in APPEAL_OUTCOMES
+        ("appeals", proc, out, "", None, None) for proc, _ in APPEAL_PROCEEDINGS for out, _ in APPEAL_OUTCOMES
     ]
     return result
 
@@ -652,8 +652,8 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
                 )
         for m, metric in enumerate(item.metrics):
             if pick is None:
-                result.cells.append(Cell("proactive", item.code, metric, "", None, None))
+                result.cells.append(("proactive", item.code, metric, "", None, None))
             else:
                 raw, value, line = pick.cells[m]
-                result.cells.append(Cell("proactive", item.code, metric, raw, value, line))
+                result.cells.append(("proactive", item.code, metric, raw, value, line))
     return result
