@@ -401,7 +401,11 @@ def _totalled(
             best = 0.0 if i == count else math.inf
         elif s >= MAX_COUNT:
             best = math.inf  # no total can print the run's sum
-        elif plain[i] and left[i] - off < _digits_needed(s, n - p, b < limit):
+        elif plain[i] and left[i] - off < (
+            (len(str(s)) if s else 0) if b < limit else n - p - 1 + (len(str(s)) if s else 1)
+        ):
+            # too few digits left: the run's total prints its sum (a blank only if that is 0),
+            # and with no blank left to put back, every other cell still to read takes a digit
             best = math.inf
         else:
             best = math.inf
@@ -435,14 +439,6 @@ def _totalled(
     except _TooAmbiguous:
         return ()
     return tuple(out)
-
-
-def _digits_needed(s: int | float, cells: int, blanks: bool) -> int:
-    """The fewest digits that can finish a reading from a state with `cells` cells left and
-    run sum `s`: the run's total prints the sum (a blank only if it is 0), and with no blank
-    left to put back every other cell takes a digit too."""
-    total = len(str(s)) if s else 0
-    return total if blanks else cells - 1 + max(total, 1)
 
 
 class _TooAmbiguous(Exception):
