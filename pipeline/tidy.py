@@ -183,7 +183,7 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
         {
             "source_path": [r.path for r in results if r.reject],
             "source_sha256": [r.sha256 for r in results if r.reject],
-            "source_size": [r.size for r in results if r.reject],
+            "source_size": [r.size if r.size >= 0 else None for r in results if r.reject],  # -1: not read
             "stage": [r.reject.stage for r in results if r.reject],
             "error_code": [r.reject.code for r in results if r.reject],
             "message": [r.reject.message for r in results if r.reject],

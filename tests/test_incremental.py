@@ -191,8 +191,8 @@ def test_file_gone_since_the_scan_is_a_reject_not_a_crash(setup, monkeypatch):
     monkeypatch.setattr(manifest, "discover", lambda _raw: ghost)
     first = build(raw, wh, jobs=1)
     assert (first.parsed, first.rejected) == (3, 1)
-    assert _q(wh, "select stage, error_code from rejects where source_path = 'vanished.txt'") == [
-        ("read", "unreadable")
+    assert _q(wh, "select stage, error_code, source_size from rejects where source_path = 'vanished.txt'") == [
+        ("read", "unreadable", None)
     ]
     monkeypatch.undo()
     second = build(raw, wh, jobs=1)
