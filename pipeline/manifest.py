@@ -15,6 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.paths import source_path
+
 SCHEMA = {
     "source_path": pl.String,
     "source_size": pl.Int64,
@@ -61,7 +63,7 @@ def load(gen: Path | None) -> pl.DataFrame:
 class Plan:
     """What a build has to do."""
 
-    todo: list[str] = field(default_factory=list)  # new or changed: parse these
+    todo: list[str] = field(default_factory=list)  # new or changed: parse these (names on disk)
     new: int = 0
     changed: int = 0
     unchanged: list[str] = field(default_factory=list)  # keep their facts
@@ -74,10 +76,14 @@ class Plan:
 
 
 def plan(raw: Path, files: dict[str, os.stat_result], previous: pl.DataFrame, parser_version: str, full: bool) -> Plan:
+    """`todo` holds names on disk (to open); the other lists, paths as stored (``source_path``)."""
     p = Plan()
     known = {row[0]: row for row in previous.iter_rows()}
+    listed = set()
     for rel, st in files.items():
-        old = known.get(rel)
+        path = source_path(rel)
+        listed.add(path)
+        old = known.get(path)
         if old is None:
             p.todo.append(rel)
             p.new += 1
@@ -87,12 +93,12 @@ def plan(raw: Path, files: dict[str, os.stat_result], previous: pl.DataFrame, pa
             p.todo.append(rel)
             p.changed += 1
         elif mtime == st.st_mtime_ns:
-            p.unchanged.append(rel)
+            p.unchanged.append(path)
         elif hashlib.sha256((raw / rel).read_bytes()).hexdigest() == sha:
-            p.unchanged.append(rel)
-            p.touched[rel] = st.st_mtime_ns
+            p.unchanged.append(path)
+            p.touched[path] = st.st_mtime_ns
         else:
             p.todo.append(rel)
             p.changed += 1
-    p.deleted = sorted(set(known) - set(files))
+    p.deleted = sorted(set(known) - listed)
     return p

@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline.errors import Reject
 from pipeline.model import FileResult
 from pipeline.parse import parse_text
+from pipeline.paths import source_path
 from pipeline.read import read_text
 
 
@@ -38,15 +39,19 @@ def _read(raw_root: str, rel: str) -> tuple[bytes, FileResult]:
         with open(Path(raw_root, rel), "rb") as f:
             st = os.fstat(f.fileno())
             if st.st_size > MAX_INPUT_BYTES:
-                result = FileResult(rel, hashlib.file_digest(f, "sha256").hexdigest(), st.st_size, st.st_mtime_ns)
+                result = FileResult(
+                    source_path(rel), hashlib.file_digest(f, "sha256").hexdigest(), st.st_size, st.st_mtime_ns
+                )
                 result.reject = Reject("read", "too_large", f"{st.st_size / 2**20:.0f} MB: no report is this large")
                 return b"", result
             data = f.read()
     except OSError as exc:
-        result = FileResult(rel, hashlib.sha256(b"").hexdigest(), -1, -1)  # -1: the next refresh reads it again
+        result = FileResult(
+            source_path(rel), hashlib.sha256(b"").hexdigest(), -1, -1
+        )  # -1: the next refresh reads it again
         result.reject = Reject("read", "unreadable", f"cannot read the file: {exc.strerror or exc}")
         return b"", result
-    return data, FileResult(rel, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
+    return data, FileResult(source_path(rel), hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
 
 
 FILE_SECONDS = 300.0  # a 100-page PDF reads in ~30 s; past this a reader is lost in a malformed file

@@ -230,3 +230,21 @@ def test_a_file_that_reads_too_long_is_rejected(setup, monkeypatch):
     assert (summary.parsed, summary.rejected) == (3, 1)
     assert _q(wh, "select source_path, error_code from rejects") == [("stuck.txt", "timeout")]
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no timer left behind
+
+
+def test_names_that_are_not_utf8_are_stored_readably_and_stay_the_same_file(setup):
+    raw, wh = setup
+    report = (raw / "pingtan_2021.txt").read_bytes()
+    folder = os.fsencode(raw)
+    with open(os.path.join(folder, "平潭年报.txt".encode("gbk")), "wb") as f:  # unzipped from Windows
+        f.write(report + "\n附件1\n".encode())
+    with open(os.path.join(folder, b"\xff\xfe.txt"), "wb") as f:  # not text in any encoding
+        f.write(report + "\n附件2\n".encode())
+    first = build(raw, wh, jobs=1)
+    assert (first.parsed, first.rejected) == (5, 0)
+    stored = {p for (p,) in _q(wh, "select source_path from reports")}
+    assert {"平潭年报.txt", "\\xff\\xfe.txt"} <= stored
+    again = build(raw, wh, jobs=1)
+    assert (again.unchanged, again.new, again.changed, again.deleted) == (5, 0, 0, 0)
+    os.remove(os.path.join(folder, b"\xff\xfe.txt"))
+    assert build(raw, wh, jobs=1).deleted == 1
