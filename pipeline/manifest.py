@@ -38,12 +38,21 @@ def discover(raw: Path) -> dict[str, os.stat_result]:
     found: dict[str, os.stat_result] = {}
 
     def walk(folder: str, prefix: str) -> None:
-        with os.scandir(folder) as it:
-            entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+        except FileNotFoundError:  # removed while the tree was walked
+            return
         folders = []
         for entry in entries:
             if not entry.is_dir():
-                found[prefix + entry.name] = entry.stat()
+                try:
+                    found[prefix + entry.name] = entry.stat()
+                except FileNotFoundError:
+                    # a link to nothing is an input that cannot be read: a reject, tried again
+                    # on every run; a file gone since the listing is no input at all
+                    if entry.is_symlink():
+                        found[prefix + entry.name] = entry.stat(follow_symlinks=False)
             elif not entry.is_symlink():
                 folders.append(entry)
         for entry in folders:

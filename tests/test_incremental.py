@@ -248,3 +248,17 @@ def test_names_that_are_not_utf8_are_stored_readably_and_stay_the_same_file(setu
     assert (again.unchanged, again.new, again.changed, again.deleted) == (5, 0, 0, 0)
     os.remove(os.path.join(folder, b"\xff\xfe.txt"))
     assert build(raw, wh, jobs=1).deleted == 1
+
+
+def test_a_link_to_nothing_is_rejected_and_read_once_its_target_exists(setup, tmp_path):
+    raw, wh = setup
+    target = tmp_path / "mirror" / "report.txt"  # the mirror has not fetched it yet
+    (raw / "linked.txt").symlink_to(target)
+    first = build(raw, wh, jobs=1)
+    assert (first.parsed, first.rejected) == (3, 1)
+    assert _q(wh, "select source_path, error_code from rejects") == [("linked.txt", "unreadable")]
+    target.parent.mkdir()
+    target.write_text((raw / "pingtan_2021.txt").read_text(encoding="utf-8") + "\n附件\n", encoding="utf-8")
+    second = build(raw, wh, jobs=1)
+    assert (second.changed, second.parsed, second.rejected) == (1, 1, 0)
+    assert _q(wh, "select count(*) from rejects") == [(0,)]
