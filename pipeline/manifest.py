@@ -45,12 +45,13 @@ def discover(raw: Path) -> dict[str, os.stat_result]:
             return
         folders = []
         for entry in entries:
-            if not entry.is_dir():
+            if not _is_dir(entry):
                 try:
                     found[prefix + entry.name] = entry.stat()
-                except FileNotFoundError:
-                    # a link to nothing is an input that cannot be read: a reject, tried again
-                    # on every run; a file gone since the listing is no input at all
+                except OSError:
+                    # a link to nothing (or to itself) is an input that cannot be read: a
+                    # reject, tried again on every run; a file gone since the listing is no
+                    # input at all
                     if entry.is_symlink():
                         found[prefix + entry.name] = entry.stat(follow_symlinks=False)
             elif not entry.is_symlink():
@@ -60,6 +61,21 @@ def discover(raw: Path) -> dict[str, os.stat_result]:
 
     walk(str(raw), "")
     return found
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link to itself
+        return False
 
 
 def load(gen: Path | None) -> pl.DataFrame:
@@ -103,10 +119,10 @@ def plan(raw: Path, files: dict[str, os.stat_result], previous: pl.DataFrame, pa
             p.changed += 1
         elif mtime == st.st_mtime_ns:
             p.unchanged.append(path)
-        elif hashlib.sha256((raw / rel).read_bytes()).hexdigest() == sha:
+        elif _sha256(raw / rel) == sha:
             p.unchanged.append(path)
             p.touched[path] = st.st_mtime_ns
-        else:
+        else:  # changed, or gone since the scan (its reading will say so)
             p.todo.append(rel)
             p.changed += 1
     p.deleted = sorted(set(known) - listed)

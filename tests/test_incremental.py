@@ -254,11 +254,15 @@ def test_a_link_to_nothing_is_rejected_and_read_once_its_target_exists(setup, tm
     raw, wh = setup
     target = tmp_path / "mirror" / "report.txt"  # the mirror has not fetched it yet
     (raw / "linked.txt").symlink_to(target)
+    (raw / "loop.txt").symlink_to("loop.txt")
     first = build(raw, wh, jobs=1)
-    assert (first.parsed, first.rejected) == (3, 1)
-    assert _q(wh, "select source_path, error_code from rejects") == [("linked.txt", "unreadable")]
+    assert (first.parsed, first.rejected) == (3, 2)
+    assert _q(wh, "select source_path, error_code from rejects order by 1") == [
+        ("linked.txt", "unreadable"),
+        ("loop.txt", "unreadable"),
+    ]
     target.parent.mkdir()
     target.write_text((raw / "pingtan_2021.txt").read_text(encoding="utf-8") + "\n附件\n", encoding="utf-8")
     second = build(raw, wh, jobs=1)
-    assert (second.changed, second.parsed, second.rejected) == (1, 1, 0)
-    assert _q(wh, "select count(*) from rejects") == [(0,)]
+    assert (second.changed, second.parsed, second.rejected) == (2, 1, 1)
+    assert _q(wh, "select source_path from rejects") == [("loop.txt",)]
