@@ -219,7 +219,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     for other_key, other, _ in tried:
         if other_key != key:
             continue
-        for code in choice.picks.keys() | other.picks.keys():
+        for code in [*choice.picks, *(c for c in other.picks if c not in choice.picks)]:  # a set's order varies by run
             mine, theirs = choice.picks.get(code), other.picks.get(code)
             if mine is not None and theirs is not None:
                 differs = theirs.cells != mine.cells
