@@ -132,14 +132,13 @@ def _chunk_tokens(chunk: str, col: int, celled: bool, out: list[Piece]) -> None:
 
 def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of lines[start:end]; line numbers stay those of the whole text."""
-    out: list[Token] = []
     # `a | b |` rows (no left border) print an empty first cell as ` |`: its pipe is no border
     bordered = not any(_UNBORDERED.match(line) for line in lines[start:end] if "|" in line)
-    for index in range(start, len(lines) if end is None else end):
-        number = index + 1
-        for kind, text, col, celled in _line_tokens(lines[index], bordered):
-            out.append(Token(kind, text, number, col, celled))
-    return out
+    return [
+        Token(kind, text, number, col, celled)
+        for number, line in enumerate(lines[start:end], start + 1)
+        for kind, text, col, celled in _line_tokens(line, bordered)
+    ]
 
 
 @functools.lru_cache(maxsize=1 << 14)
