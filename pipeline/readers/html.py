@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from pipeline.errors import Reject
@@ -44,14 +43,18 @@ _BLOCK = _names(
     " address figure figcaption caption tr td th table thead tbody tfoot body title fieldset legend details summary"
 )
 _MAX_SPAN = 1000
+# lxml.etree's own HTML parser: lxml.html's would make a Python object per element visited
+_PARSER = etree.HTMLParser()
 
 
 def to_text(data: bytes) -> str:
     text = _decode(data)
     try:
-        root = lxml.html.document_fromstring(_XML_DECL.sub("", text.replace("\x00", "")))
+        root = etree.fromstring(_XML_DECL.sub("", text.replace("\x00", "")), _PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise Reject("extract", "no_text", f"the page has no content: {exc}") from exc
+    if root is None:
+        raise Reject("extract", "no_text", "the page has no content: Document is empty")
     out = _Lines()
     body = root.find("body")
     _walk(body if body is not None else root, out)
@@ -109,15 +112,21 @@ class _Lines:
         self.lines.extend(lines)
 
 
+_WORD = re.compile(r"[\s_-]+")
+
+
 def _is_chrome(el, in_article: bool) -> bool:
     tag = el.tag
-    if tag in _SKIP or el.get("hidden") is not None or _HIDDEN.search(el.get("style", "")):
+    if tag in _SKIP or (tag in _PAGE_CHROME and not in_article):
         return True
-    if tag in _PAGE_CHROME and not in_article:
+    attrib = el.attrib
+    if not attrib:  # most cells and spans: nothing more to look at
+        return False
+    if attrib.get("hidden") is not None or _HIDDEN.search(attrib.get("style", "")):
         return True
-    if el.get("role", "").lower() in _CHROME_ROLES or el.get("aria-hidden") == "true":
+    if attrib.get("role", "").lower() in _CHROME_ROLES or attrib.get("aria-hidden") == "true":
         return True
-    words = {w for name in (el.get("class", ""), el.get("id", "")) for w in re.split(r"[\s_-]+", name.lower())}
+    words = {w for name in (attrib.get("class", ""), attrib.get("id", "")) if name for w in _WORD.split(name.lower())}
     # a block that holds a table holds content, whatever its class says
     return bool(words & _CHROME_WORDS) and el.find(".//table") is None
 
@@ -139,7 +148,8 @@ def _walk(el, out: _Lines, in_article: bool = False) -> None:
             if block:
                 out.flush()
             out.add(child.text)
-            _walk(child, out, in_article or tag in ("article", "main"))
+            if len(child):
+                _walk(child, out, in_article or tag in ("article", "main"))
             if block:
                 out.flush()
         out.add(child.tail)
@@ -150,8 +160,11 @@ def _rows(table) -> list:
 
 
 def _span(cell, name: str, limit: int) -> int:
+    given = cell.get(name)
+    if given is None:
+        return 1
     try:
-        n = int(cell.get(name, "1").strip() or 1)
+        n = int(given.strip() or 1)
     except ValueError:
         return 1
     return limit if n == 0 else max(1, min(n, limit, _MAX_SPAN))
@@ -171,10 +184,14 @@ def _table_lines(table) -> list[str]:
         for cell in tr:
             if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
                 continue
-            text = _Lines()
-            text.add(cell.text)
-            _walk(cell, text)
-            text.flush()
-            row.append(("\n".join(text.lines), _span(cell, "colspan", _MAX_SPAN), _span(cell, "rowspan", len(trs) - r)))
+            if len(cell):
+                text = _Lines()
+                text.add(cell.text)
+                _walk(cell, text)
+                text.flush()
+                content = "\n".join(text.lines)
+            else:  # text only: one line
+                content = " ".join((cell.text or "").split())
+            row.append((content, _span(cell, "colspan", _MAX_SPAN), _span(cell, "rowspan", len(trs) - r)))
         spans.append(row)
     return out.lines + grid_lines(place(spans))
