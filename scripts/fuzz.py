@@ -1,5 +1,5 @@
 """Longer fuzzing than the test suite: read_text + parse_text must never raise on any input
-(except Reject from read_text), including damaged generated reports.
+(except Reject from read_text), including damaged generated reports, web pages and Word files.
 
     python scripts/fuzz.py --seconds 300
 """
@@ -16,22 +16,24 @@ from hypothesis import strategies as st
 
 from pipeline.errors import Reject
 from pipeline.generate import LAYOUTS, generate
+from pipeline.generate_published import generate_published
 from pipeline.parse import parse_text
 from pipeline.read import read_text
 from pipeline.template import TEMPLATES
 
 
-def _read_parse(data: bytes) -> None:
+def _read_parse(named: tuple[str, bytes]) -> None:
+    name, data = named
     try:
-        text, _ = read_text("input.txt", data)
+        text, _ = read_text(name, data)
     except Reject:
         return
     parse_text(text)
 
 
 inputs = st.one_of(
-    st.binary(max_size=4000),
-    st.text(max_size=4000).map(lambda t: t.encode("utf-8")),
+    st.binary(max_size=4000).map(lambda b: ("input.txt", b)),
+    st.text(max_size=4000).map(lambda t: ("input.txt", t.encode("utf-8"))),
     st.tuples(
         st.integers(0, 2**32 - 1),
         st.sampled_from(LAYOUTS),
@@ -39,7 +41,14 @@ inputs = st.one_of(
         st.floats(0, 1),
         st.text(max_size=60),
         st.integers(0, 200),
-    ).map(lambda a: _damaged(*a)),
+    ).map(lambda a: ("input.txt", _damaged(*a))),
+    st.tuples(
+        st.integers(0, 2**32 - 1),
+        st.sampled_from(["html", "docx"]),
+        st.floats(0, 1),
+        st.binary(max_size=60),
+        st.integers(0, 2000),
+    ).map(lambda a: (f"input.{a[1]}", _damaged_published(*a))),
 )
 
 
@@ -47,6 +56,12 @@ def _damaged(seed: int, layout: str, template: str, cut: float, junk: str, drop:
     g = generate(random.Random(seed), template, layout)
     at = int(len(g.data) * cut)
     return g.data[:at] + junk.encode("utf-8", "replace") + g.data[at + drop :]
+
+
+def _damaged_published(seed: int, kind: str, cut: float, junk: bytes, drop: int) -> bytes:
+    data = generate_published(random.Random(seed), "2021", kind).data
+    at = int(len(data) * cut)
+    return data[:at] + junk + data[at + drop :]
 
 
 def main() -> int:
@@ -59,8 +74,8 @@ def main() -> int:
 
         @settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(inputs)
-        def fuzz(data: bytes) -> None:
-            _read_parse(data)
+        def fuzz(named: tuple[str, bytes]) -> None:
+            _read_parse(named)
 
         fuzz()
         runs += 200

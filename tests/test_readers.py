@@ -532,6 +532,50 @@ def test_pdf_encrypted_without_a_user_password_is_read():
     assert kind == "pdf" and "Annual report 2023" in text
 
 
+def _damaged(data: bytes, rng: random.Random) -> bytes:
+    """Bytes flipped, cut off, spliced in or cut out: what a bad disk or a broken download does."""
+    m = bytearray(data)
+    how = rng.randrange(4)
+    if how == 0:
+        for _ in range(rng.randint(1, 20)):
+            m[rng.randrange(len(m))] = rng.randrange(256)
+    elif how == 1:
+        del m[rng.randrange(len(m)) :]
+    elif how == 2:
+        at = rng.randrange(len(m))
+        m[at:at] = rng.randbytes(rng.randint(1, 50))
+    else:
+        at = rng.randrange(len(m))
+        del m[at : at + rng.randint(1, 2000)]
+    return bytes(m)
+
+
+@pytest.mark.parametrize("kind", ["html", "docx"])
+def test_damaged_pages_and_documents_are_rejects_not_crashes(kind):
+    """A damaged Word file once failed with zlib.error or NotImplementedError ('zip file version
+    22.7'), which the build recorded as a parser bug; every failure is an extract reject."""
+    from pipeline.generate_published import generate_published
+
+    rng = random.Random(20261202)
+    originals = [generate_published(random.Random(i), "2021", kind).data for i in range(3)]
+    codes = set()
+    for _ in range(150):
+        try:
+            read_text(f"report.{kind}", _damaged(rng.choice(originals), rng))
+        except Reject as reject:
+            assert reject.stage == "extract"
+            codes.add(reject.code)
+    assert kind == "html" or "corrupt_docx" in codes
+
+
+def test_a_page_declaring_a_charset_no_codec_has_is_read():
+    """A damaged or misspelt declaration (no codec by that name) on bytes that are not UTF-8 once
+    raised LookupError: the page is read as GB18030, as when it declares nothing."""
+    head = '<html><head><meta charset="gb-2312x"></head><body><p>政府信息公开</p><p>'.encode("gb18030")
+    text, kind = read_text("page.html", head + bytes(range(128, 256)) + b"</p></body></html>")
+    assert kind == "html" and text.startswith("政府信息公开\n")
+
+
 def test_damaged_pdf_bytes_never_crash_the_reader():
     data = _text_pdf()
     rng = random.Random(20240601)

@@ -9,10 +9,8 @@ and are left out.  python-docx (MIT) reads the package.
 from __future__ import annotations
 
 import io
-import zipfile
 
 import docx
-from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.oxml.table import CT_Tbl
 from docx.oxml.text.paragraph import CT_P
@@ -25,14 +23,17 @@ from pipeline.readers.grid import Cell, grid_lines
 def to_text(data: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
-        lines: list[str] = []
+    except Exception as exc:  # a damaged package fails zipfile, zlib and python-docx in many ways
+        raise _corrupt(exc) from exc
+    lines: list[str] = []
+    try:
         for block in document.element.body.inner_content_elements:
             if isinstance(block, CT_Tbl):
                 lines.extend(grid_lines(_grid(block)))
             else:
                 lines.extend(line for line in _text(block).splitlines() if line.strip())
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.LxmlError) as exc:
-        raise Reject("extract", "corrupt_docx", f"unreadable Word document: {exc!r}"[:300]) from exc
+    except (ValueError, KeyError, etree.LxmlError) as exc:  # an attribute python-docx cannot read
+        raise _corrupt(exc) from exc
     if not lines:
         raise Reject("extract", "no_text", "the document has no text")
     return "\n".join(lines) + "\n"
@@ -40,6 +41,10 @@ def to_text(data: bytes) -> str:
 
 _R, _HYPERLINK = qn("w:r"), qn("w:hyperlink")
 _RUN_TEXT = frozenset(qn(f"w:{tag}") for tag in ("br", "cr", "noBreakHyphen", "ptab", "t", "tab"))
+
+
+def _corrupt(exc: Exception) -> Reject:
+    return Reject("extract", "corrupt_docx", f"unreadable Word document: {exc!r}"[:300])
 
 
 def _text(p: CT_P) -> str:

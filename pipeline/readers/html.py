@@ -82,7 +82,9 @@ def _decode(data: bytes) -> str:
     if declared:
         try:
             return data.decode(declared)
-        except (LookupError, UnicodeDecodeError):
+        except LookupError:
+            declared = None  # a charset no codec is called (misspelt, or damaged bytes)
+        except UnicodeDecodeError:
             pass
     try:
         return decode(data)[0]
