@@ -7,7 +7,7 @@ RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse
 JOBS      ?=
 
-.PHONY: build test lint clean env install-timer bench roundtrip roundtrip-published fuzz
+.PHONY: build test lint clean env install-timer bench profile roundtrip roundtrip-published fuzz
 
 env: $(STAMP)
 
@@ -33,6 +33,11 @@ SCALING   ?= 5000,20000,80000
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --n $(N) --seed $(SEED) --scaling $(SCALING)
+
+PROFILE_N ?= 5000
+
+profile: $(STAMP)
+	$(BIN)/python scripts/profile.py --n $(PROFILE_N) --seed $(SEED)
 
 ROUNDTRIP_N  ?= 10000
 FUZZ_SECONDS ?= 300
