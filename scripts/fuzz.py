@@ -54,12 +54,15 @@ inputs = st.one_of(
 
 def _damaged(seed: int, layout: str, template: str, cut: float, junk: str, drop: int) -> bytes:
     g = generate(random.Random(seed), template, layout)
-    at = int(len(g.data) * cut)
-    return g.data[:at] + junk.encode("utf-8", "replace") + g.data[at + drop :]
+    return _spliced(g.data, cut, junk.encode("utf-8", "replace"), drop)
 
 
 def _damaged_published(seed: int, kind: str, cut: float, junk: bytes, drop: int) -> bytes:
-    data = generate_published(random.Random(seed), "2021", kind).data
+    return _spliced(generate_published(random.Random(seed), "2021", kind).data, cut, junk, drop)
+
+
+def _spliced(data: bytes, cut: float, junk: bytes, drop: int) -> bytes:
+    """`junk` put in at `cut` (a share of the length), `drop` bytes after it taken out."""
     at = int(len(data) * cut)
     return data[:at] + junk + data[at + drop :]
 

@@ -42,6 +42,10 @@ def inputs() -> list[tuple[str, bytes]]:
     return files
 
 
+# what `reading` returns for an input that was read, in order
+_FIELDS = ("kind", "text", "cells", "checks", "status", "template", "layout", "title", "agency", "year", "sections")
+
+
 def reading(name: str, data: bytes) -> tuple:
     """Everything the reader and parser made of one input."""
     try:
@@ -88,8 +92,6 @@ def main() -> int:
         print(f"  {name}: {what}")
     return 1 if differ else 0
 
-
-_FIELDS = ("kind", "text", "cells", "checks", "status", "template", "layout", "title", "agency", "year", "sections")
 
 if __name__ == "__main__":
     sys.exit(main())

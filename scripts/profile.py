@@ -15,7 +15,7 @@ or instruction counts, and hold the parser's output with scripts/parse_digest.py
 from __future__ import annotations
 
 import argparse
-import importlib
+import pickle
 import shutil
 import sys
 import tempfile
@@ -44,12 +44,9 @@ def timed(owner: object, name: str, label: str) -> None:
 
 
 def worker_stages(raw: Path, rels: list[str]) -> float:
-    import pickle
-
-    from pipeline import work
+    from pipeline import parse, work
     from pipeline.model import FileResult
 
-    parse = importlib.import_module("pipeline.parse")
     timed(work, "_read", "read the file")
     timed(work, "read_text", "decode")
     for name, label in [
@@ -117,7 +114,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
-    raw = subset(generate_corpus(args.seed, 20000), args.n) if args.n < 20000 else generate_corpus(args.seed, 20000)
+    corpus = generate_corpus(args.seed, 20000)
+    raw = subset(corpus, args.n) if args.n < 20000 else corpus
     rels = sorted(str(p.relative_to(raw)) for p in raw.rglob("*.txt"))[: args.n]
     print(f"{len(rels)} reports of {CACHE.name}/corpus-{args.seed}-20000")
     table("parser worker (one process)", worker_stages(raw, rels), len(rels))

@@ -74,7 +74,7 @@ BREAKS: dict[str, Callable[[Tables], Tables]] = {
 }
 
 
-def test_the_tables_as_built_pass(served, tmp_path):
+def test_the_tables_as_built_pass(served):
     warehouse, tables = served
     _publish(warehouse, "again", tables)
     assert current_generation(warehouse).name == "again"
