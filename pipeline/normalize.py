@@ -85,6 +85,15 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# CJK radicals that fonts draw with the glyph of a whole character, so a PDF printer may write
+# the radical's code point for the character ("人⺠政府" for 人民政府: Chromium does).  NFKC
+# folds the Kangxi radicals (U+2F00..) but not this supplement (U+2E80..).  The pairs are the
+# radicals that share one glyph with a unified ideograph in every Noto CJK font (Sans and Serif;
+# SC, TC, HK, JP, KR), where no radical shares a glyph with two different characters.
+_RADICALS = str.maketrans(
+    "⺂⺃⺅⺇⺉⺋⺍⺎⺏⺐⺒⺓⺔⺕⺖⺘⺙⺛⺞⺠⺡⺣⺤⺦⺨⺩⺫⺭⺮⺯⺰⺱⺲⺳⺹⺺⺽⺾⺿⻁⻂⻃⻄⻅⻆⻇⻈⻉⻊⻋⻌⻍⻎⻐⻑⻒⻓⻔⻕⻖⻘⻙⻚⻛⻜⻝⻞⻟⻠⻡⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻭⻮⻯⻰⻱⻲",
+    "乛乚亻𠘨刂㔾𭕄兀尣尢巳幺彑彐忄扌攵旡歺民氵灬爫丬犭𤣩罒礻𥫗糹纟罓罒㓁耂肀𦥑艹艹虎衤覀西见角𧢲讠贝𧾷车辶辶辶钅長镸长门𨸏阝青韦页风飞食𩙿飠饣𩠐马骨鬼鱼鸟卤麦黄黾斉齐歯齿竜龙龜亀",
+)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -94,12 +103,13 @@ def split_lines(text: str) -> list[str]:
 
 
 def normalize_line(line: str) -> str:
-    line = unicodedata.normalize("NFKC", line.translate(_ZERO_WIDTH))
+    line = unicodedata.normalize("NFKC", line.translate(_ZERO_WIDTH)).translate(_RADICALS)
     return line.replace("\f", " ").replace("\x0b", " ")
 
 
 _ZERO_WIDTH_RUN = re.compile("[" + "".join(map(chr, _ZERO_WIDTH)) + "]+")
 _NFKC = functools.partial(unicodedata.normalize, "NFKC")
+_RADICAL = re.compile("[\u2e80-\u2eff]")
 
 
 def normalize_text(text: str) -> list[str]:
@@ -108,6 +118,8 @@ def normalize_text(text: str) -> list[str]:
     feed or a vertical tab), with the character maps run once over the whole text and NFKC per
     line, where its quick check passes over the lines that need nothing."""
     text = _ZERO_WIDTH_RUN.sub("", text).replace("\f", " ").replace("\x0b", " ")
+    if _RADICAL.search(text):
+        text = text.translate(_RADICALS)
     return list(map(_NFKC, split_lines(text)))
 
 

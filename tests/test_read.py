@@ -65,6 +65,13 @@ def test_normalisation_folds_widths_and_keeps_lines():
     assert canon("1、属于国家秘密") == canon("1.属于 国家秘密")
 
 
+def test_radicals_printed_for_characters_are_the_characters():
+    """Chromium's PDFs write a radical's code point where the font draws it with the
+    character's glyph: 人⺠ (U+2EA0) is 人民, ⾸⻚ is 首页 (NFKC folds only the Kangxi block)."""
+    assert normalize_line("洛阳市瀍⻄街道 人⺠政府 ⾸⻚") == "洛阳市瀍西街道 人民政府 首页"
+    assert normalize_text("人⺠\n⻓") == ["人民", "长"]
+
+
 def test_password_protected_docx_is_not_called_legacy_doc():
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 64
     with pytest.raises(Reject) as info:
@@ -72,7 +79,7 @@ def test_password_protected_docx_is_not_called_legacy_doc():
     assert info.value.code == "encrypted_docx"
 
 
-_AWKWARD = "\r\n\x0b\x0c\u200b\u200c\u200d\u2060\ufeff\u00ad\u3000\u0301\u1100\u1161（１ｶﾞ⼆"
+_AWKWARD = "\r\n\x0b\x0c\u200b\u200c\u200d\u2060\ufeff\u00ad\u3000\u0301\u1100\u1161（１ｶﾞ⼆⺠⻚⺟"
 
 
 @given(st.text(alphabet=st.sampled_from(_AWKWARD) | st.characters(), max_size=60))
