@@ -90,6 +90,61 @@ def test_table_continued_on_the_next_page(above, below, joined):
     assert lines == [line.replace("|", "\t") for line in joined]
 
 
+def _columns(page: int, *rows: list[tuple[str, float, float]]) -> pdf_reader._Item:
+    """A table item whose cells have edges: (text, left, right) per cell."""
+    return pdf_reader._Item(
+        page,
+        100,
+        700,
+        rows=[[t for t, _, _ in row] for row in rows],
+        spans=[[(a, b) for _, a, b in row] for row in rows],
+    )
+
+
+def _values(texts: str, left: float = 250) -> list[tuple[str, float, float]]:
+    return [(t, left + 30 * i, left + 30 * (i + 1)) for i, t in enumerate(texts.split("|"))]
+
+
+def test_row_cut_by_the_page_break_is_mended_by_column_when_the_pages_split_columns_differently():
+    """A browser prints the two halves of a cut row with the cells each page shows: here nine
+    cells above and ten below (the merged 类 column splits differently).  The label's tail goes
+    to the cell above it in the same column, and the row is one line with its seven values;
+    left apart, its blank cells below would be read as the row's values (0 read as NULL)."""
+    label = "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开"
+    above = _columns(0, [("", 34, 80), (label, 80, 250), *_values("0|0|0|0|0|0|0")])
+    below = _columns(1, [("", 34, 60), ("", 60, 80), ("申请", 80, 250), *_values("||||||")])
+    assert pdf_reader._join_tables([above, below]) == ["\t" + label + "申请\t0\t0\t0\t0\t0\t0\t0"]
+
+
+def test_heading_at_the_top_of_a_page_is_not_a_cut_row():
+    """A table's heading over other columns starts the next page: no cell above has its edges,
+    so nothing is joined."""
+    above = _columns(0, [("规范性文件", 34, 144), ("0", 144, 253), ("7", 253, 299), ("1", 299, 408)])
+    below = _columns(1, [("第二十条第(五)项", 34, 217)], [("信息内容", 34, 144), ("本年处理决定数量", 144, 217)])
+    assert pdf_reader._join_tables([above, below]) == [
+        "规范性文件\t0\t7\t1",
+        "第二十条第(五)项",
+        "信息内容\t本年处理决定数量",
+    ]
+
+
+def _rule(x0: float, top: float, x1: float, bottom: float) -> dict:
+    return {
+        "x0": x0, "x1": x1, "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top,
+        "orientation": "v" if x0 == x1 else "h",
+    }  # fmt: skip
+
+
+def test_rows_left_open_by_the_page_break_are_closed():
+    """Three column rules run to the foot of the page (y 780) past the last horizontal rule
+    (y 700): the open row gets a closing rule across them.  A closed table gets none."""
+    columns = [_rule(x, 600, x, 780) for x in (50, 150, 250)]
+    rules = [_rule(50, 600, 250, 600), _rule(50, 700, 250, 700)]
+    closers = pdf_reader._open_row_closers(columns + rules)
+    assert [(c["x0"], c["x1"], c["top"]) for c in closers] == [(50, 250, 780)]
+    assert pdf_reader._open_row_closers(columns + rules + [_rule(50, 780, 250, 780)]) == []
+
+
 def test_browser_printed_pdf_of_a_page():
     """fixtures/qingshan_2022_print.pdf is the GB2312 page printed by headless Chromium with its
     header and footer (date, title, file URL, "1/4"); the embedded font programs were dropped to

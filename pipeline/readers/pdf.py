@@ -32,6 +32,8 @@ from pipeline.readers.grid import Cell, grid_lines
 _MARGIN = 0.075  # share of the page height taken by header and footer bands
 _GAP_TAB = 2.0  # a gap wider than this many character heights separates cells
 _HANG = 12.0  # points beside a table where hanging punctuation still belongs to it
+_MIN_RULE = 3.0  # points: shorter strokes are no table rules (underlines of a glyph, dots)
+_CLOSED = 3.0  # points: a horizontal rule this near a vertical rule's end closes it
 _PAGE_NUMBER = re.compile(
     r"[-—–－~\s]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／,，]?\s*共\s*\d{1,4}\s*页|\s*[/／]\s*\d{1,4})?[-—–－~\s]*"
     r"|page\s*\d+(\s*(of|/)\s*\d+)?",
@@ -45,6 +47,9 @@ _NEW_ROW = re.compile(r"\s*([一二三四五六七八九十]+[、.]|[（(][一�
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
+_Span = tuple[float, float] | None  # a cell's left and right edge; None where covered from above
+
+
 @dataclass
 class _Item:
     """A line of text or a table, placed on its page."""
@@ -54,6 +59,7 @@ class _Item:
     bottom: float
     text: str = ""
     rows: list[list[Cell]] = field(default_factory=list)
+    spans: list[list[_Span]] = field(default_factory=list)  # each cell's left and right edge
 
     @property
     def is_table(self) -> bool:
@@ -87,10 +93,11 @@ def to_text(data: bytes) -> str:
 
 
 def _page_items(number: int, page) -> list[_Item]:
-    tables = page.find_tables()
+    closers = _open_row_closers(page.edges)
+    tables = page.find_tables({"explicit_horizontal_lines": closers} if closers else None)
     boxes = [(x0 - _HANG, top, x1 + _HANG, bottom) for x0, top, x1, bottom in (t.bbox for t in tables)]
     items = [
-        _Item(number, t.bbox[1], t.bbox[3], rows=_table_rows(t, box, page.chars))
+        _Item(number, t.bbox[1], t.bbox[3], *_table_rows(t, box, page.chars))
         for t, box in zip(tables, boxes, strict=True)
     ]
     items = [i for i in items if any(any(c for c in row) for row in i.rows)]
@@ -106,12 +113,45 @@ def _page_items(number: int, page) -> list[_Item]:
     return items
 
 
+def _open_row_closers(edges: list[dict]) -> list[dict]:
+    """Ruling lines that close the rows a page break left open.  A browser prints a table row
+    cut by the page break without a bottom border on the page it starts on, and without a top
+    border on the page it ends on; the table finder sees no cell there, so the row's label and
+    values would be read as loose text, apart from each other.  Where two or more vertical rules
+    end at one height with no horizontal rule there, a rule between the outermost of them is
+    added: the open row becomes cells, and ``_mend`` joins its two halves."""
+    vertical = [e for e in edges if e["orientation"] == "v" and e["height"] >= _MIN_RULE]
+    horizontal = [e for e in edges if e["orientation"] == "h" and e["width"] >= _MIN_RULE]
+    open_ends: dict[float, list[float]] = {}
+    for e in vertical:
+        x = e["x0"]
+        for y in (e["top"], e["bottom"]):
+            if not any(
+                abs(h["top"] - y) <= _CLOSED and h["x0"] - _CLOSED <= x <= h["x1"] + _CLOSED for h in horizontal
+            ):
+                level = next((k for k in open_ends if abs(k - y) <= _CLOSED), y)
+                open_ends.setdefault(level, []).append(x)
+    return [
+        {
+            "object_type": "line",
+            "x0": min(xs),
+            "x1": max(xs),
+            "top": y,
+            "bottom": y,
+            "width": max(xs) - min(xs),
+            "height": 0,
+        }
+        for y, xs in open_ends.items()
+        if len(set(xs)) >= 2
+    ]
+
+
 def _inside(char: dict, box: tuple) -> bool:
     x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
     return box[0] <= x < box[2] and box[1] <= y < box[3]
 
 
-def _table_rows(table, box: tuple, chars: list[dict]) -> list[list[Cell]]:
+def _table_rows(table, box: tuple, chars: list[dict]) -> tuple[str, list[list[Cell]], list[list[_Span]]]:
     """The table's cells; text inside the table that no cell holds is given to the grid position
     it sits in.  That is the label of a merged cell left open by a page break (no ruling line
     closes it, so the table finder sees no cell), or punctuation hanging past the last column."""
@@ -128,19 +168,20 @@ def _table_rows(table, box: tuple, chars: list[dict]) -> list[list[Cell]]:
     for (r, c), group in orphans.items():
         text = extract_text(group)
         rows[r][c] = f"{rows[r][c]}{text}" if rows[r][c] else text
-    return [_without_colspans(row, found.cells, lefts) for row, found in zip(rows, table.rows, strict=True)]
+    cells = [_without_colspans(row, found.cells, lefts) for row, found in zip(rows, table.rows, strict=True)]
+    return "", [[text for text, _ in row] for row in cells], [[span for _, span in row] for row in cells]
 
 
-def _without_colspans(row: list[Cell], boxes: list, lefts: list[float]) -> list[Cell]:
+def _without_colspans(row: list[Cell], boxes: list, lefts: list[float]) -> list[tuple[Cell, _Span]]:
     """Drop the positions a cell covers to its right; keep those covered from above (None)."""
-    out: list[Cell] = []
+    out: list[tuple[Cell, _Span]] = []
     reach = float("-inf")
     for text, box, left in zip(row, boxes, lefts, strict=True):
         if box is not None:
             reach = box[2]
         elif text is None and left < reach - 1:
             continue
-        out.append(text)
+        out.append((text, (box[0], box[2]) if box is not None else None))
     return out
 
 
@@ -194,23 +235,19 @@ def _drop_margins(pages: list[list[_Item]], heights: list[float]) -> list[_Item]
 
 
 def _join_tables(items: list[_Item]) -> list[str]:
-    """Lines of the document; a table continued at the top of the next page with the same
-    columns is one table, and a row cut by the page break is made whole again."""
+    """Lines of the document; a table continued at the top of the next page is one table, and
+    a row cut by the page break is made whole again when its two halves have the same cells
+    (the tables around them may differ: the finder joins a fragment to the table under it)."""
     lines: list[str] = []
     rows: list[list[Cell]] = []
+    spans: list[list[_Span]] = []
     last: _Item | None = None
     for item in items:
-        if (
-            item.is_table
-            and last is not None
-            and last.is_table
-            and item.page == last.page + 1
-            and _width(item.rows) == _width(rows)
-        ):
-            rows = _mend(rows, item.rows)
+        if item.is_table and last is not None and last.is_table and item.page == last.page + 1:
+            rows, spans = _mend(rows, spans, item)
         else:
             lines.extend(grid_lines(rows))
-            rows = item.rows if item.is_table else []
+            rows, spans = (item.rows, item.spans) if item.is_table else ([], [])
             if not item.is_table:
                 lines.append(item.text)
         last = item
@@ -218,26 +255,50 @@ def _join_tables(items: list[_Item]) -> list[str]:
     return lines
 
 
-def _width(rows: list[list[Cell]]) -> int:
-    return max((len(r) for r in rows), default=0)
-
-
 def _is_value(cell: Cell) -> bool:
     return bool(cell) and _NUMERIC.fullmatch(cell) is not None
 
 
-def _mend(above: list[list[Cell]], below: list[list[Cell]]) -> list[list[Cell]]:
+def _mend(above: list[list[Cell]], spans: list[list[_Span]], below: _Item) -> tuple[list, list]:
     """Join two parts of a table.  The first row below continues the last row above when it
-    starts no new row (no ordinal), exactly one of the two carries the values, and no column is
-    filled on both sides with a value."""
-    a, b = above[-1], below[0]
+    starts no new row (no ordinal), exactly one of the two carries the values, each of its
+    cells lies under a cell above (the same position when both rows have as many cells, else
+    the cell it overlaps most: the columns a page shows can differ), and no cell is filled on
+    both sides with a value."""
+    joined = (above + below.rows, spans + below.spans)
+    a, b = above[-1], below.rows[0]
     first = next((c for c in b if c), "")
     if not first or _NEW_ROW.match(first) or _has_values(a) == _has_values(b):
-        return above + below
-    if any(x and y and (_is_value(x) or _is_value(y)) for x, y in zip(a, b, strict=False)):
-        return above + below
-    merged = [y if not x else x if not y else f"{x}\n{y}" for x, y in zip(a, b, strict=False)]
-    return above[:-1] + [merged] + below[1:]
+        return joined
+    under = _under(spans[-1], below.spans[0]) if len(a) != len(b) else list(range(len(b)))
+    merged = list(a)
+    for j, y in enumerate(b):
+        if not y:
+            continue
+        i = under[j]
+        if i is None or (merged[i] and (_is_value(merged[i]) or _is_value(y))):
+            return joined
+        merged[i] = f"{merged[i]}\n{y}" if merged[i] else y
+    return above[:-1] + [merged] + below.rows[1:], spans + below.spans[1:]
+
+
+def _under(above: list[_Span], below: list[_Span]) -> list[int | None]:
+    """For each cell below, the cell above in the same column: the one with the same left and
+    right edges (None if there is none: a heading over other columns continues no cell)."""
+    return [
+        next(
+            (
+                i
+                for i, top in enumerate(above)
+                if span is not None
+                and top is not None
+                and abs(span[0] - top[0]) <= _CLOSED
+                and abs(span[1] - top[1]) <= _CLOSED
+            ),
+            None,
+        )
+        for span in below
+    ]
 
 
 def _has_values(row: list[Cell]) -> bool:
