@@ -10,7 +10,13 @@ model (``Doc``); this module prints that same model the way a CMS or Word does, 
   footer, scripts, a layout table), with the charset declared by ``<meta charset>``, by
   http-equiv, stale, or not at all (GB2312/GBK pages are GB18030 bytes, as their servers send);
 - DOCX: paragraphs for the prose, tables with real merged cells (``cell.merge``), page headers
-  and footers that are not body text.
+  and footers that are not body text;
+- PDF, two ways: the HTML page printed by headless Chromium, as a reader saves a page with
+  "Print to PDF" (``pdf_print``: a table row that a page break cuts is printed on both pages,
+  open at the break, and some characters are written as the CJK radicals the font draws them
+  with); and the Word file exported by LibreOffice, as an office saves its report as PDF
+  (``pdf_word``).  They need the ``chromium`` and ``soffice`` commands and a CJK font
+  (``make pdf-printers`` installs Debian's).
 
 The model is taken from ``generate.generate`` itself (a capturing renderer), so every report keeps
 the generator's answers (``expected``), including its traditional-character and misprint variants.
@@ -23,9 +29,13 @@ import html
 import io
 import json
 import random
+import shutil
+import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from itertools import pairwise
+from pathlib import Path
 
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -34,7 +44,7 @@ from pipeline import generate as _generate
 from pipeline.generate import Doc, Generated, Key, Table, TCell, generate, grid
 from pipeline.template import TEMPLATES
 
-KINDS = ("html", "docx")
+KINDS = ("html", "docx", "pdf_print", "pdf_word")
 _CAPTURE = "_published_doc"
 
 
@@ -314,6 +324,75 @@ def render_html(doc: Doc, rng: random.Random, year: int) -> tuple[str, bytes, st
     return markup, markup.encode(encoding), encoding
 
 
+# ------------------------------------------------------------------ PDF
+
+_BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+# headless flags that keep a browser off this machine's closed network and out of a user profile
+_HEADLESS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def render_pdf(markup: str, rng: random.Random) -> bytes:
+    """The page as a reader prints it from a browser: the page's own text (the browser showed it
+    decoded, so it is given as UTF-8), with or without the browser's header and footer (date,
+    title, address, page counter)."""
+    browser = next(filter(None, map(shutil.which, _BROWSERS)), None)
+    if browser is None:
+        raise RuntimeError("printing a page to PDF needs Chromium: `make pdf-printers` installs it")
+    header = rng.random() < 0.5
+    with tempfile.TemporaryDirectory(prefix="xxgk-print-") as tmp:
+        page, pdf = Path(tmp, "page.html"), Path(tmp, "page.pdf")
+        page.write_text(markup.replace("<head>", '<head>\n<meta charset="utf-8">', 1), encoding="utf-8")
+        subprocess.run(
+            [
+                browser,
+                *_HEADLESS,
+                f"--user-data-dir={tmp}/profile",
+                *(() if header else ("--no-pdf-header-footer",)),
+                f"--print-to-pdf={pdf}",
+                page.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        return pdf.read_bytes()
+
+
+def export_pdf(docx_data: bytes) -> bytes:
+    """The Word file saved as PDF by LibreOffice (its table borders are drawn again on both
+    sides of a page break, as Word and WPS draw them)."""
+    office = shutil.which("soffice")
+    if office is None:
+        raise RuntimeError("exporting a Word file to PDF needs LibreOffice: `make pdf-printers` installs it")
+    with tempfile.TemporaryDirectory(prefix="xxgk-export-") as tmp:
+        Path(tmp, "report.docx").write_bytes(docx_data)
+        subprocess.run(
+            [
+                office,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                tmp,
+                str(Path(tmp, "report.docx")),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        return Path(tmp, "report.pdf").read_bytes()
+
+
 # ------------------------------------------------------------------ DOCX
 
 
@@ -387,7 +466,7 @@ def _document_xml(data: bytes) -> str:
 
 
 def generate_published(rng: random.Random, template: str, kind: str, misprint: Key | None = None) -> Generated:
-    """One random report of `template` published as `kind` ('html' | 'docx'), and its answers.
+    """One random report of `template` published as `kind` (one of KINDS), and its answers.
     ``.data`` is the file, ``.text`` its markup (the page, or word/document.xml)."""
     _generate.RENDERERS[_CAPTURE] = _capture
     try:
@@ -400,6 +479,12 @@ def generate_published(rng: random.Random, template: str, kind: str, misprint: K
     elif kind == "docx":
         data, encoding = render_docx(doc, rng, g.year), "docx"
         text = _document_xml(data)
+    elif kind == "pdf_print":
+        text, _, _ = render_html(doc, rng, g.year)
+        data, encoding = render_pdf(text, rng), "pdf"
+    elif kind == "pdf_word":
+        docx_data = render_docx(doc, rng, g.year)
+        data, encoding, text = export_pdf(docx_data), "pdf", _document_xml(docx_data)
     else:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     return dataclasses.replace(g, text=text, data=data, encoding=encoding, layout=kind)

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.generate import compare, generate_many
 from pipeline.parse import parse_text, sections
+from pipeline.parse.meta import find_title
 from pipeline.parse.readings import Reading, cell_value, choose, readings, totalled_readings
 from pipeline.parse.tokens import NA, NUM, TEXT, Token, tokenize
 from pipeline.read import read_text
@@ -208,3 +209,53 @@ def test_the_parse_is_the_same_in_every_process():
     ]
     assert len(runs[0].split()) == 100
     assert runs[0] == runs[1] == runs[2]
+
+
+@pytest.mark.parametrize(
+    "lines,agency",
+    [
+        # a printed page wraps a long title inside its phrase
+        (
+            ["郑州市金水区铁西街道办事处 2023 年政府信息公", "开工作年度报告", "发布时间：2024-03-10"],
+            "郑州市金水区铁西街道办事处",
+        ),
+        # the agency on a line of its own, then the title
+        (["洪泽区人民政府", "2023 年政府信息公开工作年度报告"], "洪泽区人民政府"),
+        # ... and wrapped around the menu printed beside it
+        (
+            ["信息公开指南\t郑州市金水区财政局 2023 年政府信息", "信息公开目录", "公开工作年度报告"],
+            "郑州市金水区财政局",
+        ),
+        # a printed page's menu beside the title: the agency is the cell that names one
+        (
+            ["信息公开指南\t郑州市金水区铁西街道办事处", "信息公开目录", "2023 年度政府信息公开工作年度报告"],
+            "郑州市金水区铁西街道办事处",
+        ),
+        # the menu item on the title's line is no agency
+        (
+            ["信息公开指南\t郑州市金水区市场监督管理局", "信息公开目录\t2023年度政府信息公开工作年度报告"],
+            "郑州市金水区市场监督管理局",
+        ),
+        # prose then a whole title: the prose is no part of the agency
+        (["根据条例编制本报告。", "郑州市财政局2023年政府信息公开工作年度报告"], "郑州市财政局"),
+    ],
+)
+def test_title_found_as_printed(lines, agency):
+    title, found, year = find_title(lines)
+    assert (found, year) == (agency, 2023)
+    assert title is not None and title.startswith(agency)
+
+
+def test_section_two_label_wrapped_around_its_values():
+    """A cell too narrow for its label wraps it, and a printed page may put the values beside the
+    label's first line ("行政规范" 3 1 7, then "性文件"): the values are the row's, not lost."""
+    lines = (Path(__file__).parent.parent / "data/raw/000_1658f79ee837fe88.txt").read_text().split("\n")
+    assert lines[33] == "行政规范性文件\t0\t0\t0"
+    lines[33] = "行政规范\t3\t1\t7\n性文件"
+    report = parse_text("\n".join(lines))
+    cells = {(f[1], f[2]): (f[4], f[5]) for f in report.facts if f[0] == "proactive"}
+    assert [cells[("normative_documents", m)] for m in ("issued", "repealed", "in_force")] == [
+        (3, 34),
+        (1, 34),
+        (7, 34),
+    ]

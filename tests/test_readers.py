@@ -83,6 +83,10 @@ def _table(page: int, *rows: str) -> pdf_reader._Item:
         ("||2.重复申请|1|0|1", "||3.要求提供公开出版物|||", ["||2.重复申请|1|0|1", "||3.要求提供公开出版物|||"]),
         ("行政处罚|4119||", "行政强制|195||", ["行政处罚|4119||", "行政强制|195||"]),
         ("规章|||", "行政规范性文件|||", ["规章|||", "行政规范性文件|||"]),
+        # an ordinal printed with a Kangxi radical (⼆, U+2F06) is an ordinal
+        ("|(⼀) 予以公开|3|0", "|(⼆)部分公开||", ["|(⼀) 予以公开|3|0", "|(⼆)部分公开||"]),
+        # a row printed empty under one with values: a template label starts a row of its own
+        ("行政许可|5|3|39", "其他对外管理服务事项|||", ["行政许可|5|3|39", "其他对外管理服务事项|||"]),
     ],
 )
 def test_table_continued_on_the_next_page(above, below, joined):
@@ -90,14 +94,17 @@ def test_table_continued_on_the_next_page(above, below, joined):
     assert lines == [line.replace("|", "\t") for line in joined]
 
 
-def _columns(page: int, *rows: list[tuple[str, float, float]]) -> pdf_reader._Item:
-    """A table item whose cells have edges: (text, left, right) per cell."""
+def _columns(page: int, *rows: list[tuple[str, float, float]], cut: bool = False) -> pdf_reader._Item:
+    """A table item whose cells have edges: (text, left, right) per cell; `cut`: its row at the
+    page break is open (on page 0 its last row, on page 1 its first)."""
     return pdf_reader._Item(
         page,
         100,
         700,
         rows=[[t for t, _, _ in row] for row in rows],
         spans=[[(a, b) for _, a, b in row] for row in rows],
+        cut_below=cut and page == 0,
+        cut_above=cut and page == 1,
     )
 
 
@@ -111,16 +118,28 @@ def test_row_cut_by_the_page_break_is_mended_by_column_when_the_pages_split_colu
     to the cell above it in the same column, and the row is one line with its seven values;
     left apart, its blank cells below would be read as the row's values (0 read as NULL)."""
     label = "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开"
-    above = _columns(0, [("", 34, 80), (label, 80, 250), *_values("0|0|0|0|0|0|0")])
-    below = _columns(1, [("", 34, 60), ("", 60, 80), ("申请", 80, 250), *_values("||||||")])
+    above = _columns(0, [("", 34, 80), (label, 80, 250), *_values("0|0|0|0|0|0|0")], cut=True)
+    below = _columns(1, [("", 34, 60), ("", 60, 80), ("申请", 80, 250), *_values("||||||")], cut=True)
     assert pdf_reader._join_tables([above, below]) == ["\t" + label + "申请\t0\t0\t0\t0\t0\t0\t0"]
+
+
+def test_row_closed_before_the_page_break_is_not_mended_with_the_next():
+    """The same shapes, but the row above was closed by its rule: the row below is a row of its
+    own (printed empty), whatever its label."""
+    above = _columns(0, [("行政许可", 34, 144), ("5", 144, 200), ("3", 200, 250), ("39", 250, 300)])
+    below = _columns(
+        1, [("其他对外管理服务事项", 34, 144), ("", 144, 200), ("", 200, 250), ("", 250, 300)], [("x", 0, 1)] * 5
+    )
+    assert pdf_reader._join_tables([above, below])[:2] == ["行政许可\t5\t3\t39", "其他对外管理服务事项\t\t\t"]
 
 
 def test_heading_at_the_top_of_a_page_is_not_a_cut_row():
     """A table's heading over other columns starts the next page: no cell above has its edges,
     so nothing is joined."""
     above = _columns(0, [("规范性文件", 34, 144), ("0", 144, 253), ("7", 253, 299), ("1", 299, 408)])
-    below = _columns(1, [("第二十条第(五)项", 34, 217)], [("信息内容", 34, 144), ("本年处理决定数量", 144, 217)])
+    below = _columns(
+        1, [("第二十条第(五)项", 34, 217)], [("信息内容", 34, 144), ("本年处理决定数量", 144, 217)], cut=True
+    )
     assert pdf_reader._join_tables([above, below]) == [
         "规范性文件\t0\t7\t1",
         "第二十条第(五)项",
@@ -642,3 +661,22 @@ def test_damaged_pdf_bytes_never_crash_the_reader():
             pdf_reader.to_text(bytes(mutated))
         except Reject as reject:
             assert reject.stage == "extract"
+
+
+def test_wrapped_cell_text_is_one_line():
+    """A narrow cell wraps its text: Chinese and a number's digits join with no space (115 over
+    two lines is 115, not 11 and 5), other words with one."""
+    from pipeline.readers.grid import join_wrapped
+
+    assert join_wrapped("11\n5") == "115"
+    assert join_wrapped("其他对\n外管理\n服务事项") == "其他对外管理服务事项"
+    assert join_wrapped("Word\nfile\u00a0\u00a0name") == "Word file name"
+
+
+def test_cut_row_mended_when_the_table_below_is_wider():
+    """A Word PDF draws a cut row closed on both pages, and the finder joins the rest of the
+    table to the wider table printed under it: the two halves of the row still have the same
+    cells, and are one row (left apart, the blank cells below were read as the row's values)."""
+    above = _table(0, "四、结转下年度继续办|0|0|0")
+    below = _table(1, "理|||", "行政复议|行政诉讼", "结果维持|结果纠正|其他结果|尚未审结|总计|结果维持")
+    assert pdf_reader._join_tables([above, below])[0] == "四、结转下年度继续办理\t0\t0\t0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.hanzi import T2S
-from pipeline.template import PERIOD_PATTERN, TITLE_PATTERN
+from pipeline.template import AGENCY_ENDINGS, PERIOD_PATTERN, TITLE_PATTERN
 
 _TITLE = re.compile(TITLE_PATTERN)
 _PERIOD = re.compile(PERIOD_PATTERN)
@@ -17,6 +17,8 @@ _PLACE = re.compile(
     r"(?P<county>[^局委厅部办院所署会市]{2,8}?(?:区|县|旗))?"
 )
 _TITLE_SEARCH_LINES = 60
+_MENU_ITEM = 10  # characters: a line this short beside a title is a menu item, not the title's
+_NAME = re.compile(r"[^。，,;；:：]{1,40}")  # short, and no sentence
 
 
 def _clean_agency(s: str) -> str:
@@ -28,21 +30,62 @@ def _clean_agency(s: str) -> str:
 
 def find_title(lines: list[str]) -> tuple[str | None, str | None, int | None]:
     """(title, agency, year) from the first title-shaped text near the top of the report.
-    Matched on simplified characters (a mirror site prints 報告), returned as printed."""
+    Matched on simplified characters (a mirror site prints 報告), returned as printed.  A title
+    a printed page wraps ("…2023 年政府信息公" / "开工作年度报告") is read across the wrap."""
     for i, line in enumerate(lines[:_TITLE_SEARCH_LINES]):
-        for m in _TITLE.finditer(line.translate(T2S)):
-            agency = _clean_agency(line[m.start("agency") : m.end("agency")])
-            if _NOT_AGENCY.search(agency):
-                continue
-            title = line[m.start() : m.end()].strip()
-            if not agency:
-                # the agency on a line of its own above "2023 年政府信息公开工作年度报告"
-                prev = next((p.strip() for p in reversed(lines[max(0, i - 2) : i]) if p.strip()), "")
-                if prev and len(prev) <= 40 and not re.search(r"[。，,;；:：]", prev):
-                    agency = prev
-                    title = f"{prev}{title}"
-            return title, agency or None, int(m.group("year"))
+        # a title lies inside one cell: a menu item beside it ("信息公开目录\t2022年度…") is no agency
+        cells = line.split("\t")
+        found = next(filter(None, (_title(cell, lines, i) for cell in cells)), None)
+        last = cells[-1].rstrip()
+        for following in _continuations(lines, i) if found is None else ():
+            found = _title(last + following.split("\t")[0], lines, i, wrap=len(last))
+            if found is not None:
+                break
+        if found is not None:
+            return found
     return None, None, None
+
+
+def _continuations(lines: list[str], i: int) -> list[str]:
+    """Where the rest of a title wrapped after line i can be: the next line, or the one after
+    when the next is a short line of its own (a menu item printed beside the title)."""
+    after = [line.strip() for line in lines[i + 1 : i + 3]]
+    out = after[:1]
+    if len(after) == 2 and after[0] and len(after[0]) <= _MENU_ITEM and "\t" not in after[0]:
+        out.append(after[1])
+    return [c for c in out if c and not _TITLE.search(c.translate(T2S))]
+
+
+def _title(text: str, lines: list[str], i: int, wrap: int | None = None) -> tuple[str, str | None, int] | None:
+    """The title in `text` (line i, or line i joined with the next at `wrap`: then only a title
+    that crosses the wrap)."""
+    for m in _TITLE.finditer(text.translate(T2S)):
+        if wrap is not None and not m.start() < wrap < m.end():
+            continue
+        agency = _clean_agency(text[m.start("agency") : m.end("agency")])
+        if _NOT_AGENCY.search(agency):
+            continue
+        title = text[m.start() : m.end()].strip()
+        if not agency:
+            # the agency on a line of its own above "2023 年政府信息公开工作年度报告"
+            prev = _agency_above(lines[max(0, i - 2) : i])
+            if prev:
+                agency = prev
+                title = f"{prev}{title}"
+        return title, agency or None, int(m.group("year"))
+    return None
+
+
+def _agency_above(above: list[str]) -> str:
+    """The agency's name among the lines above a title that names none: the nearest line (or,
+    on a page whose menu was printed beside the title, the nearest cell) that is a short name
+    ending like an agency's; failing that, the nearest line that is short and no sentence."""
+    lines = [line.strip() for line in reversed(above) if line.strip()]
+    names = [c.strip() for line in lines for c in reversed(line.split("\t")) if _NAME.fullmatch(c.strip())]
+    named = next((n for n in names if n.endswith(AGENCY_ENDINGS)), None)
+    if named:
+        return named
+    return lines[0] if lines and _NAME.fullmatch(lines[0]) else ""
 
 
 def find_year(lines: list[str]) -> int | None:

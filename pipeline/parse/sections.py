@@ -618,6 +618,8 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             while k < hi and tokens[k].kind != TEXT and not a.tail:
                 idx.append(k)
                 k += 1
+            if not idx:  # a label wrapped around its values ("其他对 0 -5 0" / "外管理服务事项")
+                idx = [k for k in range(a.start_tok + 1, a.end_tok) if tokens[k].kind != TEXT]
             toks = [tokens[k] for k in idx]
             line = tokens[a.end_tok].line
             opts = readings(toks, n, integer=False, glued=glued, line=line)

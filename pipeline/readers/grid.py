@@ -25,13 +25,14 @@ _WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f“”
 
 def join_wrapped(text: str) -> str:
     """One line from a cell's wrapped lines: no space where the wrap fell between Chinese
-    characters, one space elsewhere; runs of blanks (``&nbsp;`` included) become one space."""
+    characters or inside a number (a narrow cell wraps 115 as "11" over "5"), one space
+    elsewhere; runs of blanks (``&nbsp;`` included) become one space."""
     parts = [_SPACE.sub(" ", p).strip() for p in text.splitlines()]
     out = ""
     for part in parts:
         if not part:
             continue
-        if out and not (_WIDE.match(out[-1]) or _WIDE.match(part[0])):
+        if out and not (_WIDE.match(out[-1]) or _WIDE.match(part[0]) or (out[-1].isdigit() and part[0].isdigit())):
             out += " "
         out += part
     return out

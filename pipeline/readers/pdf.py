@@ -27,7 +27,9 @@ from pdfplumber.utils import extract_text
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.errors import Reject
+from pipeline.normalize import canon, normalize_line
 from pipeline.readers.grid import Cell, grid_lines
+from pipeline.template import TEMPLATES
 
 _MARGIN = 0.075  # share of the page height taken by header and footer bands
 _GAP_TAB = 2.0  # a gap wider than this many character heights separates cells
@@ -42,6 +44,20 @@ _PAGE_NUMBER = re.compile(
 _CID = re.compile(r"\(cid:\d+\)")
 _NUMERIC = re.compile(r"[\s\d.,+\-%/—－–]+(万元|元)?")
 _NEW_ROW = re.compile(r"\s*([一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十]+[)）]|\d+\s*[.、．])")
+# section 二's row labels, which have no ordinal, and their variants: a cell that starts with one
+# starts a row of its own.  A key found inside its label past the start ("对外管理服务" of
+# 其他对外管理服务事项) is no start; section 三's rows start with ordinals.
+_LABEL_STARTS = tuple(
+    sorted(
+        {
+            key
+            for t in TEMPLATES.values()
+            for item in t.proactive
+            for key in item.keys
+            if canon(item.label).find(key) in (-1, 0)
+        }
+    )
+)
 
 # pdfminer logs every repair it makes to a damaged file; the outcome is ours to report
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -60,6 +76,8 @@ class _Item:
     text: str = ""
     rows: list[list[Cell]] = field(default_factory=list)
     spans: list[list[_Span]] = field(default_factory=list)  # each cell's left and right edge
+    cut_above: bool = False  # the first row is open at the top of the page (a page break cut it)
+    cut_below: bool = False  # the last row is open at the foot of the page
 
     @property
     def is_table(self) -> bool:
@@ -96,8 +114,16 @@ def _page_items(number: int, page) -> list[_Item]:
     closers = _open_row_closers(page.edges)
     tables = page.find_tables({"explicit_horizontal_lines": closers} if closers else None)
     boxes = [(x0 - _HANG, top, x1 + _HANG, bottom) for x0, top, x1, bottom in (t.bbox for t in tables)]
+    closed_by = [c["top"] for c in closers]
     items = [
-        _Item(number, t.bbox[1], t.bbox[3], *_table_rows(t, box, page.chars))
+        _Item(
+            number,
+            t.bbox[1],
+            t.bbox[3],
+            *_table_rows(t, box, page.chars),
+            cut_above=any(abs(y - t.bbox[1]) <= _CLOSED for y in closed_by),
+            cut_below=any(abs(y - t.bbox[3]) <= _CLOSED for y in closed_by),
+        )
         for t, box in zip(tables, boxes, strict=True)
     ]
     items = [i for i in items if any(any(c for c in row) for row in i.rows)]
@@ -236,15 +262,14 @@ def _drop_margins(pages: list[list[_Item]], heights: list[float]) -> list[_Item]
 
 def _join_tables(items: list[_Item]) -> list[str]:
     """Lines of the document; a table continued at the top of the next page is one table, and
-    a row cut by the page break is made whole again when its two halves have the same cells
-    (the tables around them may differ: the finder joins a fragment to the table under it)."""
+    a row cut by the page break is made whole again."""
     lines: list[str] = []
     rows: list[list[Cell]] = []
     spans: list[list[_Span]] = []
     last: _Item | None = None
     for item in items:
         if item.is_table and last is not None and last.is_table and item.page == last.page + 1:
-            rows, spans = _mend(rows, spans, item)
+            rows, spans = _mend(rows, spans, item, cut=last.cut_below or item.cut_above)
         else:
             lines.extend(grid_lines(rows))
             rows, spans = (item.rows, item.spans) if item.is_table else ([], [])
@@ -259,18 +284,25 @@ def _is_value(cell: Cell) -> bool:
     return bool(cell) and _NUMERIC.fullmatch(cell) is not None
 
 
-def _mend(above: list[list[Cell]], spans: list[list[_Span]], below: _Item) -> tuple[list, list]:
+def _mend(above: list[list[Cell]], spans: list[list[_Span]], below: _Item, cut: bool) -> tuple[list, list]:
     """Join two parts of a table.  The first row below continues the last row above when it
-    starts no new row (no ordinal), exactly one of the two carries the values, each of its
-    cells lies under a cell above (the same position when both rows have as many cells, else
-    the cell it overlaps most: the columns a page shows can differ), and no cell is filled on
-    both sides with a value."""
+    starts no new row (no ordinal, no section 二 label), exactly one of the two carries the
+    values, each of its cells lies under a cell above (the same position when both rows have
+    as many cells; else, in a row the page break left open, the cell with the same edges: the
+    cells each page shows can differ), and no cell is filled on both sides with a value.  The
+    tables around the two rows may differ: the finder joins the rest of a cut table to the
+    table printed under it."""
     joined = (above + below.rows, spans + below.spans)
     a, b = above[-1], below.rows[0]
     first = next((c for c in b if c), "")
-    if not first or _NEW_ROW.match(first) or _has_values(a) == _has_values(b):
+    if not first or _starts_row(first) or _has_values(a) == _has_values(b):
         return joined
-    under = _under(spans[-1], below.spans[0]) if len(a) != len(b) else list(range(len(b)))
+    if len(a) == len(b):
+        under: list[int | None] = list(range(len(b)))
+    elif cut:
+        under = _under(spans[-1], below.spans[0])
+    else:
+        return joined
     merged = list(a)
     for j, y in enumerate(b):
         if not y:
@@ -280,6 +312,13 @@ def _mend(above: list[list[Cell]], spans: list[list[_Span]], below: _Item) -> tu
             return joined
         merged[i] = f"{merged[i]}\n{y}" if merged[i] else y
     return above[:-1] + [merged] + below.rows[1:], spans + below.spans[1:]
+
+
+def _starts_row(text: str) -> bool:
+    """Does the cell start a row of its own: an ordinal ("3.", "（五）") or a section 二 label
+    ("其他对外管理服务事项" under "行政许可", both printed whole), not the rest of a cut label?
+    Read as the parser reads it: a printer may write "（二）" with the Kangxi radical ⼆."""
+    return bool(_NEW_ROW.match(normalize_line(text))) or canon(text).startswith(_LABEL_STARTS)
 
 
 def _under(above: list[_Span], below: list[_Span]) -> list[int | None]:
