@@ -259,3 +259,17 @@ def test_section_two_label_wrapped_around_its_values():
         (1, 34),
         (7, 34),
     ]
+
+
+def test_blank_cells_under_a_wrapped_label_do_not_take_its_values():
+    """A cut row printed as its label's head with the values, then the label's tail with blank
+    cells ("四、结转下年度继续办 0 0 …" / "理 _ _ …"): one row takes one of the two runs, and the
+    run of blanks is the one to leave, as it drops nothing printed (before, either could be
+    left, and the zeros came out as NULL with status ok)."""
+    lines = (Path(__file__).parent.parent / "data/raw/000_1658f79ee837fe88.txt").read_text().split("\n")
+    assert lines[75].startswith("四、结转下年度继续办理\t")
+    lines[75] = "四、结转下年度继续办\t1\t0\t0\t0\t0\t0\t1"
+    lines.insert(76, "理\t\t\t\t\t\t\t")
+    report = parse_text("\n".join(lines))
+    row = [(f[4], f[5]) for f in report.facts if f[1] == "carried_forward"]
+    assert row == [(1, 76), (0, 76), (0, 76), (0, 76), (0, 76), (0, 76), (1, 76)]

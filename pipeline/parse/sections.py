@@ -359,6 +359,7 @@ _NO_LABEL = 0.5  # the row's label was not found: any run between its neighbours
 _LOST_CELL = 2.0  # per cell a spaced layout dropped (a blank that left no trace)
 _EXTRA_CELL = 40.0  # per token more than the row has cells
 _NOISE = 20.0  # a run given to no row
+_BLANK_NOISE = 10.0  # a run of blank cells given to no row: it loses nothing printed
 _MAX_RUNS = 4  # runs one row may take (a row wrapped over lines)
 _EMPTY_ROW = WIDTH * _LOST_CELL  # a row given no run at all
 _CLOSE = 1.0  # alternatives this close to the cheapest are weighed by the identities too
@@ -436,6 +437,7 @@ class RunPlacer:
         cost[0][0] = 0.0
         firsts = [g[0] for g in self.groups]
         finals = [g[-1] for g in self.groups]
+        noise = [_BLANK_NOISE if all(self.tokens[k].kind == BLANK for k in g) else _NOISE for g in self.groups]
         for r in range(n_rows + 1):
             if r < n_rows:
                 # the runs a row can take lie between its neighbours' labels
@@ -447,8 +449,8 @@ class RunPlacer:
                 c = cost[r][j]
                 if c == inf:
                     continue
-                if j < n_groups and c + _NOISE < cost[r][j + 1]:  # run j is noise
-                    cost[r][j + 1], back[r][j + 1] = c + _NOISE, (r, j)
+                if j < n_groups and c + noise[j] < cost[r][j + 1]:  # run j is noise
+                    cost[r][j + 1], back[r][j + 1] = c + noise[j], (r, j)
                 if r == n_rows:
                     continue
                 if not window[0] <= j < window[1]:  # the row takes no run here
