@@ -231,6 +231,8 @@ def test_the_parse_is_the_same_in_every_process():
             ["信息公开指南\t郑州市金水区铁西街道办事处", "信息公开目录", "2023 年度政府信息公开工作年度报告"],
             "郑州市金水区铁西街道办事处",
         ),
+        # ... or a name with no agency's ending: the cell beside the menu item
+        (["信息公开指南\t平潭综合实验区", "信息公开目录\t2023年度政府信息公开工作年度报告"], "平潭综合实验区"),
         # the menu item on the title's line is no agency
         (
             ["信息公开指南\t郑州市金水区市场监督管理局", "信息公开目录\t2023年度政府信息公开工作年度报告"],

@@ -79,13 +79,15 @@ def _title(text: str, lines: list[str], i: int, wrap: int | None = None) -> tupl
 def _agency_above(above: list[str]) -> str:
     """The agency's name among the lines above a title that names none: the nearest line (or,
     on a page whose menu was printed beside the title, the nearest cell) that is a short name
-    ending like an agency's; failing that, the nearest line that is short and no sentence."""
+    ending like an agency's; failing that, the last cell of the nearest line, if it is short and
+    no sentence."""
     lines = [line.strip() for line in reversed(above) if line.strip()]
     names = [c.strip() for line in lines for c in reversed(line.split("\t")) if _NAME.fullmatch(c.strip())]
     named = next((n for n in names if n.endswith(AGENCY_ENDINGS)), None)
     if named:
         return named
-    return lines[0] if lines and _NAME.fullmatch(lines[0]) else ""
+    nearest = lines[0].split("\t")[-1].strip() if lines else ""
+    return nearest if _NAME.fullmatch(nearest) else ""
 
 
 def find_year(lines: list[str]) -> int | None:

@@ -43,7 +43,10 @@ _PAGE_NUMBER = re.compile(
 )
 _CID = re.compile(r"\(cid:\d+\)")
 _NUMERIC = re.compile(r"[\s\d.,+\-%/—－–]+(万元|元)?")
-_NEW_ROW = re.compile(r"\s*([一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十]+[)）]|\d+\s*[.、．])")
+# an ordinal, or an article heading over a section 二 table ("第二十条第（六）项")
+_NEW_ROW = re.compile(
+    r"\s*([一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十]+[)）]|\d+\s*[.、．]|第[一二三四五六七八九十]+条)"
+)
 # section 二's row labels, which have no ordinal, and their variants: a cell that starts with one
 # starts a row of its own.  A key found inside its label past the start ("对外管理服务" of
 # 其他对外管理服务事项) is no start; section 三's rows start with ordinals.
