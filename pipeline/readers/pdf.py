@@ -150,14 +150,16 @@ def _open_row_closers(edges: list[dict]) -> list[dict]:
     end at one height with no horizontal rule there, a rule between the outermost of them is
     added: the open row becomes cells, and ``_mend`` joins its two halves."""
     vertical = [e for e in edges if e["orientation"] == "v" and e["height"] >= _MIN_RULE]
-    horizontal = [e for e in edges if e["orientation"] == "h" and e["width"] >= _MIN_RULE]
+    horizontal = sorted(
+        (e["top"], e["x0"], e["x1"]) for e in edges if e["orientation"] == "h" and e["width"] >= _MIN_RULE
+    )
+    heights = [h[0] for h in horizontal]
     open_ends: dict[float, list[float]] = {}
     for e in vertical:
         x = e["x0"]
         for y in (e["top"], e["bottom"]):
-            if not any(
-                abs(h["top"] - y) <= _CLOSED and h["x0"] - _CLOSED <= x <= h["x1"] + _CLOSED for h in horizontal
-            ):
+            near = horizontal[bisect.bisect_left(heights, y - _CLOSED) : bisect.bisect_right(heights, y + _CLOSED)]
+            if not any(x0 - _CLOSED <= x <= x1 + _CLOSED for _, x0, x1 in near):
                 level = next((k for k in open_ends if abs(k - y) <= _CLOSED), y)
                 open_ends.setdefault(level, []).append(x)
     return [
