@@ -266,9 +266,10 @@ TITLE_PATTERN = (
     r"(?P<agency>[^\s:：，。;；]{0,60}?)\s*(?P<year>(19|20)\d{2})\s*年度?\s*"
     r"(?:政府)?信息公开(?:工作)?(?:年度)?报告"
 )
-# The last characters of agency names (人民政府, 教育局, 管理委员会, 办事处, 保障中心, 海关, …): where a
-# title names no agency, the agency is looked for on the lines above it, among a page's menu items.
-AGENCY_ENDINGS = tuple("府局委办院厅部会处所室站队司署心组馆台社庭镇乡关校场")
+# The last characters of agency names (人民政府, 教育局, 管理委员会, 办事处, 保障中心, 海关, or a place
+# named for its government: 平潭综合实验区), simplified and traditional: where a title names no
+# agency, the agency is looked for on the lines above it, among a page's menu items.
+AGENCY_ENDINGS = tuple("府局委办院厅部会处所室站队司署心组馆台社庭镇乡关校场区县市省旗州盟辦廳會處隊組館臺鎮鄉關場區縣")
 PERIOD_PATTERN = r"统计期限.{0,6}?(?P<year>(19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
 
 # Amount units found inside a cell: divisor to reach 万元.

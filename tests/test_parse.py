@@ -233,6 +233,8 @@ def test_the_parse_is_the_same_in_every_process():
         ),
         # ... or a name with no agency's ending: the cell beside the menu item
         (["信息公开指南\t平潭综合实验区", "信息公开目录\t2023年度政府信息公开工作年度报告"], "平潭综合实验区"),
+        # the nearest name, not the site's name above it
+        (["平潭综政府网站", "平潭综合实验区", "2023年度政府信息公开工作年度报告"], "平潭综合实验区"),
         # the menu item on the title's line is no agency
         (
             ["信息公开指南\t郑州市金水区市场监督管理局", "信息公开目录\t2023年度政府信息公开工作年度报告"],
