@@ -258,8 +258,8 @@ NOISE_LINE_PATTERNS: tuple[str, ...] = (
 )
 
 # Header phrases that contain digits which are not values (replaced before tokenising).
-DIGIT_HEADER_PHRASES: tuple[str, ...] = (r"保留\s*\d+\s*位小数",)
-DIGIT_HEADER_HINTS: tuple[str, ...] = ("位小数",)  # a line holds one of the phrases only if it holds a hint
+DIGIT_HEADER_PHRASES: tuple[str, ...] = (r"保留\s*\d+\s*位小[数數]",)
+DIGIT_HEADER_HINTS: tuple[str, ...] = ("位小数", "位小數")  # a line holds one of the phrases only if it holds a hint
 
 # Titles: "<agency><year>年(度)政府信息公开(工作)年度报告"
 TITLE_PATTERN = (

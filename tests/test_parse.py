@@ -277,3 +277,33 @@ def test_blank_cells_under_a_wrapped_label_do_not_take_its_values():
     report = parse_text("\n".join(lines))
     row = [(f[4], f[5]) for f in report.facts if f[1] == "carried_forward"]
     assert row == [(1, 76), (0, 76), (0, 76), (0, 76), (0, 76), (0, 76), (1, 76)]
+
+
+def _raw_lines() -> list[str]:
+    return (Path(__file__).parent.parent / "data/raw/000_1658f79ee837fe88.txt").read_text().split("\n")
+
+
+def test_numbers_no_row_takes_are_flagged_in_section_two():
+    """A printed page whose finder saw only the label column of a table gives the labels, the
+    header, then the values (行政处罚 / 行政强制 / 本年处理决定数量 / 116192 / 0): the rows get
+    nothing, and the report must not be 'ok' with the numbers lost."""
+    lines = _raw_lines()
+    assert lines[39:41] == ["行政处罚\t0\t\t", "行政强制\t0\t\t"]
+    lines[39:41] = ["行政处罚", "行政强制", "本年处理决定数量", "116192", "0"]
+    report = parse_text("\n".join(lines))
+    assert report.status != "ok"
+    assert any(c.scope == "proactive" and "2 printed numbers belong to no row" in c.note for c in report.checks)
+
+
+def test_numbers_no_row_takes_are_flagged_in_section_three():
+    """Labels of several rows run together in one cell and their values on rows of their own
+    (a group cut by a page break): the rows' values are numbers no row takes, and the report
+    says so instead of reading the rows as not printed."""
+    lines = _raw_lines()
+    i = next(k for k, line in enumerate(lines) if "1.属于国家秘密" in line)
+    j = next(k for k, line in enumerate(lines) if "3.危及" in line)
+    labels = "".join(line.split("\t")[2] for line in lines[i : j + 1])
+    lines[i : j + 1] = [f"\t(三) 不予公开\t{labels}"] + ["\t\t\t\t\t1\t0\t0\t0\t0\t0\t1"] * (j + 1 - i)
+    report = parse_text("\n".join(lines))
+    assert report.status != "ok"
+    assert any(c.scope == "requests" and "printed numbers belong to no row" in c.note for c in report.checks)

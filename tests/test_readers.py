@@ -83,6 +83,12 @@ def _table(page: int, *rows: str) -> pdf_reader._Item:
         ("||2.重复申请|1|0|1", "||3.要求提供公开出版物|||", ["||2.重复申请|1|0|1", "||3.要求提供公开出版物|||"]),
         ("行政处罚|4119||", "行政强制|195||", ["行政处罚|4119||", "行政强制|195||"]),
         ("规章|||", "行政规范性文件|||", ["规章|||", "行政规范性文件|||"]),
+        # a new row beside the rest of a group label cut by the break
+        (
+            "三、本年度办|(一) 予以公开|3|3",
+            "理结果|(二) 部分公开||",
+            ["三、本年度办|(一) 予以公开|3|3", "理结果|(二) 部分公开||"],
+        ),
         # the heading of the next article's table starts a row of its own
         ("行政许可|0", "第⼆⼗条第(六)项|", ["行政许可|0", "第⼆⼗条第(六)项|"]),
         # an ordinal printed with a Kangxi radical (⼆, U+2F06) is an ordinal

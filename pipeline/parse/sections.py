@@ -212,6 +212,13 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
             current = better
         tried = [attempts[current], *(v for k, v in attempts.items() if k != current)]
         unweighed = _unweighed(placer, frontier, set(attempts), len(value_rows))
+        # numbers printed in the section that no row took: a row's values were lost somewhere
+        placed = {g for j, e in current for g in range(j, e)}
+        left = sum(tokens[k].kind == NUM for g, run in enumerate(groups) if g not in placed for k in run)
+        if left:
+            result.checks.append(
+                Check("reading", "requests", 0, left, False, f"{left} printed numbers belong to no row")
+            )
     key, choice, notes = min(tried, key=lambda t: t[0])
     result.checks.extend(notes)
     for r in sorted(unweighed):
@@ -611,6 +618,7 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
     anchors = match_rows(stream, tuple((item.keys, True) for item in template.proactive))
     if not any(anchors):
         result.checks.append(Check("section", "proactive", None, None, False, "section 二 not found"))
+    taken: set[int] = set()
     for item, a in zip(template.proactive, anchors, strict=False):
         n = len(item.metrics)
         pick = None
@@ -622,6 +630,7 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
                 k += 1
             if not idx:  # a label wrapped around its values ("其他对 0 -5 0" / "外管理服务事项")
                 idx = [k for k in range(a.start_tok + 1, a.end_tok) if tokens[k].kind != TEXT]
+            taken.update(idx)
             toks = [tokens[k] for k in idx]
             line = tokens[a.end_tok].line
             opts = readings(toks, n, integer=False, glued=glued, line=line)
@@ -660,4 +669,9 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             else:
                 raw, value, line = pick.cells[m]
                 result.cells.append(("proactive", item.code, metric, raw, value, line))
+    # numbers printed among the rows that no row took: a row's values were lost somewhere
+    first = min((a.start_tok for a in anchors if a is not None), default=hi)
+    left = sum(tokens[k].kind == NUM and k not in taken for k in range(first, hi))
+    if left:
+        result.checks.append(Check("reading", "proactive", 0, left, False, f"{left} printed numbers belong to no row"))
     return result

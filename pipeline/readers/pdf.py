@@ -116,7 +116,7 @@ def to_text(data: bytes) -> str:
 def _page_items(number: int, page) -> list[_Item]:
     closers = _open_row_closers(page.edges)
     tables = page.find_tables({"explicit_horizontal_lines": closers} if closers else None)
-    boxes = [(x0 - _HANG, top, x1 + _HANG, bottom) for x0, top, x1, bottom in (t.bbox for t in tables)]
+    boxes = [t.bbox for t in tables]
     closed_by = [c["top"] for c in closers]
     items = [
         _Item(
@@ -132,7 +132,7 @@ def _page_items(number: int, page) -> list[_Item]:
     items = [i for i in items if any(any(c for c in row) for row in i.rows)]
 
     def outside(obj) -> bool:
-        return obj.get("object_type") != "char" or not any(_inside(obj, box) for box in boxes)
+        return obj.get("object_type") != "char" or not any(_in_table(obj, box) for box in boxes)
 
     for words in _line_words(page.filter(outside).extract_words()):
         items.append(
@@ -182,6 +182,15 @@ def _inside(char: dict, box: tuple) -> bool:
     return box[0] <= x < box[2] and box[1] <= y < box[3]
 
 
+def _in_table(char: dict, box: tuple) -> bool:
+    """Inside the table's box, or punctuation hanging just past its sides.  Only punctuation:
+    a number printed beside a table whose far rules the finder missed is no part of it (its
+    first digit was once read into the row's label)."""
+    if _inside(char, box):
+        return True
+    return not char["text"].isalnum() and _inside(char, (box[0] - _HANG, box[1], box[2] + _HANG, box[3]))
+
+
 def _table_rows(table, box: tuple, chars: list[dict]) -> tuple[str, list[list[Cell]], list[list[_Span]]]:
     """The table's cells; text inside the table that no cell holds is given to the grid position
     it sits in.  That is the label of a merged cell left open by a page break (no ruling line
@@ -191,7 +200,7 @@ def _table_rows(table, box: tuple, chars: list[dict]) -> tuple[str, list[list[Ce
     lefts = sorted({cell[0] for cell in table.cells})
     orphans: dict[tuple[int, int], list[dict]] = {}
     for char in chars:
-        if _inside(char, box) and not any(_inside(char, cell) for cell in table.cells):
+        if _in_table(char, box) and not any(_inside(char, cell) for cell in table.cells):
             x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
             r = max(bisect.bisect_right(tops, y) - 1, 0)
             c = min(max(bisect.bisect_right(lefts, x) - 1, 0), len(rows[r]) - 1)
@@ -290,8 +299,9 @@ def _is_value(cell: Cell) -> bool:
 
 
 def _mend(above: list[list[Cell]], spans: list[list[_Span]], below: _Item, cut: bool) -> tuple[list, list]:
-    """Join two parts of a table.  The first row below continues the last row above when it
-    starts no new row (no ordinal, no section 二 label), exactly one of the two carries the
+    """Join two parts of a table.  The first row below continues the last row above when no
+    cell of it starts a new row (no ordinal, no section 二 label: a cut group label beside it
+    does not make it a continuation), exactly one of the two carries the
     values, each of its cells lies under a cell above (the same position when both rows have
     as many cells; else, in a row the page break left open, the cell with the same edges: the
     cells each page shows can differ), and no cell is filled on both sides with a value.  The
@@ -300,7 +310,7 @@ def _mend(above: list[list[Cell]], spans: list[list[_Span]], below: _Item, cut: 
     joined = (above + below.rows, spans + below.spans)
     a, b = above[-1], below.rows[0]
     first = next((c for c in b if c), "")
-    if not first or _starts_row(first) or _has_values(a) == _has_values(b):
+    if not first or any(_starts_row(c) for c in b if c) or _has_values(a) == _has_values(b):
         return joined
     if len(a) == len(b):
         under: list[int | None] = list(range(len(b)))
