@@ -221,6 +221,11 @@ def test_the_parse_is_the_same_in_every_process():
         ),
         # the agency on a line of its own, then the title
         (["洪泽区人民政府", "2023 年政府信息公开工作年度报告"], "洪泽区人民政府"),
+        # ... or wrapped twice
+        (
+            ["湖北省武汉市江岸区自然资源和规划", "局 2023 年度政府信息公开工作年度", "报告", "本报告由"],
+            "湖北省武汉市江岸区自然资源和规划局",
+        ),
         # ... and wrapped around the menu printed beside it
         (
             ["信息公开指南\t郑州市金水区财政局 2023 年政府信息", "信息公开目录", "公开工作年度报告"],

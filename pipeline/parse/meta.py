@@ -17,6 +17,8 @@ _PLACE = re.compile(
     r"(?P<county>[^局委厅部办院所署会市]{2,8}?(?:区|县|旗))?"
 )
 _TITLE_SEARCH_LINES = 60
+_SHORTEST_NAME = 3  # characters: a shorter agency is the end of a name wrapped onto the title's line
+_PUNCTUATED = re.compile(r"[。，,;；:：)）」》]")
 _MENU_ITEM = 10  # characters: a line this short beside a title is a menu item, not the title's
 _NAME = re.compile(r"[^。，,;；:：]{1,40}")  # short, and no sentence
 
@@ -53,7 +55,7 @@ def _continuations(lines: list[str], i: int) -> list[str]:
     out = after[:1]
     if len(after) == 2 and after[0] and len(after[0]) <= _MENU_ITEM and "\t" not in after[0]:
         out.append(after[1])
-    return [c for c in out if c and not _TITLE.search(c.translate(T2S))]
+    return [c.split("\t")[0] for c in out if c and not _TITLE.search(c.translate(T2S))]
 
 
 def _title(text: str, lines: list[str], i: int, wrap: int | None = None) -> tuple[str, str | None, int] | None:
@@ -66,6 +68,10 @@ def _title(text: str, lines: list[str], i: int, wrap: int | None = None) -> tupl
         if _NOT_AGENCY.search(agency):
             continue
         title = text[m.start() : m.end()].strip()
+        nearest = next((p.strip().split("\t")[-1] for p in reversed(lines[max(0, i - 1) : i]) if p.strip()), "")
+        if 0 < len(agency) < _SHORTEST_NAME and _NAME.fullmatch(nearest) and not _PUNCTUATED.search(nearest[-1:]):
+            # the name wrapped before its last characters ("…自然资源和规划" / "局 2019 年度…")
+            agency, title = nearest + agency, nearest + title
         if not agency:
             # the agency on a line of its own above "2023 年政府信息公开工作年度报告"
             prev = _agency_above(lines[max(0, i - 2) : i])
