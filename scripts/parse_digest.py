@@ -5,8 +5,9 @@ reports, change the code, compare.
     python scripts/parse_digest.py compare /tmp/before.pickle  # on the new: exit 1 if any differ
 
 The set: 1,200 generated reports (seed 7, every text layout, both templates, every encoding the
-generator writes), 200 generated web pages and 200 Word files, and the real reports in
-../shared/corpus and ../shared/seeds.  What is compared for each: every cell (value, raw text,
+generator writes), 200 generated web pages and 200 Word files, the real reports in
+../shared/corpus and ../shared/seeds, and with ``--pdf N`` N generated PDFs of each kind (for a
+change to the PDF reader: ``save --pdf 40`` then ``compare --pdf 40``).  What is compared for each: every cell (value, raw text,
 line), every check, status, template, layout, title, agency, year, and the text the reader gave
 the parser.  A speed change must leave all of it the same; a reader or parser fix shows here what
 it moved.
@@ -30,12 +31,17 @@ from pipeline.read import read_text
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
-def inputs() -> list[tuple[str, bytes]]:
+def inputs(pdfs: int = 0) -> list[tuple[str, bytes]]:
     files = [(f"gen{i:04}.txt", g.data) for i, g in enumerate(generate_many(7, 1200))]
     rng = random.Random(7)
     for kind in ("html", "docx"):
         files += [
             (f"pub{i:04}.{kind}", generate_published(rng, ("2019", "2021")[i % 2], kind).data) for i in range(200)
+        ]
+    pdf_rng = random.Random(f"pdf:{7}")  # its own, so the inputs above stay the same with or without
+    for kind in ("pdf_print", "pdf_word") if pdfs else ():
+        files += [
+            (f"pub{i:04}.{kind}", generate_published(pdf_rng, ("2019", "2021")[i % 2], kind).data) for i in range(pdfs)
         ]
     real = sorted(p for folder in ("corpus", "seeds") for p in (SHARED / folder).glob("*") if p.is_file())
     files += [(p.name, p.read_bytes()) for p in real if p.suffix not in (".csv", ".md", ".tsv")]
@@ -72,8 +78,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mode", choices=["save", "compare"])
     ap.add_argument("file", type=Path)
+    ap.add_argument(
+        "--pdf",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also N generated PDFs of each kind (Chromium prints, LibreOffice exports; a second or two each); "
+        "give the same N to save and compare",
+    )
     args = ap.parse_args()
-    files = inputs()
+    files = inputs(args.pdf)
     now = {name: reading(name, data) for name, data in files}
     if args.mode == "save":
         args.file.write_bytes(pickle.dumps(now))
