@@ -23,6 +23,7 @@ from pipeline.normalize import normalize_text
 from pipeline.parse import parse_text
 from pipeline.read import read_text
 from pipeline.readers import pdf as pdf_reader
+from pipeline.readers.grid import join_wrapped
 from pipeline.template import APPLICANT_CODES, TEMPLATES
 from pipeline.work import process
 
@@ -674,8 +675,6 @@ def test_damaged_pdf_bytes_never_crash_the_reader():
 def test_wrapped_cell_text_is_one_line():
     """A narrow cell wraps its text: Chinese and a number's digits join with no space (115 over
     two lines is 115, not 11 and 5), other words with one."""
-    from pipeline.readers.grid import join_wrapped
-
     assert join_wrapped("11\n5") == "115"
     assert join_wrapped("其他对\n外管理\n服务事项") == "其他对外管理服务事项"
     assert join_wrapped("Word\nfile\u00a0\u00a0name") == "Word file name"

@@ -18,7 +18,6 @@ _PLACE = re.compile(
 )
 _TITLE_SEARCH_LINES = 60
 _SHORTEST_NAME = 3  # characters: a shorter agency is the end of a name wrapped onto the title's line
-_PUNCTUATED = re.compile(r"[。，,;；:：)）」》]")
 _MENU_ITEM = 10  # characters: a line this short beside a title is a menu item, not the title's
 _NAME = re.compile(r"[^。，,;；:：]{1,40}")  # short, and no sentence
 
@@ -68,10 +67,11 @@ def _title(text: str, lines: list[str], i: int, wrap: int | None = None) -> tupl
         if _NOT_AGENCY.search(agency):
             continue
         title = text[m.start() : m.end()].strip()
-        nearest = next((p.strip().split("\t")[-1] for p in reversed(lines[max(0, i - 1) : i]) if p.strip()), "")
-        if 0 < len(agency) < _SHORTEST_NAME and _NAME.fullmatch(nearest) and not _PUNCTUATED.search(nearest[-1:]):
+        if 0 < len(agency) < _SHORTEST_NAME:
             # the name wrapped before its last characters ("…自然资源和规划" / "局 2019 年度…")
-            agency, title = nearest + agency, nearest + title
+            head = _last_cell(lines[i - 1]) if i else ""
+            if _NAME.fullmatch(head) and not head.endswith(tuple(")）」》")):
+                agency, title = head + agency, head + title
         if not agency:
             # the agency on a line of its own above "2023 年政府信息公开工作年度报告"
             prev = _agency_above(lines[max(0, i - 2) : i])
@@ -92,8 +92,12 @@ def _agency_above(above: list[str]) -> str:
     named = next((n for n in names if n.endswith(AGENCY_ENDINGS)), None)
     if named:
         return named
-    nearest = lines[0].split("\t")[-1].strip() if lines else ""
+    nearest = _last_cell(lines[0]) if lines else ""
     return nearest if _NAME.fullmatch(nearest) else ""
+
+
+def _last_cell(line: str) -> str:
+    return line.split("\t")[-1].strip()
 
 
 def find_year(lines: list[str]) -> int | None:

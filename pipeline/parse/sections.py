@@ -11,6 +11,7 @@ import functools
 import itertools
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pipeline.identities import (
@@ -212,13 +213,10 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
             current = better
         tried = [attempts[current], *(v for k, v in attempts.items() if k != current)]
         unweighed = _unweighed(placer, frontier, set(attempts), len(value_rows))
-        # numbers printed in the section that no row took: a row's values were lost somewhere
         placed = {g for j, e in current for g in range(j, e)}
-        left = sum(tokens[k].kind == NUM for g, run in enumerate(groups) if g not in placed for k in run)
-        if left:
-            result.checks.append(
-                Check("reading", "requests", 0, left, False, f"{left} printed numbers belong to no row")
-            )
+        result.checks += _unplaced(
+            "requests", tokens, (k for g, run in enumerate(groups) if g not in placed for k in run)
+        )
     key, choice, notes = min(tried, key=lambda t: t[0])
     result.checks.extend(notes)
     for r in sorted(unweighed):
@@ -669,9 +667,13 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             else:
                 raw, value, line = pick.cells[m]
                 result.cells.append(("proactive", item.code, metric, raw, value, line))
-    # numbers printed among the rows that no row took: a row's values were lost somewhere
     first = min((a.start_tok for a in anchors if a is not None), default=hi)
-    left = sum(tokens[k].kind == NUM and k not in taken for k in range(first, hi))
-    if left:
-        result.checks.append(Check("reading", "proactive", 0, left, False, f"{left} printed numbers belong to no row"))
+    result.checks += _unplaced("proactive", tokens, (k for k in range(first, hi) if k not in taken))
     return result
+
+
+def _unplaced(scope: str, tokens: list[Token], left: Iterable[int]) -> list[Check]:
+    """Numbers printed in a section that no row took (of the tokens `left`): a row's values were
+    lost somewhere, so the section's reading is in doubt."""
+    n = sum(tokens[k].kind == NUM for k in left)
+    return [Check("reading", scope, 0, n, False, f"{n} printed numbers belong to no row")] if n else []

@@ -123,7 +123,7 @@ def _page_items(number: int, page) -> list[_Item]:
             number,
             t.bbox[1],
             t.bbox[3],
-            *_table_rows(t, box, page.chars),
+            **_table_rows(t, box, page.chars),
             cut_above=any(abs(y - t.bbox[1]) <= _CLOSED for y in closed_by),
             cut_below=any(abs(y - t.bbox[3]) <= _CLOSED for y in closed_by),
         )
@@ -191,10 +191,11 @@ def _in_table(char: dict, box: tuple) -> bool:
     return not char["text"].isalnum() and _inside(char, (box[0] - _HANG, box[1], box[2] + _HANG, box[3]))
 
 
-def _table_rows(table, box: tuple, chars: list[dict]) -> tuple[str, list[list[Cell]], list[list[_Span]]]:
+def _table_rows(table, box: tuple, chars: list[dict]) -> dict[str, list]:
     """The table's cells; text inside the table that no cell holds is given to the grid position
     it sits in.  That is the label of a merged cell left open by a page break (no ruling line
-    closes it, so the table finder sees no cell), or punctuation hanging past the last column."""
+    closes it, so the table finder sees no cell), or punctuation hanging past the last column.
+    Returns the item's ``rows`` and their cells' ``spans``."""
     rows = table.extract()
     tops = sorted({cell[1] for cell in table.cells})
     lefts = sorted({cell[0] for cell in table.cells})
@@ -209,7 +210,7 @@ def _table_rows(table, box: tuple, chars: list[dict]) -> tuple[str, list[list[Ce
         text = extract_text(group)
         rows[r][c] = f"{rows[r][c]}{text}" if rows[r][c] else text
     cells = [_without_colspans(row, found.cells, lefts) for row, found in zip(rows, table.rows, strict=True)]
-    return "", [[text for text, _ in row] for row in cells], [[span for _, span in row] for row in cells]
+    return {"rows": [[text for text, _ in row] for row in cells], "spans": [[span for _, span in row] for row in cells]}
 
 
 def _without_colspans(row: list[Cell], boxes: list, lefts: list[float]) -> list[tuple[Cell, _Span]]:
@@ -309,8 +310,7 @@ def _mend(above: list[list[Cell]], spans: list[list[_Span]], below: _Item, cut: 
     table printed under it."""
     joined = (above + below.rows, spans + below.spans)
     a, b = above[-1], below.rows[0]
-    first = next((c for c in b if c), "")
-    if not first or any(_starts_row(c) for c in b if c) or _has_values(a) == _has_values(b):
+    if not any(b) or any(_starts_row(c) for c in b if c) or _has_values(a) == _has_values(b):
         return joined
     if len(a) == len(b):
         under: list[int | None] = list(range(len(b)))
