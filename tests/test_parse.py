@@ -312,3 +312,16 @@ def test_numbers_no_row_takes_are_flagged_in_section_three():
     report = parse_text("\n".join(lines))
     assert report.status != "ok"
     assert any(c.scope == "requests" and "printed numbers belong to no row" in c.note for c in report.checks)
+
+
+def test_an_empty_cell_beside_a_cell_holding_two_numbers_is_no_cell():
+    """A PDF whose table finder built one grid for two touching tables can put two of section 四's
+    numbers into one cell ("0 0") and leave the cell beside it empty: the row has one token too
+    many, and the empty cell is the one that is no cell (it was read as NULL, status ok)."""
+    lines = _raw_lines()
+    assert lines[82] == "\t".join(["0"] * 15)
+    lines[82] = "\t".join(["0"] * 7 + ["0 0", ""] + ["0", "8", "2", "5", "0", "15"])
+    report = parse_text("\n".join(lines))
+    values = [f[4] for f in report.facts if f[0] == "appeals"]
+    assert values == [0] * 10 + [8, 2, 5, 0, 15]
+    assert report.status == "ok"

@@ -470,8 +470,11 @@ def _trim_blanks(toks: list[Token], n: int) -> list[Token]:
 
 
 def _drop_readings(toks: list[Token], n: int, integer: bool) -> list[Reading]:
+    """Readings of a row printed with more tokens than cells, each dropping tokens that may not
+    be cells: a number or mark alone on its line (a stray page number), or an empty cell (a PDF
+    reader that put two cells' numbers into one, "0 0", leaves the cell beside it empty)."""
     lines = [t.line for t in toks]
-    lone = [i for i, t in enumerate(toks) if t.kind in (NUM, NA) and lines.count(t.line) == 1]
+    lone = [i for i, t in enumerate(toks) if t.kind == BLANK or (t.kind in (NUM, NA) and lines.count(t.line) == 1)]
     extra = len(toks) - n
     out = []
     for drop in itertools.combinations(lone, extra):
