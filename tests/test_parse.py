@@ -238,6 +238,22 @@ def test_the_parse_is_the_same_in_every_process():
         ),
         # ... or a name with no agency's ending: the cell beside the menu item
         (["信息公开指南\t平潭综合实验区", "信息公开目录\t2023年度政府信息公开工作年度报告"], "平潭综合实验区"),
+        # ... with more of the name on the title's line, which the report names whole below
+        (
+            [
+                "湖北省武汉市江岸区人力资源和社会",
+                "保障局 2023 年政府信息公开工作年",
+                "度报告",
+                "本报告由湖北省武汉市江岸区人力",
+                "资源和社会保障局根据",
+            ],
+            "湖北省武汉市江岸区人力资源和社会保障局",
+        ),
+        # ... but a line above that the report does not name with it is no part of it
+        (
+            ["政府信息公开年报", "郑州市财政局 2023 年政府信息公开工作年", "度报告", "本报告由郑州市财政局根据"],
+            "郑州市财政局",
+        ),
         # the nearest name, not the site's name above it
         (["平潭综政府网站", "平潭综合实验区", "2023年度政府信息公开工作年度报告"], "平潭综合实验区"),
         # the menu item on the title's line is no agency
@@ -325,3 +341,17 @@ def test_an_empty_cell_beside_a_cell_holding_two_numbers_is_no_cell():
     values = [f[4] for f in report.facts if f[0] == "appeals"]
     assert values == [0] * 10 + [8, 2, 5, 0, 15]
     assert report.status == "ok"
+
+
+def test_a_row_read_from_its_first_or_last_cells_is_flagged():
+    """A borderless table in a Word PDF wraps two totals ("24" over "6" for 246), and the wrapped
+    digits come out as a row of their own under section 四's values.  Nothing explains the extra
+    tokens, so the row is read from its first or last 15: a guess, and the report says so (the
+    row of wrapped digits balanced, and section 四 came out NULL with status ok)."""
+    lines = _raw_lines()
+    assert lines[82] == "\t".join(["0"] * 15)
+    lines[82] = "\t".join(["34", "7", "50", "0", "91", "0", "0", "0", "0", "0", "90", "24", "98", "12", "44"])
+    lines.insert(83, "\t".join([""] * 11 + ["6", "", "", "6"]))
+    report = parse_text("\n".join(lines))
+    assert report.status != "ok"
+    assert any(c.scope == "appeals" and "printed numbers left out" in c.note for c in report.checks)

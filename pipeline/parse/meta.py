@@ -67,11 +67,10 @@ def _title(text: str, lines: list[str], i: int, wrap: int | None = None) -> tupl
         if _NOT_AGENCY.search(agency):
             continue
         title = text[m.start() : m.end()].strip()
-        if 0 < len(agency) < _SHORTEST_NAME:
+        head = _last_cell(lines[i - 1]) if i and agency and not text[: m.start("agency")].strip() else ""
+        if _NAME.fullmatch(head) and not head.endswith(tuple(")）」》")) and _wrapped_name(head, agency, lines):
             # the name wrapped before its last characters ("…自然资源和规划" / "局 2019 年度…")
-            head = _last_cell(lines[i - 1]) if i else ""
-            if _NAME.fullmatch(head) and not head.endswith(tuple(")）」》")):
-                agency, title = head + agency, head + title
+            agency, title = head + agency, head + title
         if not agency:
             # the agency on a line of its own above "2023 年政府信息公开工作年度报告"
             prev = _agency_above(lines[max(0, i - 2) : i])
@@ -80,6 +79,17 @@ def _title(text: str, lines: list[str], i: int, wrap: int | None = None) -> tupl
                 title = f"{prev}{title}"
         return title, agency or None, int(m.group("year"))
     return None
+
+
+def _wrapped_name(head: str, agency: str, lines: list[str]) -> bool:
+    """Is the agency on the title's line the end of a name that wrapped after `head`, the line
+    above?  Yes if what is left is too short to be a name, or if the report names the whole
+    (head and agency) again below the title ("本报告由…人力资源和社会保障局根据…"), across line
+    breaks: a site's name or a menu item above a title is not part of its agency."""
+    if len(agency) < _SHORTEST_NAME:
+        return True
+    text = re.sub(r"\s+", "", "".join(lines[:_TITLE_SEARCH_LINES]))
+    return text.count(re.sub(r"\s+", "", head + agency)) >= 2
 
 
 def _agency_above(above: list[str]) -> str:

@@ -39,6 +39,7 @@ class Reading:
     cells: tuple[CellReading, ...]
     cost: float
     values: tuple[int | float | None, ...] = ()
+    left_out: int = 0  # printed numbers and marks the reading drops for no reason it can give
 
     def __post_init__(self) -> None:
         if len(self.values) != len(self.cells):  # not given by the caller
@@ -480,9 +481,10 @@ def _drop_readings(toks: list[Token], n: int, integer: bool) -> list[Reading]:
     for drop in itertools.combinations(lone, extra):
         kept = [t for i, t in enumerate(toks) if i not in drop]
         out.append(Reading(tuple(_cell(t, t.text, integer) for t in kept), 5.0 * extra))
-    if not out:
-        for kept in (toks[:n], toks[-n:]):
-            out.append(Reading(tuple(_cell(t, t.text, integer) for t in kept), 50.0))
+    if not out:  # no token alone on its line or empty explains the extra ones: a guess
+        for kept, dropped in ((toks[:n], toks[n:]), (toks[-n:], toks[:-n])):
+            cells = tuple(_cell(t, t.text, integer) for t in kept)
+            out.append(Reading(cells, 50.0, left_out=sum(t.kind != BLANK for t in dropped)))
     return out
 
 

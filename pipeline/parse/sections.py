@@ -238,6 +238,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
             Check("reading", f"requests.{code}", 1, n, False, f"{n} readings of this row fit the identities equally")
         )
     printed = dict(choice.picks)
+    result.checks += [_left_out(f"requests.{code}", p) for code, p in printed.items() if p.left_out]
     for row, _ in value_rows:
         if row.code not in printed and row.code not in {c.scope.split(".", 1)[1] for c in result.checks}:
             result.checks.append(Check("reading", f"requests.{row.code}", 1, 0, False, "row not found"))
@@ -542,6 +543,8 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
                 "several readings of section 四 fit the identities equally",
             )
         )
+    if pick.left_out:
+        result.checks.append(_left_out("appeals", pick))
     k = 0
     for proc, _ in APPEAL_PROCEEDINGS:
         for out, _ in APPEAL_OUTCOMES:
@@ -550,6 +553,12 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
             k += 1
     result.checks.extend(appeal_checks(pick.values))
     return result
+
+
+def _left_out(scope: str, reading: Reading) -> Check:
+    """A row read from its first or last cells because nothing explains the tokens it has too
+    many (a wrapped cell whose second line a borderless table printed as a row of its own)."""
+    return Check("reading", scope, 0, reading.left_out, False, f"{reading.left_out} printed numbers left out")
 
 
 def _blanks(reading: Reading) -> int:
