@@ -343,15 +343,40 @@ def test_an_empty_cell_beside_a_cell_holding_two_numbers_is_no_cell():
     assert report.status == "ok"
 
 
+@pytest.mark.parametrize(
+    "values,ends",
+    [
+        # spaced PDF text: the end of a total alone on the next line
+        (" ".join(["98", "72", "92", "62", "32"] + ["0", "1", "0", "0", "1"] + ["0"] * 5), "4"),
+        # cells: the ends in the cells under their numbers, the rest of the line empty
+        ("\t".join(["34", "7", "50", "0", "91"] + ["0"] * 5 + ["90", "24", "98", "12", "44"]), "\t" * 11 + "6\t\t\t6"),
+    ],
+)
+def test_numbers_a_narrow_column_wrapped_are_joined_where_the_identities_say(values, ends):
+    """A borderless table in a Word PDF wraps a total in its narrow column ("32" over "4" for
+    324): the ends come out as a line of their own under section 四's values.  Each end joins a
+    number above it, and the identities pick which (the ends were dropped as stray page numbers
+    and the report came out inconsistent, or, when the line of ends balanced on its own, read as
+    the row with status ok)."""
+    lines = _raw_lines()
+    assert lines[82] == "\t".join(["0"] * 15)
+    lines[82:83] = [values, ends]
+    report = parse_text("\n".join(lines))
+    printed = [int(v) for v in values.split()]
+    ends_at = {4: "4"} if ends == "4" else {11: "6", 14: "6"}
+    want = [int(f"{v}{ends_at[k]}") if k in ends_at else v for k, v in enumerate(printed)]
+    assert [f[4] for f in report.facts if f[0] == "appeals"] == want
+    assert report.status == "ok"
+
+
 def test_a_row_read_from_its_first_or_last_cells_is_flagged():
-    """A borderless table in a Word PDF wraps two totals ("24" over "6" for 246), and the wrapped
-    digits come out as a row of their own under section 四's values.  Nothing explains the extra
-    tokens, so the row is read from its first or last 15: a guess, and the report says so (the
-    row of wrapped digits balanced, and section 四 came out NULL with status ok)."""
+    """A row with more tokens than cells that nothing explains (no token alone on its line, no
+    empty cell, no line of wrapped ends) is read from its first or last cells: a guess, and the
+    report says so."""
     lines = _raw_lines()
     assert lines[82] == "\t".join(["0"] * 15)
     lines[82] = "\t".join(["34", "7", "50", "0", "91", "0", "0", "0", "0", "0", "90", "24", "98", "12", "44"])
-    lines.insert(83, "\t".join([""] * 11 + ["6", "", "", "6"]))
+    lines.insert(83, "\t".join(["1", "2", "3", "4", "5"]))
     report = parse_text("\n".join(lines))
     assert report.status != "ok"
     assert any(c.scope == "appeals" and "printed numbers left out" in c.note for c in report.checks)

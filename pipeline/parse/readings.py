@@ -32,6 +32,7 @@ MAX_COUNT = 10**9  # no agency counts a billion requests: a longer integer is gl
 MAX_SPLITS = 20000  # ways to cut one glued digit string, beyond which it is not enumerated
 MIXED_MAX_CELLS = 7  # glued rows this wide may be read as cuts and blanks at once
 MAX_STEPS = 20000  # search budget per row: past it the row keeps the readings found so far
+MAX_WRAPPED = 3  # numbers of one row a narrow column wraps onto a line of their own, at most
 
 
 @dataclass(slots=True)
@@ -481,10 +482,38 @@ def _drop_readings(toks: list[Token], n: int, integer: bool) -> list[Reading]:
     for drop in itertools.combinations(lone, extra):
         kept = [t for i, t in enumerate(toks) if i not in drop]
         out.append(Reading(tuple(_cell(t, t.text, integer) for t in kept), 5.0 * extra))
+    out += _wrapped_readings(toks, n, integer)
     if not out:  # no token alone on its line or empty explains the extra ones: a guess
         for kept, dropped in ((toks[:n], toks[n:]), (toks[-n:], toks[:-n])):
             cells = tuple(_cell(t, t.text, integer) for t in kept)
             out.append(Reading(cells, 50.0, left_out=sum(t.kind != BLANK for t in dropped)))
+    return out
+
+
+def _wrapped_readings(toks: list[Token], n: int, integer: bool) -> list[Reading]:
+    """Readings of a row whose last line holds only the wrapped ends of numbers printed on the
+    line above: a borderless table's narrow cell wraps a total ("32" over "4" for 324), and the
+    text shows the end as a line of its own (with empty cells, if it was split into cells).
+    Each end is joined to a number above it, in order, every way; the identities choose."""
+    last = toks[-1].line
+    tail = [t for t in toks if t.line == last]
+    ends = [t for t in tail if t.kind == NUM]
+    head = toks[: len(toks) - len(tail)]
+    if (
+        len(head) != n
+        or not 0 < len(ends) <= MAX_WRAPPED
+        or any(t.kind not in (NUM, BLANK) or (t.kind == NUM and not t.text.isdigit()) for t in tail)
+    ):
+        return []
+    above = [i for i, t in enumerate(head) if t.line == last - 1 and t.text.isdigit() and t.text != "0"]
+    out = []
+    for joined in itertools.combinations(above, len(ends)):
+        ends_of = dict(zip(joined, ends, strict=True))
+        cells = tuple(
+            _cell(t, t.text + ends_of[i].text, integer) if i in ends_of else _cell(t, t.text, integer)
+            for i, t in enumerate(head)
+        )
+        out.append(Reading(cells, 5.0 * len(ends)))
     return out
 
 
