@@ -11,6 +11,13 @@ page break cut in two.
 
 No OCR: a PDF of scanned pages has no text layer and is rejected, as are encrypted, truncated
 and otherwise unreadable files.  pdfplumber (MIT) runs on pdfminer.six (MIT).
+
+Why not PDFium, which reads content streams in C++: fed to the same table finder, its characters
+and paths made this reader 3.3 to 3.7 times as fast on 163 PDFs, with the same cells (values and
+lines) from 161.  But PDFium's text page leaves out the characters of fonts whose programs are
+not embedded (253 of 1,389 in a Word export saved without its fonts, as offices often save
+them) and space glyphs, and nothing in its interface tells which were left out.  The port
+is on the branch ``pdfium``; it needs a way to see those losses before it can be used.
 """
 
 from __future__ import annotations
