@@ -17,7 +17,7 @@ from pipeline.generate import compare, generate_many
 from pipeline.parse import parse_text, sections
 from pipeline.parse.meta import find_title
 from pipeline.parse.readings import Reading, cell_value, choose, readings, totalled_readings
-from pipeline.parse.tokens import NA, NUM, TEXT, Token, tokenize
+from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, tokenize
 from pipeline.read import read_text
 
 
@@ -380,3 +380,12 @@ def test_a_row_read_from_its_first_or_last_cells_is_flagged():
     report = parse_text("\n".join(lines))
     assert report.status != "ok"
     assert any(c.scope == "appeals" and "printed numbers left out" in c.note for c in report.checks)
+
+
+def test_a_row_with_too_many_ways_to_drop_its_extra_tokens_is_a_flagged_guess():
+    """40 numbers and 40 empty cells for 60 cells: 137 billion ways to drop 20 of the empty
+    cells.  Past MAX_READINGS ways the row is not enumerated (it would never finish) but read
+    from its first or last cells, with the numbers that leaves out counted for the flag."""
+    toks = [Token(kind, text, 1, k, True) for k in range(40) for kind, text in ((NUM, str(k + 1)), (BLANK, ""))]
+    found = readings(toks, 60, integer=True, glued=False, line=1)
+    assert len(found) == 2 and all(r.left_out == 10 for r in found)

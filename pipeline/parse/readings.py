@@ -479,7 +479,8 @@ def _drop_readings(toks: list[Token], n: int, integer: bool) -> list[Reading]:
     lone = [i for i, t in enumerate(toks) if t.kind == BLANK or (t.kind in (NUM, NA) and lines.count(t.line) == 1)]
     extra = len(toks) - n
     out = []
-    for drop in itertools.combinations(lone, extra):
+    # past MAX_READINGS ways to drop, the row is not enumerated: it is read as a guess, flagged
+    for drop in itertools.combinations(lone, extra) if math.comb(len(lone), extra) <= MAX_READINGS else ():
         kept = [t for i, t in enumerate(toks) if i not in drop]
         out.append(Reading(tuple(_cell(t, t.text, integer) for t in kept), 5.0 * extra))
     out += _wrapped_readings(toks, n, integer)
