@@ -472,9 +472,12 @@ def _trim_blanks(toks: list[Token], n: int) -> list[Token]:
 
 
 def _drop_readings(toks: list[Token], n: int, integer: bool) -> list[Reading]:
-    """Readings of a row printed with more tokens than cells, each dropping tokens that may not
-    be cells: a number or mark alone on its line (a stray page number), or an empty cell (a PDF
-    reader that put two cells' numbers into one, "0 0", leaves the cell beside it empty)."""
+    """Readings of a row printed with more tokens than cells: each drops tokens that may not be
+    cells, a number or mark alone on its line (a stray page number) or an empty cell (a PDF
+    reader that put two cells' numbers into one, "0 0", leaves the cell beside it empty), or
+    joins a line of wrapped ends to the numbers above (``_wrapped_readings``).  When nothing
+    explains the extra tokens, the row is read from its first or last n: a guess, which counts
+    the printed numbers it leaves out."""
     lines = [t.line for t in toks]
     lone = [i for i, t in enumerate(toks) if t.kind == BLANK or (t.kind in (NUM, NA) and lines.count(t.line) == 1)]
     extra = len(toks) - n
@@ -484,7 +487,7 @@ def _drop_readings(toks: list[Token], n: int, integer: bool) -> list[Reading]:
         kept = [t for i, t in enumerate(toks) if i not in drop]
         out.append(Reading(tuple(_cell(t, t.text, integer) for t in kept), 5.0 * extra))
     out += _wrapped_readings(toks, n, integer)
-    if not out:  # no token alone on its line or empty explains the extra ones: a guess
+    if not out:
         for kept, dropped in ((toks[:n], toks[n:]), (toks[-n:], toks[:-n])):
             cells = tuple(_cell(t, t.text, integer) for t in kept)
             out.append(Reading(cells, 50.0, left_out=sum(t.kind != BLANK for t in dropped)))

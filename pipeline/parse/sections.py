@@ -556,8 +556,8 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
 
 
 def _left_out(scope: str, reading: Reading) -> Check:
-    """A row read from its first or last cells because nothing explains the tokens it has too
-    many (a wrapped cell whose second line a borderless table printed as a row of its own)."""
+    """The flag on a row read from its first or last cells: nothing explained the tokens it has
+    too many, so the numbers it left out may be its own."""
     return Check("reading", scope, 0, reading.left_out, False, f"{reading.left_out} printed numbers left out")
 
 
