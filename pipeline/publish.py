@@ -45,7 +45,7 @@ class GenerationWriter:
 
     Rows arrive interleaved over all tables and years, so holding ``ROW_GROUP_ROWS`` of every
     file in memory would cost gigabytes: instead, whenever ``BUFFER_BYTES`` of rows are buffered
-    they are spilled, one small Parquet file per output file, to a spool.  ``close`` then streams
+    they are spilled, one small Arrow file per output file, to a spool.  ``close`` then streams
     each output file — its carried rows, then its spilled pieces — into place in large row
     groups (polars' streaming engine: a row group or so in memory at a time).  Everything goes to
     ``generations/.<gen_id>.tmp``; ``close`` renames it into place, ``abort`` (or leaving the
@@ -128,10 +128,11 @@ class GenerationWriter:
         self._spills += 1
 
     def _spool(self, table: str, folder: str, rows: pl.DataFrame) -> None:
-        path = self.tmp / SPOOL / table / folder / f"{self._spills:06}.parquet"
+        path = self.tmp / SPOOL / table / folder / f"{self._spills:06}.arrow"
         path.parent.mkdir(parents=True, exist_ok=True)
-        # read once, by close: no statistics, the fastest compression
-        rows.write_parquet(path, compression="lz4", statistics=False)
+        # read once, by close: Arrow IPC with lz4 writes in half the CPU of lz4 Parquet (no
+        # encoding to do), for three times the bytes on disk while the build runs
+        rows.write_ipc(path, compression="lz4")
         self._spooled.setdefault((table, folder), []).append(path)
 
     def close(self, extra: dict[str, pl.DataFrame] | None = None) -> Path:
@@ -143,7 +144,7 @@ class GenerationWriter:
             sources = self._carried.pop((table, folder), [])
             pieces = self._spooled.pop((table, folder), [])
             if pieces:
-                sources.append(pl.scan_parquet(pieces, hive_partitioning=False))
+                sources.append(pl.scan_ipc(pieces, hive_partitioning=False))
             path = self.tmp / table / folder / "part-0.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
             pl.concat(sources).sink_parquet(path, compression="zstd", row_group_size=self._row_group_rows)
