@@ -317,17 +317,34 @@ def test_numbers_no_row_takes_are_flagged_in_section_two():
 
 
 def test_numbers_no_row_takes_are_flagged_in_section_three():
-    """Labels of several rows run together in one cell and their values on rows of their own
-    (a group cut by a page break): the rows' values are numbers no row takes, and the report
-    says so instead of reading the rows as not printed."""
+    """A run of numbers printed where no row can take it (a stray line of values under the
+    总计 row): the report says so instead of dropping them quietly."""
+    lines = _raw_lines()
+    t = next(k for k, line in enumerate(lines) if line.startswith("(七) 总计"))
+    lines.insert(t + 1, "\t\t\t\t9\t9\t9\t9\t9\t9\t9")
+    report = parse_text("\n".join(lines))
+    assert report.status != "ok"
+    assert any(c.scope == "requests" and "7 printed numbers belong to no row" in c.note for c in report.checks)
+
+
+def test_labels_run_together_in_one_cell_share_the_runs_after_it_in_order():
+    """Labels of several rows run together in one cell, their values on rows of their own (a
+    group a page break cut, "…公开申请3.其他" in a Chromium print): each row takes the next run
+    (the rows came out NULL, flagged as numbers no row takes)."""
     lines = _raw_lines()
     i = next(k for k, line in enumerate(lines) if "1.属于国家秘密" in line)
     j = next(k for k, line in enumerate(lines) if "3.危及" in line)
     labels = "".join(line.split("\t")[2] for line in lines[i : j + 1])
-    lines[i : j + 1] = [f"\t(三) 不予公开\t{labels}"] + ["\t\t\t\t\t1\t0\t0\t0\t0\t0\t1"] * (j + 1 - i)
+    lines[i : j + 1] = [f"\t(三) 不予公开\t{labels}"] + ["\t\t\t\t\t0\t0\t0\t0\t0\t0\t0"] * (j + 1 - i)
     report = parse_text("\n".join(lines))
-    assert report.status != "ok"
-    assert any(c.scope == "requests" and "printed numbers belong to no row" in c.note for c in report.checks)
+    rows = (
+        "outcome.withheld.state_secret",
+        "outcome.withheld.prohibited_by_law",
+        "outcome.withheld.security_stability",
+    )
+    cells = {(f[1], f[4], f[5]) for f in report.facts if f[1] in rows}
+    assert cells == {(row, 0, i + 2 + k) for k, row in enumerate(rows)}
+    assert report.status == "ok"
 
 
 def test_an_empty_cell_beside_a_cell_holding_two_numbers_is_no_cell():

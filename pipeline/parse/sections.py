@@ -388,17 +388,16 @@ class RunPlacer:
         self._costs: dict[tuple[int, int, int], float] = {}
         self._cells_before = [0, *itertools.accumulate(map(len, groups))]  # cells in runs before run j
         self.prev_end, self.next_start = [], []
+        # a row's runs end where the nearest label after its own starts: two labels a PDF cell
+        # ran together ("…公开申请3.其他") share the runs after them, in order
+        starts = sorted(a.start_tok for a in anchors if a)
         last = lo - 1
         for a in anchors:
             self.prev_end.append(last)
             if a:
                 last = a.end_tok
-        nxt = hi
-        for a in reversed(anchors):
-            self.next_start.append(nxt)
-            if a:
-                nxt = a.start_tok
-        self.next_start.reverse()
+            k = bisect.bisect_right(starts, last)
+            self.next_start.append(starts[k] if k < len(starts) else hi)
 
     def place(self, g: int, r: int) -> float:
         first, final = self.groups[g][0], self.groups[g][-1]
