@@ -11,7 +11,6 @@ import functools
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pipeline.identities import (
@@ -214,9 +213,8 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         tried = [attempts[current], *(v for k, v in attempts.items() if k != current)]
         unweighed = _unweighed(placer, frontier, set(attempts), len(value_rows))
         placed = {g for j, e in current for g in range(j, e)}
-        result.checks += _unplaced(
-            "requests", tokens, (k for g, run in enumerate(groups) if g not in placed for k in run)
-        )
+        left = (k for g, run in enumerate(groups) if g not in placed for k in run)
+        result.checks += _numbers_flag("requests", sum(tokens[k].kind == NUM for k in left), "belong to no row")
     key, choice, notes = min(tried, key=lambda t: t[0])
     result.checks.extend(notes)
     for r in sorted(unweighed):
@@ -238,7 +236,8 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
             Check("reading", f"requests.{code}", 1, n, False, f"{n} readings of this row fit the identities equally")
         )
     printed = dict(choice.picks)
-    result.checks += [_left_out(f"requests.{code}", p) for code, p in printed.items() if p.left_out]
+    for code, p in printed.items():
+        result.checks += _numbers_flag(f"requests.{code}", p.left_out, "left out")
     for row, _ in value_rows:
         if row.code not in printed and row.code not in {c.scope.split(".", 1)[1] for c in result.checks}:
             result.checks.append(Check("reading", f"requests.{row.code}", 1, 0, False, "row not found"))
@@ -542,8 +541,7 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
                 "several readings of section 四 fit the identities equally",
             )
         )
-    if pick.left_out:
-        result.checks.append(_left_out("appeals", pick))
+    result.checks += _numbers_flag("appeals", pick.left_out, "left out")
     k = 0
     for proc, _ in APPEAL_PROCEEDINGS:
         for out, _ in APPEAL_OUTCOMES:
@@ -552,12 +550,6 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
             k += 1
     result.checks.extend(appeal_checks(pick.values))
     return result
-
-
-def _left_out(scope: str, reading: Reading) -> Check:
-    """The flag on a row read from its first or last cells: nothing explained the tokens it has
-    too many, so the numbers it left out may be its own."""
-    return Check("reading", scope, 0, reading.left_out, False, f"{reading.left_out} printed numbers left out")
 
 
 def _blanks(reading: Reading) -> int:
@@ -676,12 +668,13 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
                 raw, value, line = pick.cells[m]
                 result.cells.append(("proactive", item.code, metric, raw, value, line))
     first = min((a.start_tok for a in anchors if a is not None), default=hi)
-    result.checks += _unplaced("proactive", tokens, (k for k in range(first, hi) if k not in taken))
+    left = sum(tokens[k].kind == NUM for k in range(first, hi) if k not in taken)
+    result.checks += _numbers_flag("proactive", left, "belong to no row")
     return result
 
 
-def _unplaced(scope: str, tokens: list[Token], left: Iterable[int]) -> list[Check]:
-    """Numbers printed in a section that no row took (of the tokens `left`): a row's values were
-    lost somewhere, so the section's reading is in doubt."""
-    n = sum(tokens[k].kind == NUM for k in left)
-    return [Check("reading", scope, 0, n, False, f"{n} printed numbers belong to no row")] if n else []
+def _numbers_flag(scope: str, n: int, what: str) -> list[Check]:
+    """The flag on `n` printed numbers a reading did not take: numbers that belong to no row (a
+    row's values were lost somewhere), or numbers a row read from its first or last cells left
+    out (nothing explained the tokens it had too many).  Either way they may be a row's own."""
+    return [Check("reading", scope, 0, n, False, f"{n} printed numbers {what}")] if n else []

@@ -130,11 +130,11 @@ def _page_items(number: int, page) -> list[_Item]:
             number,
             t.bbox[1],
             t.bbox[3],
-            **_table_rows(t, box, page.chars),
+            **_table_rows(t, page.chars),
             cut_above=any(abs(y - t.bbox[1]) <= _CLOSED for y in closed_by),
             cut_below=any(abs(y - t.bbox[3]) <= _CLOSED for y in closed_by),
         )
-        for t, box in zip(tables, boxes, strict=True)
+        for t in tables
     ]
     items = [i for i in items if any(any(c for c in row) for row in i.rows)]
 
@@ -198,7 +198,7 @@ def _in_table(char: dict, box: tuple) -> bool:
     return not char["text"].isalnum() and _inside(char, (box[0] - _HANG, box[1], box[2] + _HANG, box[3]))
 
 
-def _table_rows(table, box: tuple, chars: list[dict]) -> dict[str, list]:
+def _table_rows(table, chars: list[dict]) -> dict[str, list]:
     """The table's cells; text inside the table that no cell holds is given to the grid position
     it sits in.  That is the label of a merged cell left open by a page break (no ruling line
     closes it, so the table finder sees no cell), or punctuation hanging past the last column.
@@ -208,7 +208,7 @@ def _table_rows(table, box: tuple, chars: list[dict]) -> dict[str, list]:
     lefts = sorted({cell[0] for cell in table.cells})
     orphans: dict[tuple[int, int], list[dict]] = {}
     for char in chars:
-        if _in_table(char, box) and not any(_inside(char, cell) for cell in table.cells):
+        if _in_table(char, table.bbox) and not any(_inside(char, cell) for cell in table.cells):
             x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
             r = max(bisect.bisect_right(tops, y) - 1, 0)
             c = min(max(bisect.bisect_right(lefts, x) - 1, 0), len(rows[r]) - 1)
@@ -309,12 +309,11 @@ def _is_value(cell: Cell) -> bool:
 def _mend(above: list[list[Cell]], spans: list[list[_Span]], below: _Item, cut: bool) -> tuple[list, list]:
     """Join two parts of a table.  The first row below continues the last row above when no
     cell of it starts a new row (no ordinal, no section 二 label: a cut group label beside it
-    does not make it a continuation), exactly one of the two carries the
-    values, each of its cells lies under a cell above (the same position when both rows have
-    as many cells; else, in a row the page break left open, the cell with the same edges: the
-    cells each page shows can differ), and no cell is filled on both sides with a value.  The
-    tables around the two rows may differ: the finder joins the rest of a cut table to the
-    table printed under it."""
+    does not make it a continuation), exactly one of the two carries the values, each of its
+    cells lies under a cell above (the same position when both rows have as many cells; else,
+    in a row the page break left open, the cell with the same edges: the cells each page shows
+    can differ), and no cell is filled on both sides with a value.  The tables around the two
+    rows may differ: the finder joins the rest of a cut table to the table printed under it."""
     joined = (above + below.rows, spans + below.spans)
     a, b = above[-1], below.rows[0]
     if not any(b) or any(_starts_row(c) for c in b if c) or _has_values(a) == _has_values(b):
