@@ -12,10 +12,14 @@ import random
 import zipfile
 
 import docx
+import pdfplumber
+import pikepdf
 import pytest
 from conftest import REPO, SHARED
 from docx.oxml.ns import qn
 from golden import differences, load_expected
+from pdfminer.pdfinterp import PDFResourceManager
+from pdfminer.pdftypes import resolve1
 from pypdf import PdfReader, PdfWriter
 
 from pipeline.errors import Reject
@@ -23,6 +27,7 @@ from pipeline.normalize import normalize_text
 from pipeline.parse import parse_text
 from pipeline.read import read_text
 from pipeline.readers import pdf as pdf_reader
+from pipeline.readers import pdf_objects
 from pipeline.readers.grid import join_wrapped
 from pipeline.template import APPLICANT_CODES, TEMPLATES
 from pipeline.work import process
@@ -186,6 +191,104 @@ def test_browser_printed_pdf_of_a_page():
     rows = [line.split("\t") for line in text.splitlines()]
     assert next(r[:3] for r in rows if "（一）予以公开" in r) == ["三、本年度办理结果", "（一）予以公开", "12"]
     assert next(r[:3] for r in rows if "1.属于国家秘密" in r) == ["", "（三）不予公开", "1.属于国家秘密"]
+
+
+# --- PDFium reads, pdfminer where it cannot hold to it -------------------------------------
+
+
+def _pdfminer_only(monkeypatch) -> None:
+    monkeypatch.setattr(pdf_objects, "document_objects", lambda data, pages: None)
+
+
+def _fast(data: bytes) -> bool:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return pdf_objects.document_objects(data, pdf.pages) is not None
+
+
+@pytest.mark.parametrize("name", REAL_PDFS)
+def test_pdfium_reads_the_real_pdfs_as_pdfminer_does(name, monkeypatch):
+    """Both real PDFs print the label of section 三 down a merged cell in a vertical font, with
+    descents in their descriptors: PDFium reads them, and the text is pdfminer's to the byte."""
+    data = (SHARED / "corpus" / name).read_bytes()
+    assert _fast(data)
+    fast = pdf_reader.to_text(data)
+    _pdfminer_only(monkeypatch)
+    assert fast == pdf_reader.to_text(data)
+
+
+@pytest.mark.parametrize("kind", ["pdf_print", "pdf_word"])
+def test_pdfium_reads_printed_and_exported_pdfs_as_pdfminer_does(kind, monkeypatch):
+    """A Chromium print (Type 3 fonts whose descriptors give no box, spaces of another font in
+    text objects of their own, which PDFium's text page leaves out) and a LibreOffice export
+    (descriptors with no descent, gaps of exactly two characters between words): the same
+    normalised text from PDFium as from pdfminer."""
+    from pipeline.generate_published import generate_published
+
+    data = generate_published(random.Random(f"pdfium:{kind}"), "2021", kind).data
+    assert _fast(data)
+    fast = normalize_text(pdf_reader.to_text(data))
+    _pdfminer_only(monkeypatch)
+    assert fast == normalize_text(pdf_reader.to_text(data))
+
+
+def test_fonts_not_embedded_are_left_to_pdfminer():
+    """PDFium's text page leaves out characters of a font whose program is not embedded (年 and
+    月 of this print), and says nothing of it: such a file is read by pdfminer."""
+    data = (FIXTURES / "qingshan_2022_print.pdf").read_bytes()
+    assert not _fast(data)
+
+
+def _font_pdf(fonts: list) -> bytes:
+    """A page whose resources, inherited from the page tree, name `fonts`."""
+    buf = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        del pdf.pages[0].obj.Resources
+        pdf.Root.Pages.Resources = pikepdf.Dictionary(
+            Font=pikepdf.Dictionary({f"/F{i}": f for i, f in enumerate(fonts)})
+        )
+        pdf.save(buf)
+    return buf.getvalue()
+
+
+def test_font_figures_are_pdfminers():
+    """Descents as pdfminer's own font objects give them: a descriptor's /Descent made negative;
+    a standard font's own metrics; a Type 3 font's box scaled by its matrix.  A vertical font's
+    glyph origin from /DW2.  Two fonts of one name with different descents: neither."""
+    D, N, A = pikepdf.Dictionary, pikepdf.Name, pikepdf.Array
+    fonts = [
+        D(Type=N.Font, Subtype=N.TrueType, BaseFont=N("/ABCDEF+SimSun"), FontDescriptor=D(Descent=144)),
+        D(Type=N.Font, Subtype=N.Type1, BaseFont=N.Helvetica, FontDescriptor=D(Descent=-1)),
+        D(Type=N.Font, Subtype=N.Type3, FontMatrix=A([0.001, 0, 0, -0.001, 0, 0]), FontBBox=A([0, -120, 900, 880])),
+        D(
+            Type=N.Font,
+            Subtype=N.Type0,
+            BaseFont=N("/GHIJKL+SimHei"),
+            Encoding=N("/Identity-V"),
+            DescendantFonts=A([D(Subtype=N.CIDFontType2, BaseFont=N("/GHIJKL+SimHei"), DW2=A([900, -1000]))]),
+        ),
+        D(
+            Type=N.Font,
+            Subtype=N.Type0,
+            BaseFont=N("/MNOPQR+SimHei"),
+            Encoding=N("/Identity-H"),
+            DescendantFonts=A([D(Subtype=N.CIDFontType2, BaseFont=N("/SimHei"), FontDescriptor=D(Descent=-200))]),
+        ),
+        D(Type=N.Font, Subtype=N.TrueType, BaseFont=N.KaiTi, FontDescriptor=D(Descent=-100)),
+        D(Type=N.Font, Subtype=N.TrueType, BaseFont=N("/STUVWX+KaiTi"), FontDescriptor=D(Descent=-300)),
+    ]
+    data = _font_pdf(fonts)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        known = pdf_objects.page_fonts(pdf.pages[0])
+    manager = PDFResourceManager()
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        theirs = [
+            manager.get_font(None, resolve1(f)) for f in resolve1(pdf.pages[0].page_obj.resources["Font"]).values()
+        ]
+    descents = [f.get_descent() for f in theirs]
+    assert known.descent == {"SimSun": descents[0], "Helvetica": descents[1], "": descents[2], "SimHei": descents[4]}
+    assert theirs[3].is_vertical() and theirs[3].char_disp(1) == (None, 900)
+    assert known.vertical == {"SimHei": 900.0}
 
 
 # --- HTML ------------------------------------------------------------------------------------

@@ -10,14 +10,13 @@ headers in the margins are dropped, and a table that crosses a page is joined, m
 page break cut in two.
 
 No OCR: a PDF of scanned pages has no text layer and is rejected, as are encrypted, truncated
-and otherwise unreadable files.  pdfplumber (MIT) runs on pdfminer.six (MIT).
+and otherwise unreadable files.  pdfplumber (MIT) runs on pdfminer.six (MIT); pypdfium2
+(Apache-2.0 or BSD-3-Clause) binds PDFium, pikepdf (MPL-2.0) binds qpdf.
 
-Why not PDFium, which reads content streams in C++: fed to the same table finder, its characters
-and paths made this reader 3.3 to 3.7 times as fast on 163 PDFs, with the same cells (values and
-lines) from 161.  But PDFium's text page leaves out the characters of fonts whose programs are
-not embedded (253 of 1,389 in a Word export saved without its fonts, as offices often save
-them) and space glyphs, and nothing in its interface tells which were left out.  The port
-is on the branch ``pdfium``; it needs a way to see those losses before it can be used.
+The characters and ruling lines come from PDFium (C++) where it reads a page as pdfminer would,
+and from pdfminer (pure Python, several times slower) where it may not: a font whose program is
+not embedded, a character with no text, a text object left out that shows ink
+(``pdf_objects``).  The choice is per file; the text is the same either way.
 """
 
 from __future__ import annotations
@@ -35,11 +34,13 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.errors import Reject
 from pipeline.normalize import canon, normalize_line
+from pipeline.readers import pdf_objects
 from pipeline.readers.grid import Cell, grid_lines
 from pipeline.template import TEMPLATES
 
 _MARGIN = 0.075  # share of the page height taken by header and footer bands
 _GAP_TAB = 2.0  # a gap wider than this many character heights separates cells
+_TIE = 0.01  # points: a gap this near a threshold is a tie, read as wider (not by float noise)
 _HANG = 12.0  # points beside a table where hanging punctuation still belongs to it
 _MIN_RULE = 3.0  # points: shorter strokes are no table rules (underlines of a glyph, dots)
 _CLOSED = 3.0  # points: a horizontal rule this near a vertical rule's end closes it
@@ -99,6 +100,9 @@ def to_text(data: bytes) -> str:
         raise Reject("extract", "truncated_pdf", "the PDF ends before its end-of-file marker (cut off)")
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
+            fast = pdf_objects.document_objects(data, pdf.pages)
+            for page, objects in zip(pdf.pages, fast or (), strict=False):
+                page._objects = objects  # pdfplumber's cache, filled by pdfminer where it is empty
             pages = [_page_items(n, page) for n, page in enumerate(pdf.pages)]
             heights = [float(page.height) for page in pdf.pages]
     except Reject:
@@ -251,7 +255,7 @@ def _words_line(words: list[dict]) -> str:
     out = words[0]["text"]
     for prev, w in zip(words, words[1:], strict=False):
         height = w["bottom"] - w["top"]
-        out += "\t" if w["x0"] - prev["x1"] > _GAP_TAB * height else " "
+        out += "\t" if w["x0"] - prev["x1"] > _GAP_TAB * height - _TIE else " "
         out += w["text"]
     return out
 

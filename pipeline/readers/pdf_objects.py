@@ -1,0 +1,482 @@
+"""The characters and ruling lines of a PDF's pages, read by PDFium, in pdfplumber's form.
+
+pdfplumber builds its page objects by running pdfminer's content-stream interpreter, pure
+Python, which is most of the time a PDF takes to read.  PDFium (C++, the engine of Chrome's
+viewer) reads the same content streams many times as fast.  This module asks PDFium for the
+characters and the painted paths of each page and gives them the geometry pdfminer gives them,
+so that pdfplumber's table finder and word grouping run on them unchanged and the reader's text
+is pdfminer's:
+- a character's box runs from its origin to its advance, and from pdfminer's descent of its font
+  to one font size above it; a vertical font's glyph is centred on its origin, as pdfminer does.
+  pdfminer's figures come from the font dictionaries, read by pikepdf (``page_fonts``);
+- a path is split into subpaths, and each is a line, a rectangle or a curve by pdfminer's rules;
+- coordinates are turned as the page's /Rotate turns them, from the media box's corner.
+
+PDFium's text page is not pdfminer's character list, and where the difference could change the
+text the file is left to pdfminer (``Unmatched``; ``document_objects`` returns None):
+- it leaves out characters of a font whose program is not embedded, and says nothing of it: a
+  page with such a font is pdfminer's;
+- it maps a character to no text where pdfminer writes "(cid:N)": pdfminer's;
+- it leaves out a text object that holds only space glyphs (a browser prints a space in another
+  font that way): a space is put at the object's origin, as pdfplumber ends a word at a space;
+  a text object it leaves out that shows ink is a loss, and the page is pdfminer's;
+- it puts spaces and line breaks of its own ("generated") where it sees gaps: they are dropped,
+  since pdfplumber sees the gaps;
+- Kangxi radicals are folded into the characters they print, as NFKC folds them later anyway.
+PDFium computes in single precision: a gap that sits exactly on one of the reader's thresholds
+must be read as a tie there (``pdf._TIE``), not by rounding noise.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+from pdfminer.cmapdb import CMapDB
+from pdfminer.fontmetrics import FONT_METRICS
+from pdfminer.pdffont import IDENTITY_ENCODER
+
+log = logging.getLogger(__name__)
+Matrix = tuple[float, float, float, float, float, float]
+Point = tuple[float, float]
+
+_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_NO_TEXT = (0, 0xFFFE, 0xFFFF)
+
+
+def _multiply(m: Matrix, n: Matrix) -> Matrix:
+    """m, then n (points are row vectors, as in the PDF specification)."""
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s, e * p + f * r + t, e * q + f * s + u)
+
+
+def _apply(m: Matrix, x: float, y: float) -> Point:
+    return (x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5])
+
+
+def page_ctm(mediabox: Iterable[float], rotate: int) -> Matrix:
+    """The matrix pdfminer starts a page with: the media box's corner to the origin, turned by
+    the page's /Rotate."""
+    x0, y0, x1, y1 = mediabox
+    return {
+        90: (0.0, -1.0, 1.0, 0.0, -y0, x1),
+        180: (-1.0, 0.0, 0.0, -1.0, x1, y1),
+        270: (0.0, 1.0, -1.0, 0.0, y1, -x0),
+    }.get(rotate % 360, (1.0, 0.0, 0.0, 1.0, -x0, -y0))
+
+
+class Placer:
+    """PDF points to pdfplumber's page positions (``top`` measured down from the page's top)."""
+
+    def __init__(self, ctm: Matrix, height: float, mediabox_x0: float, mediabox_top: float, doctop: float) -> None:
+        self.ctm, self.height, self.dx, self.dy, self.doctop = ctm, height, mediabox_x0, mediabox_top, doctop
+
+    def box(self, corners: Iterable[Point]) -> dict[str, float]:
+        pts = [_apply(self.ctm, x, y) for x, y in corners]
+        x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+        y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+        top = self.height - y1 + self.dy
+        return {
+            "x0": x0 + self.dx,
+            "x1": x1 + self.dx,
+            "y0": y0,
+            "y1": y1,
+            "top": top,
+            "bottom": self.height - y0 + self.dy,
+            "doctop": self.doctop + top,
+            "width": x1 - x0,
+            "height": y1 - y0,
+        }
+
+    def point(self, x: float, y: float) -> Point:
+        px, py = _apply(self.ctm, x, y)
+        return (px + self.dx, self.height - py + self.dy)
+
+
+class Unmatched(Exception):
+    """PDFium's reading of a page cannot be held to pdfminer's: read the file with pdfminer."""
+
+
+_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+
+
+@dataclass
+class Fonts:
+    """What pdfminer makes of the fonts a page's resources name (and those of the forms they
+    hold), by base font name without its subset tag (PDFium names some fonts without it); ''
+    is the name of every Type 3 font.  A name two fonts share with different figures is left
+    out, and a character in a font left out is read by pdfminer."""
+
+    descent: dict[str, float]  # below the baseline, per unit of font size
+    vertical: dict[str, float]  # vertical writing: the glyph's origin below its top, per 1000
+
+
+def page_fonts(page: pikepdf.Page) -> Fonts:
+    """pdfminer's figures for a page's fonts, read from the font dictionaries as pdfminer reads
+    them (``pdfminer.pdffont``).  pikepdf reads them: pdfminer's own font objects parse every
+    Type 3 font's glyph procedures and encodings, and cost more than the page they print.
+
+    PDFium takes a font's descent from its program where the descriptor gives none, where
+    pdfminer takes 0: the boxes, and the lines and cells they fall in, follow pdfminer's.
+    Vertical fonts are known only with one position vector for every glyph (no /W2)."""
+    found: dict[tuple[str, bool], set[float]] = {}
+    seen: set[tuple[int, int]] = set()
+
+    def add(names: list[str], vertical: bool, value: float | None) -> None:
+        for name in names:
+            values = found.setdefault((_SUBSET_TAG.sub("", name), vertical), set())
+            values.update((value,) if value is not None else (0.0, 1.0))  # unknown: two values
+
+    def walk(res: object, depth: int) -> None:
+        if not isinstance(res, pikepdf.Dictionary) or depth > 8:
+            return
+        for font in _values(res.get("/Font")):
+            subtype = str(font.get("/Subtype", "/Type1"))
+            base = _str(font.get("/BaseFont"))
+            if subtype == "/Type3":
+                add(["", base] if base else [""], False, _type3_descent(font))
+            elif subtype == "/Type0":
+                descendants = font.get("/DescendantFonts")
+                cid = descendants[0] if isinstance(descendants, pikepdf.Array) and len(descendants) else None
+                if not isinstance(cid, pikepdf.Dictionary):
+                    continue  # pdfminer cannot read it either; PDFium shows nothing of it
+                names = [base, _str(cid.get("/BaseFont"))]
+                if _vertical(font.get("/Encoding")):
+                    add(names, True, _vertical_origin(cid))
+                else:
+                    add(names, False, _descent(cid.get("/FontDescriptor")))
+            elif base in FONT_METRICS:  # a standard font: pdfminer takes its own metrics
+                add([base], False, -abs(_number(FONT_METRICS[base][0].get("Descent", 0))) * 0.001)
+            else:
+                add([base], False, _descent(font.get("/FontDescriptor")))
+        for xobj in _values(res.get("/XObject")):
+            key = xobj.objgen
+            if key in seen or str(xobj.get("/Subtype")) != "/Form":
+                continue
+            seen.add(key)
+            walk(xobj.get("/Resources"), depth + 1)
+
+    walk(_inherited(page.obj, "/Resources"), 0)
+    one = {key: next(iter(values)) for key, values in found.items() if len(values) == 1}
+    return Fonts(
+        descent={name: v for (name, vertical), v in one.items() if not vertical},
+        vertical={name: v for (name, vertical), v in one.items() if vertical},
+    )
+
+
+def _inherited(node: pikepdf.Dictionary, key: str) -> object:
+    """A page attribute, from the page or the nearest page tree node above it that has it."""
+    for _ in range(64):
+        if key in node:
+            return node[key]
+        node = node.get("/Parent")
+        if not isinstance(node, pikepdf.Dictionary):
+            return None
+    return None
+
+
+def _values(obj: object) -> list:
+    return list(obj.values()) if isinstance(obj, pikepdf.Dictionary) else []
+
+
+def _str(obj: object) -> str:
+    if isinstance(obj, pikepdf.Name):
+        return str(obj)[1:]
+    return str(obj) if isinstance(obj, pikepdf.String) else ""
+
+
+def _number(obj: object, default: float = 0.0) -> float:
+    try:
+        return float(obj)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+
+
+def _descent(descriptor: object) -> float:
+    """pdfminer's descent of a simple or CID font, per unit of font size: the descriptor's
+    /Descent, made negative, 0 without one."""
+    value = _number(descriptor.get("/Descent", 0)) if isinstance(descriptor, pikepdf.Dictionary) else 0.0
+    return -abs(value) * 0.001
+
+
+def _type3_descent(font: pikepdf.Dictionary) -> float | None:
+    """pdfminer's descent of a Type 3 font: the bottom of the descriptor's /FontBBox (the font's
+    own when it has no descriptor; 0 when it is not four numbers) scaled by its /FontMatrix."""
+    descriptor = font.get("/FontDescriptor")
+    box = descriptor.get("/FontBBox") if isinstance(descriptor, pikepdf.Dictionary) else font.get("/FontBBox")
+    matrix = font.get("/FontMatrix")
+    if not isinstance(matrix, pikepdf.Array) or len(matrix) != 6:
+        return None
+    bottom = _number(box[1]) if isinstance(box, pikepdf.Array) and len(box) == 4 else 0.0
+    return bottom * (_number(matrix[1]) + _number(matrix[3]))
+
+
+def _vertical(encoding: object) -> bool:
+    """Does pdfminer read the font as vertical writing?  By the name of its CMap only, as
+    pdfminer does (an embedded CMap's /WMode is not read)."""
+    if isinstance(encoding, pikepdf.Dictionary):
+        encoding = encoding.get("/CMapName")
+    name = _str(encoding) if isinstance(encoding, pikepdf.Name) else "unknown"
+    name = IDENTITY_ENCODER.get(name, name)
+    try:
+        return CMapDB.get_cmap(name).is_vertical()
+    except CMapDB.CMapNotFound:
+        return False
+
+
+def _vertical_origin(cid: pikepdf.Dictionary) -> float | None:
+    """The position vector's height of every glyph of a vertical CID font (/DW2), None when
+    glyphs have their own (/W2)."""
+    w2 = cid.get("/W2")
+    if isinstance(w2, pikepdf.Array) and len(w2):
+        return None
+    dw2 = cid.get("/DW2")
+    return _number(dw2[0], 880.0) if isinstance(dw2, pikepdf.Array) and len(dw2) == 2 else 880.0
+
+
+def _font_name(font: ctypes.c_void_p) -> str:
+    size = raw.FPDFFont_GetBaseFontName(font, None, 0)
+    buf = ctypes.create_string_buffer(size)
+    raw.FPDFFont_GetBaseFontName(font, buf, size)
+    return _SUBSET_TAG.sub("", buf.value.decode("utf-8", "replace"))
+
+
+def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) -> list[dict]:
+    """The page's characters with pdfminer's boxes: from the origin to the advance along the
+    baseline, from pdfminer's descent of the font to one font size above it, turned by the
+    character's matrix.  The spaces and line breaks PDFium puts in of its own ("generated")
+    are dropped: pdfplumber reads the gaps they stand for.
+
+    Raises Unmatched where PDFium may have read otherwise than pdfminer: a font whose program is
+    not embedded (PDFium's text page leaves out characters it cannot map through the font it
+    puts in its place, and says nothing of it), a character it maps to no text, a glyph whose
+    width it cannot tell, or a font whose figures pdfminer's would not be sure of."""
+    out: list[dict] = []
+    m = raw.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    width = ctypes.c_float()
+    fonts: dict[int, tuple[ctypes.c_void_p, str]] = {}
+    for i in range(raw.FPDFText_CountChars(textpage)):
+        if raw.FPDFText_IsGenerated(textpage, i):
+            continue
+        code = raw.FPDFText_GetUnicode(textpage, i)
+        if code in _NO_TEXT or raw.FPDFText_HasUnicodeMapError(textpage, i):
+            raise Unmatched(f"page {number}: a character PDFium maps to no text")
+        raw.FPDFText_GetMatrix(textpage, i, m)
+        raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
+        size = raw.FPDFText_GetFontSize(textpage, i)
+        obj = raw.FPDFText_GetTextObject(textpage, i)
+        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        if key not in fonts:
+            font = raw.FPDFTextObj_GetFont(obj)
+            if not font or not raw.FPDFFont_GetIsEmbedded(font):
+                raise Unmatched(f"page {number}: a font whose program is not embedded")
+            fonts[key] = (font, _font_name(font))
+        font, name = fonts[key]
+        matrix = (m.a, m.b, m.c, m.d, ox.value, oy.value)
+        if not raw.FPDFFont_GetGlyphWidth(font, code, size, width):
+            raise Unmatched(f"page {number}: no width for {chr(code)!r} in the font {name!r}")
+        if width.value < 0:
+            # vertical writing: the advance runs down; pdfminer centres the glyph on the origin
+            if name not in known.vertical:
+                raise Unmatched(f"page {number}: no one position vector for the vertical font {name!r}")
+            top = (1000 - known.vertical[name]) * size / 1000
+            corners = [(x, y) for x in (-size / 2, size / 2) for y in (top + width.value, top)]
+        else:
+            if name not in known.descent:
+                raise Unmatched(f"page {number}: no one descent for the font {name!r}")
+            low = known.descent[name] * size
+            corners = [(x, y) for x in (0.0, width.value) for y in (low, low + size)]
+        out.append(_char(chr(code), matrix, corners, place, number, vertical=width.value < 0))
+    return out
+
+
+def _char(text: str, matrix: Matrix, corners: list[Point], place: Placer, number: int, vertical: bool) -> dict:
+    """A character as pdfplumber has it, from its box in text space and its matrix."""
+    char = place.box([_apply(matrix, x, y) for x, y in corners])
+    turned = _multiply(matrix, place.ctm)
+    char.update(
+        object_type="char",
+        page_number=number,
+        text=text,
+        upright=turned[0] * turned[3] > 0 and turned[1] * turned[2] <= 0,
+        size=char["width"] if vertical or abs(matrix[1]) >= abs(matrix[0]) else char["height"],
+        fontname="",
+    )
+    return char
+
+
+def _blank(obj: ctypes.c_void_p, matrix: Matrix, place: Placer, number: int, known: Fonts) -> dict:
+    """The space a text object PDFium's text page left out prints.  PDFium leaves out a text
+    object that holds only space glyphs (a browser prints a space of another font that way),
+    and pdfplumber ends a word at a space; a text object it left out that shows ink is a loss,
+    and the page is pdfminer's to read."""
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+    if left.value != right.value or bottom.value != top.value:
+        raise Unmatched(f"page {number}: a text object with ink that PDFium's text page left out")
+    font = raw.FPDFTextObj_GetFont(obj)
+    name = _font_name(font) if font else None
+    if name not in known.descent:
+        raise Unmatched(f"page {number}: no one descent for the font {name!r}")
+    size, width = ctypes.c_float(), ctypes.c_float()
+    raw.FPDFTextObj_GetFontSize(obj, size)
+    if not raw.FPDFFont_GetGlyphWidth(font, 0x20, size.value, width) or width.value <= 0:
+        raise Unmatched(f"page {number}: a blank text object of a font with no space")
+    low = known.descent[name] * size.value
+    corners = [(x, y) for x in (0.0, width.value) for y in (low, low + size.value)]
+    return _char(" ", matrix, corners, place, number, vertical=False)
+
+
+def _objects(objects: Iterable[ctypes.c_void_p], ctm: Matrix, page: _Page, out: dict) -> None:
+    """The painted paths among `objects` (and inside their form XObjects), as pdfminer's
+    lines, rectangles and curves, and the spaces of text objects the text page left out."""
+    m = raw.FS_MATRIX()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    for obj in objects:
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_TEXT):
+            continue
+        raw.FPDFPageObj_GetMatrix(obj, m)
+        matrix = _multiply((m.a, m.b, m.c, m.d, m.e, m.f), ctm)
+        if kind == raw.FPDF_PAGEOBJ_TEXT:
+            if (ctypes.cast(obj, ctypes.c_void_p).value or 0) not in page.read:
+                out["char"].append(_blank(obj, matrix, page.place, page.number, page.fonts))
+            continue
+        if kind == raw.FPDF_PAGEOBJ_FORM:
+            count = raw.FPDFFormObj_CountObjects(obj)
+            _objects((raw.FPDFFormObj_GetObject(obj, i) for i in range(count)), matrix, page, out)
+            continue
+        raw.FPDFPath_GetDrawMode(obj, fill, stroke)
+        if not fill.value and not stroke.value:
+            continue  # a clipping path: nothing painted
+        segments = []
+        for i in range(raw.FPDFPath_CountSegments(obj)):
+            seg = raw.FPDFPath_GetPathSegment(obj, i)
+            raw.FPDFPathSegment_GetPoint(seg, x, y)
+            segments.append(
+                (raw.FPDFPathSegment_GetType(seg), _apply(matrix, x.value, y.value), raw.FPDFPathSegment_GetClose(seg))
+            )
+        for shape, pts in _subpaths(segments):
+            _add_path(shape, pts, page.place, page.number, out)
+
+
+def _subpaths(segments: list[tuple[int, Point, int]]) -> list[tuple[str, list[Point]]]:
+    """Each subpath as pdfminer spells it (m, l, c, h) with its end points: a Bézier curve is
+    three segments in PDFium and one point here; a closed subpath ends at its start."""
+    out: list[tuple[str, list[Point]]] = []
+    k = 0
+    while k < len(segments):
+        kind, pt, close = segments[k]
+        if kind == raw.FPDF_SEGMENT_MOVETO or not out:
+            out.append(("", []))
+        shape, pts = out[-1]
+        if kind == raw.FPDF_SEGMENT_BEZIERTO:
+            kind, pt, close = segments[min(k + 2, len(segments) - 1)]
+            shape += "c"
+            k += 3
+        else:
+            shape += "m" if kind == raw.FPDF_SEGMENT_MOVETO else "l"
+            k += 1
+        pts.append(pt)
+        if close:
+            shape += "h"
+            pts.append(pts[0])
+        out[-1] = (shape, pts)
+    return out
+
+
+def _add_path(shape: str, pts: list[Point], place: Placer, number: int, out: dict) -> None:
+    if not shape.startswith("m"):
+        return
+    if len(shape) > 3 and shape.endswith("lh") and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts = pts[:-1]
+    obj = place.box(pts)
+    obj.update(page_number=number, pts=[place.point(*p) for p in pts])
+    if shape in ("mlh", "ml"):
+        obj["object_type"] = "line"
+    elif shape in ("mlllh", "mllll") and pts[0] == pts[4] and _square(pts):
+        obj["object_type"] = "rect"
+    else:
+        obj["object_type"] = "curve"
+    out[obj["object_type"]].append(obj)
+
+
+def _square(pts: list[Point]) -> bool:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = pts[:4]
+    return (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+
+
+@dataclass
+class _Page:
+    place: Placer
+    number: int
+    fonts: Fonts
+    read: set[int]  # the text objects the text page holds characters of
+
+
+def page_objects(page: pdfium.PdfPage, number: int, place: Placer, known: Fonts) -> dict[str, list[dict]]:
+    """A page's characters, lines, rectangles and curves, as pdfplumber's ``page.objects``.
+    Raises Unmatched where PDFium's reading may differ from pdfminer's."""
+    textpage = page.get_textpage()
+    try:
+        chars = _chars(textpage.raw, place, number, known)
+        read = {
+            ctypes.cast(raw.FPDFText_GetTextObject(textpage.raw, i), ctypes.c_void_p).value or 0
+            for i in range(raw.FPDFText_CountChars(textpage.raw))
+        }
+    finally:
+        textpage.close()
+    out: dict[str, list[dict]] = {"char": chars, "line": [], "rect": [], "curve": []}
+    count = raw.FPDFPage_CountObjects(page.raw)
+    _objects(
+        (raw.FPDFPage_GetObject(page.raw, i) for i in range(count)), _IDENTITY, _Page(place, number, known, read), out
+    )
+    return out
+
+
+def document_objects(data: bytes, pages: list) -> list[dict[str, list[dict]]] | None:
+    """Every page's objects read by PDFium, for pdfplumber's `pages`; None where PDFium's
+    reading of a page may differ from pdfminer's (see Unmatched) or PDFium or pikepdf cannot
+    open the file: the file is then pdfminer's to read, as a whole."""
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return None
+    try:
+        with pikepdf.open(io.BytesIO(data)) as book:
+            if not len(doc) == len(book.pages) == len(pages):
+                return None
+            out = []
+            for n, page in enumerate(pages):
+                place = Placer(
+                    page_ctm(page.page_obj.mediabox, page.rotation),
+                    float(page.height),
+                    float(page.mediabox[0]),
+                    float(page.mediabox[1]),
+                    float(page.initial_doctop),
+                )
+                pdfium_page = doc[n]
+                try:
+                    out.append(page_objects(pdfium_page, page.page_number, place, page_fonts(book.pages[n])))
+                finally:
+                    pdfium_page.close()
+            return out
+    except Unmatched as why:
+        log.debug("PDFium's reading left to pdfminer: %s", why)
+        return None
+    except Exception as exc:  # any failure of the fast reading leaves the file to pdfminer
+        log.debug("PDFium's reading failed, left to pdfminer: %r", exc)
+        return None
+    finally:
+        doc.close()
