@@ -25,6 +25,7 @@ import bisect
 import io
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pdfplumber
@@ -210,10 +211,13 @@ def _table_rows(table, chars: list[dict]) -> dict[str, list]:
     rows = table.extract()
     tops = sorted({cell[1] for cell in table.cells})
     lefts = sorted({cell[0] for cell in table.cells})
+    in_a_cell = _covered(table.cells)
     orphans: dict[tuple[int, int], list[dict]] = {}
     for char in chars:
-        if _in_table(char, table.bbox) and not any(_inside(char, cell) for cell in table.cells):
-            x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        if not _in_table(char, table.bbox):
+            continue
+        x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        if not in_a_cell(x, y):
             r = max(bisect.bisect_right(tops, y) - 1, 0)
             c = min(max(bisect.bisect_right(lefts, x) - 1, 0), len(rows[r]) - 1)
             orphans.setdefault((r, c), []).append(char)
@@ -222,6 +226,20 @@ def _table_rows(table, chars: list[dict]) -> dict[str, list]:
         rows[r][c] = f"{rows[r][c]}{text}" if rows[r][c] else text
     cells = [_without_colspans(row, found.cells, lefts) for row, found in zip(rows, table.rows, strict=True)]
     return {"rows": [[text for text, _ in row] for row in cells], "spans": [[span for _, span in row] for row in cells]}
+
+
+def _covered(cells: list[tuple]) -> Callable[[float, float], bool]:
+    """Is a point inside one of the cells, as ``_inside`` reads it?  The cells' edges cut the
+    table into a grid of slots and each cell covers a block of them, so a point's slot tells,
+    without trying every cell for every character."""
+    xs = sorted({v for cell in cells for v in (cell[0], cell[2])})
+    ys = sorted({v for cell in cells for v in (cell[1], cell[3])})
+    col = {v: i for i, v in enumerate(xs)}
+    row = {v: i for i, v in enumerate(ys)}
+    slots = {
+        (r, c) for x0, top, x1, bottom in cells for r in range(row[top], row[bottom]) for c in range(col[x0], col[x1])
+    }
+    return lambda x, y: (bisect.bisect_right(ys, y) - 1, bisect.bisect_right(xs, x) - 1) in slots
 
 
 def _without_colspans(row: list[Cell], boxes: list, lefts: list[float]) -> list[tuple[Cell, _Span]]:

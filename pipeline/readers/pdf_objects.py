@@ -249,11 +249,12 @@ def _font_name(font: ctypes.c_void_p) -> str:
     return _SUBSET_TAG.sub("", buf.value.decode("utf-8", "replace"))
 
 
-def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) -> list[dict]:
+def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) -> tuple[list[dict], set[int]]:
     """The page's characters with pdfminer's boxes: from the origin to the advance along the
     baseline, from pdfminer's descent of the font to one font size above it, turned by the
     character's matrix.  The spaces and line breaks PDFium puts in of its own ("generated")
-    are dropped: pdfplumber reads the gaps they stand for.
+    are dropped: pdfplumber reads the gaps they stand for.  Returns the characters and the
+    text objects they were read from.
 
     Raises Unmatched where PDFium may have read otherwise than pdfminer: a font whose program is
     not embedded (PDFium's text page leaves out characters it cannot map through the font it
@@ -263,7 +264,8 @@ def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) 
     m = raw.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     width = ctypes.c_float()
-    fonts: dict[int, tuple[ctypes.c_void_p, str]] = {}
+    fonts: dict[int, tuple[ctypes.c_void_p, str]] = {}  # by text object
+    names: dict[int, str] = {}  # by font
     for i in range(raw.FPDFText_CountChars(textpage)):
         if raw.FPDFText_IsGenerated(textpage, i):
             continue
@@ -277,9 +279,12 @@ def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) 
         key = ctypes.cast(obj, ctypes.c_void_p).value or 0
         if key not in fonts:
             font = raw.FPDFTextObj_GetFont(obj)
-            if not font or not raw.FPDFFont_GetIsEmbedded(font):
-                raise Unmatched(f"page {number}: a font whose program is not embedded")
-            fonts[key] = (font, _font_name(font))
+            handle = ctypes.cast(font, ctypes.c_void_p).value or 0
+            if handle not in names:
+                if not font or not raw.FPDFFont_GetIsEmbedded(font):
+                    raise Unmatched(f"page {number}: a font whose program is not embedded")
+                names[handle] = _font_name(font)
+            fonts[key] = (font, names[handle])
         font, name = fonts[key]
         matrix = (m.a, m.b, m.c, m.d, ox.value, oy.value)
         if not raw.FPDFFont_GetGlyphWidth(font, code, size, width):
@@ -296,7 +301,7 @@ def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) 
             low = known.descent[name] * size
             corners = [(x, y) for x in (0.0, width.value) for y in (low, low + size)]
         out.append(_char(chr(code), matrix, corners, place, number, vertical=width.value < 0))
-    return out
+    return out, set(fonts)
 
 
 def _char(text: str, matrix: Matrix, corners: list[Point], place: Placer, number: int, vertical: bool) -> dict:
@@ -430,11 +435,7 @@ def page_objects(page: pdfium.PdfPage, number: int, place: Placer, known: Fonts)
     Raises Unmatched where PDFium's reading may differ from pdfminer's."""
     textpage = page.get_textpage()
     try:
-        chars = _chars(textpage.raw, place, number, known)
-        read = {
-            ctypes.cast(raw.FPDFText_GetTextObject(textpage.raw, i), ctypes.c_void_p).value or 0
-            for i in range(raw.FPDFText_CountChars(textpage.raw))
-        }
+        chars, read = _chars(textpage.raw, place, number, known)
     finally:
         textpage.close()
     out: dict[str, list[dict]] = {"char": chars, "line": [], "rect": [], "curve": []}
