@@ -49,6 +49,7 @@ Point = tuple[float, float]
 
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _NO_TEXT = (0, 0xFFFE, 0xFFFF)
+_POINT = 0.01  # points: bounds this narrow or this low cover no area (no ink), rounding aside
 
 
 def _multiply(m: Matrix, n: Matrix) -> Matrix:
@@ -320,13 +321,13 @@ def _char(text: str, matrix: Matrix, corners: list[Point], place: Placer, number
 
 
 def _blank(obj: ctypes.c_void_p, matrix: Matrix, place: Placer, number: int, known: Fonts) -> dict:
-    """The space a text object PDFium's text page left out prints.  PDFium leaves out a text
-    object that holds only space glyphs (a browser prints a space of another font that way),
-    and pdfplumber ends a word at a space; a text object it left out that shows ink is a loss,
-    and the page is pdfminer's to read."""
+    """The space a text object PDFium's text page left out prints.  PDFium leaves out text
+    objects that hold only spaces (a browser prints a space of another font, or a no-break
+    space, as an object of its own), and pdfplumber ends a word at a space.  A text object it
+    left out whose bounds cover an area shows ink: that is a loss, and the page is pdfminer's."""
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
-    if left.value != right.value or bottom.value != top.value:
+    if min(right.value - left.value, top.value - bottom.value) > _POINT:
         raise Unmatched(f"page {number}: a text object with ink that PDFium's text page left out")
     font = raw.FPDFTextObj_GetFont(obj)
     name = _font_name(font) if font else None
