@@ -1,5 +1,6 @@
 """Longer fuzzing than the test suite: read_text + parse_text must never raise on any input
-(except Reject from read_text), including damaged generated reports, web pages and Word files.
+(except Reject from read_text), including damaged generated reports, web pages and Word files,
+and damaged copies of the real PDFs in ../shared/corpus (PDFium's path, C++, and pdfminer's).
 
     python scripts/fuzz.py --seconds 300
 """
@@ -10,6 +11,7 @@ import argparse
 import random
 import sys
 import time
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,6 +33,8 @@ def _read_parse(named: tuple[str, bytes]) -> None:
     parse_text(text)
 
 
+REAL_PDFS = [p.read_bytes() for p in sorted((Path(__file__).resolve().parents[2] / "shared" / "corpus").glob("*.pdf"))]
+
 inputs = st.one_of(
     st.binary(max_size=4000).map(lambda b: ("input.txt", b)),
     st.text(max_size=4000).map(lambda t: ("input.txt", t.encode("utf-8"))),
@@ -49,6 +53,12 @@ inputs = st.one_of(
         st.binary(max_size=60),
         st.integers(0, 2000),
     ).map(lambda a: (f"input.{a[1]}", _damaged_published(*a))),
+    st.tuples(
+        st.sampled_from(REAL_PDFS),
+        st.floats(0, 1),
+        st.binary(max_size=60),
+        st.integers(0, 2000),
+    ).map(lambda a: ("input.pdf", _spliced(*a))),
 )
 
 
