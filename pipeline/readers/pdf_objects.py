@@ -46,6 +46,7 @@ from pdfminer.pdffont import IDENTITY_ENCODER
 log = logging.getLogger(__name__)
 Matrix = tuple[float, float, float, float, float, float]
 Point = tuple[float, float]
+Box = tuple[float, float, float, float]
 
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _NO_TEXT = (0, 0xFFFE, 0xFFFF)
@@ -295,29 +296,44 @@ def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) 
             if name not in known.vertical:
                 raise Unmatched(f"page {number}: no one position vector for the vertical font {name!r}")
             top = (1000 - known.vertical[name]) * size / 1000
-            corners = [(x, y) for x in (-size / 2, size / 2) for y in (top + width.value, top)]
+            box = (-size / 2, top + width.value, size / 2, top)
         else:
             if name not in known.descent:
                 raise Unmatched(f"page {number}: no one descent for the font {name!r}")
             low = known.descent[name] * size
-            corners = [(x, y) for x in (0.0, width.value) for y in (low, low + size)]
-        out.append(_char(chr(code), matrix, corners, place, number, vertical=width.value < 0))
+            box = (0.0, low, width.value, low + size)
+        out.append(_char(chr(code), matrix, box, place, number, vertical=width.value < 0))
     return out, set(fonts)
 
 
-def _char(text: str, matrix: Matrix, corners: list[Point], place: Placer, number: int, vertical: bool) -> dict:
-    """A character as pdfplumber has it, from its box in text space and its matrix."""
-    char = place.box([_apply(matrix, x, y) for x, y in corners])
-    turned = _multiply(matrix, place.ctm)
-    char.update(
-        object_type="char",
-        page_number=number,
-        text=text,
-        upright=turned[0] * turned[3] > 0 and turned[1] * turned[2] <= 0,
-        size=char["width"] if vertical or abs(matrix[1]) >= abs(matrix[0]) else char["height"],
-        fontname="",
-    )
-    return char
+def _char(text: str, matrix: Matrix, box: Box, place: Placer, number: int, vertical: bool) -> dict:
+    """A character as pdfplumber has it, from its box in text space (left, bottom, right, top)
+    and its matrix.  The box's corners, turned, span each axis as far as the matrix's terms
+    reach over the box's sides: one sum per edge, where four corners would each be turned."""
+    a, b, c, d, e, f = turned = _multiply(matrix, place.ctm)
+    left, low, right, high = box
+    x0 = e + min(a * left, a * right) + min(c * low, c * high)
+    x1 = e + max(a * left, a * right) + max(c * low, c * high)
+    y0 = f + min(b * left, b * right) + min(d * low, d * high)
+    y1 = f + max(b * left, b * right) + max(d * low, d * high)
+    top = place.height - y1 + place.dy
+    return {
+        "x0": x0 + place.dx,
+        "x1": x1 + place.dx,
+        "y0": y0,
+        "y1": y1,
+        "top": top,
+        "bottom": place.height - y0 + place.dy,
+        "doctop": place.doctop + top,
+        "width": x1 - x0,
+        "height": y1 - y0,
+        "object_type": "char",
+        "page_number": number,
+        "text": text,
+        "upright": turned[0] * turned[3] > 0 and turned[1] * turned[2] <= 0,
+        "size": x1 - x0 if vertical or abs(matrix[1]) >= abs(matrix[0]) else y1 - y0,
+        "fontname": "",
+    }
 
 
 def _blank(obj: ctypes.c_void_p, matrix: Matrix, place: Placer, number: int, known: Fonts) -> dict:
@@ -338,8 +354,7 @@ def _blank(obj: ctypes.c_void_p, matrix: Matrix, place: Placer, number: int, kno
     if not raw.FPDFFont_GetGlyphWidth(font, 0x20, size.value, width) or width.value <= 0:
         raise Unmatched(f"page {number}: a blank text object of a font with no space")
     low = known.descent[name] * size.value
-    corners = [(x, y) for x in (0.0, width.value) for y in (low, low + size.value)]
-    return _char(" ", matrix, corners, place, number, vertical=False)
+    return _char(" ", matrix, (0.0, low, width.value, low + size.value), place, number, vertical=False)
 
 
 def _objects(objects: Iterable[ctypes.c_void_p], ctm: Matrix, page: _Page, out: dict) -> None:
