@@ -129,7 +129,7 @@ _OTHER_2021 = (
         "缴纳费用",
         "收费通知",
     ),
-    _row("outcome.other.other", "3.其他", "3其他", "其他"),
+    _row("outcome.other.other", "3.其他", "3其他"),
 )
 
 

@@ -19,6 +19,7 @@ from pipeline.parse.meta import find_title
 from pipeline.parse.readings import Reading, cell_value, choose, readings, totalled_readings
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, tokenize
 from pipeline.read import read_text
+from pipeline.template import APPLICANT_CODES
 
 
 def kinds(line: str) -> list[tuple[str, str]]:
@@ -406,3 +407,17 @@ def test_a_row_with_too_many_ways_to_drop_its_extra_tokens_is_a_flagged_guess():
     toks = [Token(kind, text, 1, k, True) for k in range(40) for kind, text in ((NUM, str(k + 1)), (BLANK, ""))]
     found = readings(toks, 60, integer=True, glued=False, line=1)
     assert len(found) == 2 and all(r.left_out == 10 for r in found)
+
+
+def test_a_2019_row_split_by_a_column_printed_down_beside_it_is_not_2021s_other():
+    """A Word table without rules (tests/fixtures/word_export_2019_borderless.txt, the PDF
+    reader's text of a generated 2019 report) prints 三、本年度办理结果 down a narrow column, and
+    its pieces fall between the halves of （六）其他处 / 理.  The bare 其他 once matched 2021's
+    row 3.其他 inside 其他处: the 2021 row set won, the 2019 row was NULL and the report 'ok'."""
+    text = (Path(__file__).parent / "fixtures" / "word_export_2019_borderless.txt").read_text()
+    report = parse_text(text)
+    values = report.values()
+    assert report.template == "2019" and report.status == "ok"
+    assert [values[("requests", "outcome.other", a)] for a in APPLICANT_CODES] == [0] * 7
+    assert not any(values.get(("requests", "outcome.other.other", a)) is not None for a in APPLICANT_CODES)
+    assert {c.line for c in report.cells if c.key1 == "outcome.other"} == {147}

@@ -821,3 +821,36 @@ def test_cut_row_mended_when_the_table_below_is_wider():
     above = _table(0, "四、结转下年度继续办|0|0|0")
     below = _table(1, "理|||", "行政复议|行政诉讼", "结果维持|结果纠正|其他结果|尚未审结|总计|结果维持")
     assert pdf_reader._join_tables([above, below])[0] == "四、结转下年度继续办理\t0\t0\t0"
+
+
+def _line(*words: tuple[str, float]) -> pdf_reader._Item:
+    """A line of words outside any table, each (text, centre); 10 points wide a character."""
+    placed = [{"text": t, "x0": x - 5 * len(t), "x1": x + 5 * len(t), "top": 100, "bottom": 110} for t, x in words]
+    return pdf_reader._Item(0, 100, 110, text=pdf_reader._words_line(placed), words=placed)
+
+
+HEADER = ("信息内容", 80), ("本年制发件数", 200), ("本年废止件数", 300), ("现行有效件数", 400)
+
+
+def test_section_two_printed_without_rules_keeps_its_blank_cells():
+    """A Word table without borders prints no cell for a blank: the header row says which
+    column each number is in.  A number as near one column as another, a row of another
+    section, a row under a ruled table, or a row with every number printed is left as it was."""
+    items = [
+        _line(*HEADER),
+        _line(("规章", 60), ("8", 402)),
+        _line(("行政规范性文件", 80), ("3", 297), ("5", 404)),
+        _line(("规章", 60), ("8", 250)),  # half way: no column is nearer
+        _line(("一、本年新收政府信息公开申请数量", 80), ("3", 300)),
+        _line(("规章", 60), ("1", 200), ("2", 300), ("3", 400)),
+        _table(0, "信息内容|本年处理决定数量"),
+        _line(("行政许可", 80), ("8", 402)),
+    ]
+    before = [item.text for item in items]
+    pdf_reader._place_under_headers(items)
+    assert [item.text for item in items] == [
+        before[0],
+        "规章\t\t\t8",
+        "行政规范性文件\t\t3\t5",
+        *before[3:],
+    ]

@@ -71,6 +71,12 @@ _LABEL_STARTS = tuple(
     )
 )
 
+# the headers of section 二's value columns ("本年制发件数", "本年收费金额（单位：万元）")
+_METRIC_HEADERS = tuple(
+    sorted({canon(h) for t in TEMPLATES.values() for h in (*t.metric_headers, *t.metric_labels.values())})
+)
+_PLAIN_NUMBER = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?|\d+(\.\d+)?")
+
 # pdfminer logs every repair it makes to a damaged file; the outcome is ours to report
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
@@ -86,6 +92,7 @@ class _Item:
     top: float
     bottom: float
     text: str = ""
+    words: list[dict] = field(default_factory=list)  # a line's words, left to right
     rows: list[list[Cell]] = field(default_factory=list)
     spans: list[list[_Span]] = field(default_factory=list)  # each cell's left and right edge
     cut_above: bool = False  # the first row is open at the top of the page (a page break cut it)
@@ -116,6 +123,7 @@ def to_text(data: bytes) -> str:
     except Exception as exc:  # pdfminer fails in many ways on damaged files; none may stop a build
         raise Reject("extract", "corrupt_pdf", f"unreadable PDF: {exc!r}"[:300]) from exc
     items = _drop_margins(pages, heights)
+    _place_under_headers(items)
     lines = _join_tables(items)
     text = "\n".join(lines) + "\n"
     if not text.strip():
@@ -148,7 +156,13 @@ def _page_items(number: int, page) -> list[_Item]:
 
     for words in _line_words(page.filter(outside).extract_words()):
         items.append(
-            _Item(number, min(w["top"] for w in words), max(w["bottom"] for w in words), text=_words_line(words))
+            _Item(
+                number,
+                min(w["top"] for w in words),
+                max(w["bottom"] for w in words),
+                text=_words_line(words),
+                words=words,
+            )
         )
     items.sort(key=lambda i: i.top)
     return items
@@ -276,6 +290,44 @@ def _words_line(words: list[dict]) -> str:
         out += "\t" if w["x0"] - prev["x1"] > _GAP_TAB * height - _TIE else " "
         out += w["text"]
     return out
+
+
+def _place_under_headers(items: list[_Item]) -> None:
+    """Give the blank cells back to the rows of a section 二 table printed without rules.
+
+    With no ruling lines there are no cells, only words, and a blank cell leaves no word: "规章
+    8" under three value columns does not say which column the 8 is in.  The header row does
+    (信息内容 and the template's value headers, each over its column): a row of section 二 whose
+    numbers each sit nearest a different header, in order, and nearer to it than half the
+    distance between two headers, is written with a cell per column, blanks included.  Rows
+    are changed only under such a header, only when they start with a section 二 label, and
+    only when they print fewer numbers than there are columns; a table with rules ends it."""
+    columns: list[float] = []
+    for item in items:
+        if item.is_table:
+            columns = []
+            continue
+        words = item.words
+        if len(words) >= 2 and all(canon(w["text"]).startswith(_METRIC_HEADERS) for w in words[1:]):
+            columns = [(w["x0"] + w["x1"]) / 2 for w in words[1:]]
+            continue
+        if len(columns) < 2 or not words or not canon(words[0]["text"]).startswith(_LABEL_STARTS):
+            continue
+        first = next((k for k, w in enumerate(words) if _PLAIN_NUMBER.fullmatch(w["text"])), len(words))
+        numbers = words[first:]
+        if not 0 < len(numbers) < len(columns) or not all(_PLAIN_NUMBER.fullmatch(w["text"]) for w in numbers):
+            continue
+        reach = min(b - a for a, b in zip(columns, columns[1:], strict=False)) / 2
+        cells = [""] * len(columns)
+        taken = -1
+        for w in numbers:
+            x = (w["x0"] + w["x1"]) / 2
+            k = min(range(len(columns)), key=lambda c: abs(columns[c] - x))
+            if k <= taken or abs(columns[k] - x) >= reach:
+                break
+            cells[k], taken = w["text"], k
+        else:
+            item.text = "\t".join([_words_line(words[:first]), *cells])
 
 
 def _margin_key(text: str) -> str:
