@@ -82,9 +82,14 @@ class Placer:
         self.ctm, self.height, self.dx, self.dy, self.doctop = ctm, height, mediabox_x0, mediabox_top, doctop
 
     def box(self, corners: Iterable[Point]) -> dict[str, float]:
+        """The box around points of the page's user space."""
         pts = [_apply(self.ctm, x, y) for x, y in corners]
-        x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
-        y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+        return self.extent(
+            min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts)
+        )
+
+    def extent(self, x0: float, y0: float, x1: float, y1: float) -> dict[str, float]:
+        """pdfplumber's fields of a box already turned by the page's matrix."""
         top = self.height - y1 + self.dy
         return {
             "x0": x0 + self.dx,
@@ -316,17 +321,8 @@ def _char(text: str, matrix: Matrix, box: Box, place: Placer, number: int, verti
     x1 = e + max(a * left, a * right) + max(c * low, c * high)
     y0 = f + min(b * left, b * right) + min(d * low, d * high)
     y1 = f + max(b * left, b * right) + max(d * low, d * high)
-    top = place.height - y1 + place.dy
     return {
-        "x0": x0 + place.dx,
-        "x1": x1 + place.dx,
-        "y0": y0,
-        "y1": y1,
-        "top": top,
-        "bottom": place.height - y0 + place.dy,
-        "doctop": place.doctop + top,
-        "width": x1 - x0,
-        "height": y1 - y0,
+        **place.extent(x0, y0, x1, y1),
         "object_type": "char",
         "page_number": number,
         "text": text,
