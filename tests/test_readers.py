@@ -196,24 +196,27 @@ def test_browser_printed_pdf_of_a_page():
 # --- PDFium reads, pdfminer where it cannot hold to it -------------------------------------
 
 
-def _pdfminer_only(monkeypatch) -> None:
-    monkeypatch.setattr(pdf_objects, "document_objects", lambda data, pages: None)
-
-
 def _fast(data: bytes) -> bool:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         return pdf_objects.document_objects(data, pdf.pages) is not None
+
+
+def _both_readings(data: bytes, monkeypatch) -> tuple[str, str]:
+    """The reader's text of `data` through PDFium (which must take the file), and through
+    pdfminer alone."""
+    assert _fast(data)
+    fast = pdf_reader.to_text(data)
+    with monkeypatch.context() as m:
+        m.setattr(pdf_objects, "document_objects", lambda data, pages: None)
+        return fast, pdf_reader.to_text(data)
 
 
 @pytest.mark.parametrize("name", REAL_PDFS)
 def test_pdfium_reads_the_real_pdfs_as_pdfminer_does(name, monkeypatch):
     """Both real PDFs print the label of section 三 down a merged cell in a vertical font, with
     descents in their descriptors: PDFium reads them, and the text is pdfminer's to the byte."""
-    data = (SHARED / "corpus" / name).read_bytes()
-    assert _fast(data)
-    fast = pdf_reader.to_text(data)
-    _pdfminer_only(monkeypatch)
-    assert fast == pdf_reader.to_text(data)
+    fast, slow = _both_readings((SHARED / "corpus" / name).read_bytes(), monkeypatch)
+    assert fast == slow
 
 
 @pytest.mark.parametrize("kind", ["pdf_print", "pdf_word"])
@@ -226,11 +229,8 @@ def test_pdfium_reads_printed_and_exported_pdfs_as_pdfminer_does(kind, monkeypat
 
     printed = generate_published(random.Random(f"pdfium:{kind}"), "2021", kind).data
     for data in (printed, _landscape(printed, 90)):  # turned, PDFium leaves out no-break spaces too
-        assert _fast(data)
-        fast = normalize_text(pdf_reader.to_text(data))
-        with monkeypatch.context() as m:
-            m.setattr(pdf_objects, "document_objects", lambda data, pages: None)
-            assert fast == normalize_text(pdf_reader.to_text(data))
+        fast, slow = _both_readings(data, monkeypatch)
+        assert normalize_text(fast) == normalize_text(slow)
 
 
 def _landscape(data: bytes, rotate: int) -> bytes:
@@ -251,11 +251,8 @@ def _landscape(data: bytes, rotate: int) -> bytes:
 
 @pytest.mark.parametrize("rotate", [90, 270])
 def test_pdfium_reads_landscape_pages_as_pdfminer_does(rotate, monkeypatch):
-    data = _landscape((SHARED / "corpus" / REAL_PDFS[0]).read_bytes(), rotate)
-    assert _fast(data)
-    fast = pdf_reader.to_text(data)
-    _pdfminer_only(monkeypatch)
-    assert fast == pdf_reader.to_text(data)
+    fast, slow = _both_readings(_landscape((SHARED / "corpus" / REAL_PDFS[0]).read_bytes(), rotate), monkeypatch)
+    assert fast == slow
     assert "本报告由淮安市洪泽区人民政府办公室" in fast
 
 

@@ -159,11 +159,11 @@ def page_fonts(page: pikepdf.Page) -> Fonts:
                 if _vertical(font.get("/Encoding")):
                     add(names, True, _vertical_origin(cid))
                 else:
-                    add(names, False, _descent(cid.get("/FontDescriptor")))
+                    add(names, False, _descent(_descriptor_descent(cid)))
             elif base in FONT_METRICS:  # a standard font: pdfminer takes its own metrics
-                add([base], False, -abs(_number(FONT_METRICS[base][0].get("Descent", 0))) * 0.001)
+                add([base], False, _descent(FONT_METRICS[base][0].get("Descent")))
             else:
-                add([base], False, _descent(font.get("/FontDescriptor")))
+                add([base], False, _descent(_descriptor_descent(font)))
         for xobj in _values(res.get("/XObject")):
             key = xobj.objgen
             if key in seen or str(xobj.get("/Subtype")) != "/Form":
@@ -207,11 +207,15 @@ def _number(obj: object, default: float = 0.0) -> float:
         return default
 
 
-def _descent(descriptor: object) -> float:
-    """pdfminer's descent of a simple or CID font, per unit of font size: the descriptor's
-    /Descent, made negative, 0 without one."""
-    value = _number(descriptor.get("/Descent", 0)) if isinstance(descriptor, pikepdf.Dictionary) else 0.0
-    return -abs(value) * 0.001
+def _descriptor_descent(font: pikepdf.Dictionary) -> object:
+    descriptor = font.get("/FontDescriptor")
+    return descriptor.get("/Descent") if isinstance(descriptor, pikepdf.Dictionary) else None
+
+
+def _descent(value: object) -> float:
+    """pdfminer's descent of a simple or CID font, per unit of font size, from its /Descent
+    (the descriptor's, or a standard font's own): made negative, 0 without one."""
+    return -abs(_number(value)) * 0.001
 
 
 def _type3_descent(font: pikepdf.Dictionary) -> float | None:
