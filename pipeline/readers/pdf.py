@@ -139,12 +139,13 @@ def _page_items(number: int, page) -> list[_Item]:
     tables = page.find_tables({"explicit_horizontal_lines": closers} if closers else None)
     boxes = [t.bbox for t in tables]
     closed_by = [c["top"] for c in closers]
+    chars = _Bands(page.chars) if tables else None
     items = [
         _Item(
             number,
             t.bbox[1],
             t.bbox[3],
-            **_table_rows(t, page.chars),
+            **_table_rows(t, chars),
             cut_above=any(abs(y - t.bbox[1]) <= _CLOSED for y in closed_by),
             cut_below=any(abs(y - t.bbox[3]) <= _CLOSED for y in closed_by),
         )
@@ -218,18 +219,61 @@ def _in_table(char: dict, box: tuple) -> bool:
     return not char["text"].isalnum() and _inside(char, (box[0] - _HANG, box[1], box[2] + _HANG, box[3]))
 
 
-def _table_rows(table, chars: list[dict]) -> dict[str, list]:
+class _Bands:
+    """A page's characters by the height of their middle, which decides the row they are read
+    into (as in pdfplumber's ``Table.extract``: middle at or below a box's top and above its
+    bottom): the characters of a band of the page are found by bisection, not by testing every
+    character of the page against every row of every table."""
+
+    def __init__(self, chars: list[dict]) -> None:
+        self.chars = chars
+        middles = [(c["top"] + c["bottom"]) / 2 for c in chars]
+        self.order = sorted(range(len(chars)), key=middles.__getitem__)
+        self.middles = [middles[k] for k in self.order]
+
+    def between(self, top: float, bottom: float) -> list[dict]:
+        """The characters whose middle is at or below `top` and above `bottom`, in page order."""
+        lo, hi = bisect.bisect_left(self.middles, top), bisect.bisect_left(self.middles, bottom)
+        return [self.chars[k] for k in sorted(self.order[lo:hi])]
+
+
+def _extract(rows: list, chars: _Bands) -> list[list[Cell]]:
+    """pdfplumber's ``Table.extract()`` of a table's `rows`, the same text, with a row's
+    characters found by band."""
+    out: list[list[Cell]] = []
+    for row in rows:
+        x0, top, x1, bottom = row.bbox
+        inside = [c for c in chars.between(top, bottom) if x0 <= (c["x0"] + c["x1"]) / 2 < x1]
+        texts: list[Cell] = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            left, high, right, low = cell
+            held = [
+                c
+                for c in inside
+                if left <= (c["x0"] + c["x1"]) / 2 < right and high <= (c["top"] + c["bottom"]) / 2 < low
+            ]
+            texts.append(extract_text(held) if held else "")
+        out.append(texts)
+    return out
+
+
+def _table_rows(table, chars: _Bands) -> dict[str, list]:
     """The table's cells; text inside the table that no cell holds is given to the grid position
     it sits in.  That is the label of a merged cell left open by a page break (no ruling line
     closes it, so the table finder sees no cell), or punctuation hanging past the last column.
     Returns the item's ``rows`` and their cells' ``spans``."""
-    rows = table.extract()
+    found = table.rows
+    rows = _extract(found, chars)
     tops = sorted({cell[1] for cell in table.cells})
     lefts = sorted({cell[0] for cell in table.cells})
     in_a_cell = _covered(table.cells)
     orphans: dict[tuple[int, int], list[dict]] = {}
-    for char in chars:
-        if not _in_table(char, table.bbox):
+    box = table.bbox
+    for char in chars.between(box[1], box[3]):
+        if not _in_table(char, box):
             continue
         x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
         if not in_a_cell(x, y):
@@ -239,7 +283,7 @@ def _table_rows(table, chars: list[dict]) -> dict[str, list]:
     for (r, c), group in orphans.items():
         text = extract_text(group)
         rows[r][c] = f"{rows[r][c]}{text}" if rows[r][c] else text
-    cells = [_without_colspans(row, found.cells, lefts) for row, found in zip(rows, table.rows, strict=True)]
+    cells = [_without_colspans(row, group.cells, lefts) for row, group in zip(rows, found, strict=True)]
     return {"rows": [[text for text, _ in row] for row in cells], "spans": [[span for _, span in row] for row in cells]}
 
 

@@ -35,6 +35,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -126,44 +127,38 @@ class Fonts:
     vertical: dict[str, float]  # vertical writing: the glyph's origin below its top, per 1000
 
 
-def page_fonts(page: pikepdf.Page) -> Fonts:
+_Figures = list[tuple[list[str], bool, float | None]]  # what a font adds: names, vertical, value
+
+
+def page_fonts(page: pikepdf.Page, memo: dict[tuple[int, int], _Figures] | None = None) -> Fonts:
     """pdfminer's figures for a page's fonts, read from the font dictionaries as pdfminer reads
     them (``pdfminer.pdffont``).  pikepdf reads them: pdfminer's own font objects parse every
     Type 3 font's glyph procedures and encodings, and cost more than the page they print.
 
     PDFium takes a font's descent from its program where the descriptor gives none, where
     pdfminer takes 0: the boxes, and the lines and cells they fall in, follow pdfminer's.
-    Vertical fonts are known only with one position vector for every glyph (no /W2)."""
+    Vertical fonts are known only with one position vector for every glyph (no /W2).
+
+    `memo` holds the figures of the fonts (indirect objects) already read, for the pages of one
+    document: pages share their fonts."""
     found: dict[tuple[str, bool], set[float]] = {}
     seen: set[tuple[int, int]] = set()
-
-    def add(names: list[str], vertical: bool, value: float | None) -> None:
-        for name in names:
-            values = found.setdefault((_SUBSET_TAG.sub("", name), vertical), set())
-            values.update((value,) if value is not None else (0.0, 1.0))  # unknown: two values
+    memo = {} if memo is None else memo
 
     def walk(res: object, depth: int) -> None:
         if not isinstance(res, pikepdf.Dictionary) or depth > 8:
             return
         for font in _values(res.get("/Font")):
-            subtype = str(font.get("/Subtype", "/Type1"))
-            base = _str(font.get("/BaseFont"))
-            if subtype == "/Type3":
-                add(["", base] if base else [""], False, _type3_descent(font))
-            elif subtype == "/Type0":
-                descendants = font.get("/DescendantFonts")
-                cid = descendants[0] if isinstance(descendants, pikepdf.Array) and len(descendants) else None
-                if not isinstance(cid, pikepdf.Dictionary):
-                    continue  # pdfminer cannot read it either; PDFium shows nothing of it
-                names = [base, _str(cid.get("/BaseFont"))]
-                if _vertical(font.get("/Encoding")):
-                    add(names, True, _vertical_origin(cid))
-                else:
-                    add(names, False, _descent(_descriptor_descent(cid)))
-            elif base in FONT_METRICS:  # a standard font: pdfminer takes its own metrics
-                add([base], False, _descent(FONT_METRICS[base][0].get("Descent")))
-            else:
-                add([base], False, _descent(_descriptor_descent(font)))
+            key = getattr(font, "objgen", (0, 0))
+            figures = memo.get(key) if key != (0, 0) else None
+            if figures is None:
+                figures = _font_figures(font)
+                if key != (0, 0):
+                    memo[key] = figures
+            for names, vertical, value in figures:
+                for name in names:
+                    values = found.setdefault((_SUBSET_TAG.sub("", name), vertical), set())
+                    values.update((value,) if value is not None else (0.0, 1.0))  # unknown: two values
         for xobj in _values(res.get("/XObject")):
             key = xobj.objgen
             if key in seen or str(xobj.get("/Subtype")) != "/Form":
@@ -177,6 +172,29 @@ def page_fonts(page: pikepdf.Page) -> Fonts:
         descent={name: v for (name, vertical), v in one.items() if not vertical},
         vertical={name: v for (name, vertical), v in one.items() if vertical},
     )
+
+
+def _font_figures(font: object) -> _Figures:
+    """What pdfminer makes of one font: (names, vertical, descent or position vector; None:
+    not sure)."""
+    if not isinstance(font, pikepdf.Dictionary):
+        return []
+    subtype = str(font.get("/Subtype", "/Type1"))
+    base = _str(font.get("/BaseFont"))
+    if subtype == "/Type3":
+        return [(["", base] if base else [""], False, _type3_descent(font))]
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        cid = descendants[0] if isinstance(descendants, pikepdf.Array) and len(descendants) else None
+        if not isinstance(cid, pikepdf.Dictionary):
+            return []  # pdfminer cannot read it either; PDFium shows nothing of it
+        names = [base, _str(cid.get("/BaseFont"))]
+        if _vertical(font.get("/Encoding")):
+            return [(names, True, _vertical_origin(cid))]
+        return [(names, False, _descent(_descriptor_descent(cid)))]
+    if base in FONT_METRICS:  # a standard font: pdfminer takes its own metrics
+        return [([base], False, _descent(FONT_METRICS[base][0].get("Descent")))]
+    return [([base], False, _descent(_descriptor_descent(font)))]
 
 
 def _inherited(node: pikepdf.Dictionary, key: str) -> object:
@@ -253,11 +271,48 @@ def _vertical_origin(cid: pikepdf.Dictionary) -> float | None:
     return _number(dw2[0], 880.0) if isinstance(dw2, pikepdf.Array) and len(dw2) == 2 else 880.0
 
 
-def _font_name(font: ctypes.c_void_p) -> str:
-    size = raw.FPDFFont_GetBaseFontName(font, None, 0)
+def _font_name(font: int) -> str:
+    size = _pdfium.FPDFFont_GetBaseFontName(font, None, 0)
     buf = ctypes.create_string_buffer(size)
-    raw.FPDFFont_GetBaseFontName(font, buf, size)
+    _pdfium.FPDFFont_GetBaseFontName(font, buf, size)
     return _SUBSET_TAG.sub("", buf.value.decode("utf-8", "replace"))
+
+
+def _by_address(fn: ctypes._CFuncPtr) -> ctypes._CFuncPtr:
+    """PDFium's function `fn` with every pointer it takes or gives as a plain address (an int):
+    a handle is then a dictionary key, with no ctypes.cast and no pointer object per call."""
+
+    def plain(t: type | None) -> type | None:
+        return ctypes.c_void_p if t is not None and issubclass(t, ctypes._Pointer) else t
+
+    return ctypes.CFUNCTYPE(plain(fn.restype), *map(plain, fn.argtypes))(ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+_pdfium = SimpleNamespace(
+    **{
+        name: _by_address(getattr(raw, name))
+        for name in (
+            "FPDFText_GetTextObject",
+            "FPDFTextObj_GetFont",
+            "FPDFTextObj_GetFontSize",
+            "FPDFFont_GetGlyphWidth",
+            "FPDFFont_GetIsEmbedded",
+            "FPDFFont_GetBaseFontName",
+            "FPDFPage_GetObject",
+            "FPDFPageObj_GetType",
+            "FPDFPageObj_GetMatrix",
+            "FPDFPageObj_GetBounds",
+            "FPDFFormObj_CountObjects",
+            "FPDFFormObj_GetObject",
+            "FPDFPath_GetDrawMode",
+            "FPDFPath_CountSegments",
+            "FPDFPath_GetPathSegment",
+            "FPDFPathSegment_GetPoint",
+            "FPDFPathSegment_GetType",
+            "FPDFPathSegment_GetClose",
+        )
+    }
+)
 
 
 def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) -> tuple[list[dict], set[int]]:
@@ -275,43 +330,49 @@ def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) 
     m = raw.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     width = ctypes.c_float()
-    fonts: dict[int, tuple[ctypes.c_void_p, str]] = {}  # by text object
+    fonts: dict[int, tuple[int, str]] = {}  # font and its name, by text object
     names: dict[int, str] = {}  # by font
+    widths: dict[tuple[int, int, float], float] = {}  # by font, character and size
+    generated, unicode, map_error = raw.FPDFText_IsGenerated, raw.FPDFText_GetUnicode, raw.FPDFText_HasUnicodeMapError
+    get_matrix, get_origin, font_size = raw.FPDFText_GetMatrix, raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
+    m_ref, ox_ref, oy_ref, width_ref = ctypes.byref(m), ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(width)
+    text_object, glyph_width = _pdfium.FPDFText_GetTextObject, _pdfium.FPDFFont_GetGlyphWidth
     for i in range(raw.FPDFText_CountChars(textpage)):
-        if raw.FPDFText_IsGenerated(textpage, i):
+        if generated(textpage, i):
             continue
-        code = raw.FPDFText_GetUnicode(textpage, i)
-        if code in _NO_TEXT or raw.FPDFText_HasUnicodeMapError(textpage, i):
+        code = unicode(textpage, i)
+        if code in _NO_TEXT or map_error(textpage, i):
             raise Unmatched(f"page {number}: a character PDFium maps to no text")
-        raw.FPDFText_GetMatrix(textpage, i, m)
-        raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
-        size = raw.FPDFText_GetFontSize(textpage, i)
-        obj = raw.FPDFText_GetTextObject(textpage, i)
-        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        get_matrix(textpage, i, m_ref)
+        get_origin(textpage, i, ox_ref, oy_ref)
+        size = font_size(textpage, i)
+        key = text_object(textpage, i) or 0
         if key not in fonts:
-            font = raw.FPDFTextObj_GetFont(obj)
-            handle = ctypes.cast(font, ctypes.c_void_p).value or 0
-            if handle not in names:
-                if not font or not raw.FPDFFont_GetIsEmbedded(font):
+            font = _pdfium.FPDFTextObj_GetFont(key) or 0
+            if font not in names:
+                if not font or not _pdfium.FPDFFont_GetIsEmbedded(font):
                     raise Unmatched(f"page {number}: a font whose program is not embedded")
-                names[handle] = _font_name(font)
-            fonts[key] = (font, names[handle])
+                names[font] = _font_name(font)
+            fonts[key] = (font, names[font])
         font, name = fonts[key]
+        advance = widths.get((font, code, size))
+        if advance is None:
+            if not glyph_width(font, code, size, width_ref):
+                raise Unmatched(f"page {number}: no width for {chr(code)!r} in the font {name!r}")
+            advance = widths[(font, code, size)] = width.value
         matrix = (m.a, m.b, m.c, m.d, ox.value, oy.value)
-        if not raw.FPDFFont_GetGlyphWidth(font, code, size, width):
-            raise Unmatched(f"page {number}: no width for {chr(code)!r} in the font {name!r}")
-        if width.value < 0:
+        if advance < 0:
             # vertical writing: the advance runs down; pdfminer centres the glyph on the origin
             if name not in known.vertical:
                 raise Unmatched(f"page {number}: no one position vector for the vertical font {name!r}")
             top = (1000 - known.vertical[name]) * size / 1000
-            box = (-size / 2, top + width.value, size / 2, top)
+            box = (-size / 2, top + advance, size / 2, top)
         else:
             if name not in known.descent:
                 raise Unmatched(f"page {number}: no one descent for the font {name!r}")
             low = known.descent[name] * size
-            box = (0.0, low, width.value, low + size)
-        out.append(_char(chr(code), matrix, box, place, number, vertical=width.value < 0))
+            box = (0.0, low, advance, low + size)
+        out.append(_char(chr(code), matrix, box, place, number, vertical=advance < 0))
     return out, set(fonts)
 
 
@@ -319,73 +380,78 @@ def _char(text: str, matrix: Matrix, box: Box, place: Placer, number: int, verti
     """A character as pdfplumber has it, from its box in text space (left, bottom, right, top)
     and its matrix.  The box's corners, turned, span each axis as far as the matrix's terms
     reach over the box's sides: one sum per edge, where four corners would each be turned."""
-    a, b, c, d, e, f = turned = _multiply(matrix, place.ctm)
+    a, b, c, d, e, f = _multiply(matrix, place.ctm)
     left, low, right, high = box
-    x0 = e + min(a * left, a * right) + min(c * low, c * high)
-    x1 = e + max(a * left, a * right) + max(c * low, c * high)
-    y0 = f + min(b * left, b * right) + min(d * low, d * high)
-    y1 = f + max(b * left, b * right) + max(d * low, d * high)
-    return {
-        **place.extent(x0, y0, x1, y1),
-        "object_type": "char",
-        "page_number": number,
-        "text": text,
-        "upright": turned[0] * turned[3] > 0 and turned[1] * turned[2] <= 0,
-        "size": x1 - x0 if vertical or abs(matrix[1]) >= abs(matrix[0]) else y1 - y0,
-        "fontname": "",
-    }
+    x0 = x1 = e
+    y0 = y1 = f
+    for term, lo, hi in ((a, left, right), (c, low, high)):
+        p, q = term * lo, term * hi
+        x0, x1 = (x0 + p, x1 + q) if p <= q else (x0 + q, x1 + p)
+    for term, lo, hi in ((b, left, right), (d, low, high)):
+        p, q = term * lo, term * hi
+        y0, y1 = (y0 + p, y1 + q) if p <= q else (y0 + q, y1 + p)
+    obj = place.extent(x0, y0, x1, y1)
+    obj["object_type"] = "char"
+    obj["page_number"] = number
+    obj["text"] = text
+    obj["upright"] = a * d > 0 and b * c <= 0
+    obj["size"] = x1 - x0 if vertical or abs(matrix[1]) >= abs(matrix[0]) else y1 - y0
+    obj["fontname"] = ""
+    return obj
 
 
-def _blank(obj: ctypes.c_void_p, matrix: Matrix, place: Placer, number: int, known: Fonts) -> dict:
+def _blank(obj: int, matrix: Matrix, place: Placer, number: int, known: Fonts) -> dict:
     """The space a text object PDFium's text page left out prints.  PDFium leaves out text
     objects that hold only spaces (a browser prints a space of another font, or a no-break
     space, as an object of its own), and pdfplumber ends a word at a space.  A text object it
     left out whose bounds cover an area shows ink: that is a loss, and the page is pdfminer's."""
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+    _pdfium.FPDFPageObj_GetBounds(obj, *map(ctypes.byref, (left, bottom, right, top)))
     if min(right.value - left.value, top.value - bottom.value) > _POINT:
         raise Unmatched(f"page {number}: a text object with ink that PDFium's text page left out")
-    font = raw.FPDFTextObj_GetFont(obj)
+    font = _pdfium.FPDFTextObj_GetFont(obj)
     name = _font_name(font) if font else None
     if name not in known.descent:
         raise Unmatched(f"page {number}: no one descent for the font {name!r}")
     size, width = ctypes.c_float(), ctypes.c_float()
-    raw.FPDFTextObj_GetFontSize(obj, size)
-    if not raw.FPDFFont_GetGlyphWidth(font, 0x20, size.value, width) or width.value <= 0:
+    _pdfium.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+    if not _pdfium.FPDFFont_GetGlyphWidth(font, 0x20, size.value, ctypes.byref(width)) or width.value <= 0:
         raise Unmatched(f"page {number}: a blank text object of a font with no space")
     low = known.descent[name] * size.value
     return _char(" ", matrix, (0.0, low, width.value, low + size.value), place, number, vertical=False)
 
 
-def _objects(objects: Iterable[ctypes.c_void_p], ctm: Matrix, page: _Page, out: dict) -> None:
+def _objects(objects: Iterable[int], ctm: Matrix, page: _Page, out: dict) -> None:
     """The painted paths among `objects` (and inside their form XObjects), as pdfminer's
     lines, rectangles and curves, and the spaces of text objects the text page left out."""
+    p = _pdfium
     m = raw.FS_MATRIX()
     x, y = ctypes.c_float(), ctypes.c_float()
     fill, stroke = ctypes.c_int(), ctypes.c_int()
+    m_ref, x_ref, y_ref, fill_ref, stroke_ref = map(ctypes.byref, (m, x, y, fill, stroke))
     for obj in objects:
-        kind = raw.FPDFPageObj_GetType(obj)
+        kind = p.FPDFPageObj_GetType(obj)
         if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_TEXT):
             continue
-        raw.FPDFPageObj_GetMatrix(obj, m)
+        p.FPDFPageObj_GetMatrix(obj, m_ref)
         matrix = _multiply((m.a, m.b, m.c, m.d, m.e, m.f), ctm)
         if kind == raw.FPDF_PAGEOBJ_TEXT:
-            if (ctypes.cast(obj, ctypes.c_void_p).value or 0) not in page.read:
+            if obj not in page.read:
                 out["char"].append(_blank(obj, matrix, page.place, page.number, page.fonts))
             continue
         if kind == raw.FPDF_PAGEOBJ_FORM:
-            count = raw.FPDFFormObj_CountObjects(obj)
-            _objects((raw.FPDFFormObj_GetObject(obj, i) for i in range(count)), matrix, page, out)
+            count = p.FPDFFormObj_CountObjects(obj)
+            _objects((p.FPDFFormObj_GetObject(obj, i) for i in range(count)), matrix, page, out)
             continue
-        raw.FPDFPath_GetDrawMode(obj, fill, stroke)
+        p.FPDFPath_GetDrawMode(obj, fill_ref, stroke_ref)
         if not fill.value and not stroke.value:
             continue  # a clipping path: nothing painted
         segments = []
-        for i in range(raw.FPDFPath_CountSegments(obj)):
-            seg = raw.FPDFPath_GetPathSegment(obj, i)
-            raw.FPDFPathSegment_GetPoint(seg, x, y)
+        for i in range(p.FPDFPath_CountSegments(obj)):
+            seg = p.FPDFPath_GetPathSegment(obj, i)
+            p.FPDFPathSegment_GetPoint(seg, x_ref, y_ref)
             segments.append(
-                (raw.FPDFPathSegment_GetType(seg), _apply(matrix, x.value, y.value), raw.FPDFPathSegment_GetClose(seg))
+                (p.FPDFPathSegment_GetType(seg), _apply(matrix, x.value, y.value), p.FPDFPathSegment_GetClose(seg))
             )
         for shape, pts in _subpaths(segments):
             _add_path(shape, pts, page.place, page.number, out)
@@ -457,7 +523,10 @@ def page_objects(page: pdfium.PdfPage, number: int, place: Placer, known: Fonts)
     out: dict[str, list[dict]] = {"char": chars, "line": [], "rect": [], "curve": []}
     count = raw.FPDFPage_CountObjects(page.raw)
     _objects(
-        (raw.FPDFPage_GetObject(page.raw, i) for i in range(count)), _IDENTITY, _Page(place, number, known, read), out
+        (_pdfium.FPDFPage_GetObject(page.raw, i) for i in range(count)),
+        _IDENTITY,
+        _Page(place, number, known, read),
+        out,
     )
     return out
 
@@ -475,6 +544,7 @@ def document_objects(data: bytes, pages: list) -> list[dict[str, list[dict]]] | 
             if not len(doc) == len(book.pages) == len(pages):
                 return None
             out = []
+            memo: dict[tuple[int, int], _Figures] = {}
             for n, page in enumerate(pages):
                 place = Placer(
                     page_ctm(page.page_obj.mediabox, page.rotation),
@@ -485,7 +555,7 @@ def document_objects(data: bytes, pages: list) -> list[dict[str, list[dict]]] | 
                 )
                 pdfium_page = doc[n]
                 try:
-                    out.append(page_objects(pdfium_page, page.page_number, place, page_fonts(book.pages[n])))
+                    out.append(page_objects(pdfium_page, page.page_number, place, page_fonts(book.pages[n], memo)))
                 finally:
                     pdfium_page.close()
             return out
