@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from golden import differences, load_expected
 from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdftypes import resolve1
+from pdfplumber.utils import extract_text
 from pypdf import PdfReader, PdfWriter
 
 from pipeline.errors import Reject
@@ -191,6 +192,37 @@ def test_browser_printed_pdf_of_a_page():
     rows = [line.split("\t") for line in text.splitlines()]
     assert next(r[:3] for r in rows if "（一）予以公开" in r) == ["三、本年度办理结果", "（一）予以公开", "12"]
     assert next(r[:3] for r in rows if "1.属于国家秘密" in r) == ["", "（三）不予公开", "1.属于国家秘密"]
+
+
+@pytest.mark.parametrize("source", [*REAL_PDFS, "pdf_print", "pdf_word"])
+def test_cells_read_by_band_are_pdfplumbers(source):
+    """The reader finds a table row's characters by bisection over the page's characters
+    (``_Bands``), and reads a one-character cell without grouping words: every cell of every
+    table comes out as pdfplumber's ``Table.extract`` gives it."""
+    from pipeline.generate_published import generate_published
+
+    if source in REAL_PDFS:
+        data = (SHARED / "corpus" / source).read_bytes()
+    else:
+        data = generate_published(random.Random(f"bands:{source}"), "2021", source).data
+    cells = 0
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            bands = pdf_reader._Bands(page.chars)
+            for table in page.find_tables():
+                got = pdf_reader._extract(table.rows, bands)
+                assert got == table.extract()
+                cells += sum(text is not None for row in got for text in row)
+    assert cells > 50
+
+
+def test_one_character_cell_is_pdfplumbers_text():
+    base = {"x0": 10.0, "x1": 16.0, "top": 100.0, "bottom": 112.0, "doctop": 100.0, "upright": True, "size": 12.0}
+    for text in ["0", "1", "/", "—", " ", "\u00a0", "\u3000", "fi"]:
+        for upright in (True, False):
+            char = {**base, "text": text, "upright": upright}
+            assert pdf_reader._text_of([char]) == extract_text([char]), (text, upright)
+    assert pdf_reader._text_of([]) == ""
 
 
 # --- PDFium reads, pdfminer where it cannot hold to it -------------------------------------

@@ -255,9 +255,19 @@ def _extract(rows: list, chars: _Bands) -> list[list[Cell]]:
                 for c in inside
                 if left <= (c["x0"] + c["x1"]) / 2 < right and high <= (c["top"] + c["bottom"]) / 2 < low
             ]
-            texts.append(extract_text(held) if held else "")
+            texts.append(_text_of(held))
         out.append(texts)
     return out
+
+
+def _text_of(chars: list[dict]) -> str:
+    """pdfplumber's ``extract_text`` of a cell's characters.  Most cells hold one character (a
+    0): its text is the character's, or nothing for a blank, with no need to group lines and
+    words."""
+    if len(chars) == 1:
+        text = chars[0]["text"]
+        return "" if text.isspace() else text
+    return extract_text(chars) if chars else ""
 
 
 def _table_rows(table, chars: _Bands) -> dict[str, list]:
@@ -281,7 +291,7 @@ def _table_rows(table, chars: _Bands) -> dict[str, list]:
             c = min(max(bisect.bisect_right(lefts, x) - 1, 0), len(rows[r]) - 1)
             orphans.setdefault((r, c), []).append(char)
     for (r, c), group in orphans.items():
-        text = extract_text(group)
+        text = _text_of(group)
         rows[r][c] = f"{rows[r][c]}{text}" if rows[r][c] else text
     cells = [_without_colspans(row, group.cells, lefts) for row, group in zip(rows, found, strict=True)]
     return {"rows": [[text for text, _ in row] for row in cells], "spans": [[span for _, span in row] for row in cells]}
