@@ -152,9 +152,10 @@ def _page_items(number: int, page) -> list[_Item]:
         for t in tables
     ]
     items = [i for i in items if any(any(c for c in row) for row in i.rows)]
+    held = {id(c) for box in boxes for c in chars.between(box[1], box[3]) if _in_table(c, box)} if chars else set()
 
     def outside(obj) -> bool:
-        return obj.get("object_type") != "char" or not any(_in_table(obj, box) for box in boxes)
+        return obj.get("object_type") != "char" or id(obj) not in held
 
     for words in _line_words(page.filter(outside).extract_words()):
         items.append(
