@@ -152,10 +152,10 @@ def _page_items(number: int, page) -> list[_Item]:
         for t in tables
     ]
     items = [i for i in items if any(any(c for c in row) for row in i.rows)]
-    held = {id(c) for box in boxes for c in chars.between(box[1], box[3]) if _in_table(c, box)} if chars else set()
+    in_tables = {id(c) for box in boxes for c in chars.between(box[1], box[3]) if _in_table(c, box)} if chars else set()
 
     def outside(obj) -> bool:
-        return obj.get("object_type") != "char" or id(obj) not in held
+        return obj.get("object_type") != "char" or id(obj) not in in_tables
 
     for words in _line_words(page.filter(outside).extract_words()):
         items.append(
@@ -244,19 +244,15 @@ def _extract(rows: list, chars: _Bands) -> list[list[Cell]]:
     out: list[list[Cell]] = []
     for row in rows:
         x0, top, x1, bottom = row.bbox
-        inside = [c for c in chars.between(top, bottom) if x0 <= (c["x0"] + c["x1"]) / 2 < x1]
+        middles = [(c, (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2) for c in chars.between(top, bottom)]
+        inside = [(c, x, y) for c, x, y in middles if x0 <= x < x1]
         texts: list[Cell] = []
         for cell in row.cells:
             if cell is None:
                 texts.append(None)
                 continue
             left, high, right, low = cell
-            held = [
-                c
-                for c in inside
-                if left <= (c["x0"] + c["x1"]) / 2 < right and high <= (c["top"] + c["bottom"]) / 2 < low
-            ]
-            texts.append(_text_of(held))
+            texts.append(_text_of([c for c, x, y in inside if left <= x < right and high <= y < low]))
         out.append(texts)
     return out
 
@@ -268,7 +264,7 @@ def _text_of(chars: list[dict]) -> str:
     if len(chars) == 1:
         text = chars[0]["text"]
         return "" if text.isspace() else text
-    return extract_text(chars) if chars else ""
+    return extract_text(chars)
 
 
 def _table_rows(table, chars: _Bands) -> dict[str, list]:

@@ -150,11 +150,10 @@ def page_fonts(page: pikepdf.Page, memo: dict[tuple[int, int], _Figures] | None 
             return
         for font in _values(res.get("/Font")):
             key = getattr(font, "objgen", (0, 0))
-            figures = memo.get(key) if key != (0, 0) else None
-            if figures is None:
+            if key == (0, 0):  # a direct object: nothing to know it by on the next page
                 figures = _font_figures(font)
-                if key != (0, 0):
-                    memo[key] = figures
+            elif (figures := memo.get(key)) is None:
+                figures = memo[key] = _font_figures(font)
             for names, vertical, value in figures:
                 for name in names:
                     values = found.setdefault((_SUBSET_TAG.sub("", name), vertical), set())
@@ -382,14 +381,10 @@ def _char(text: str, matrix: Matrix, box: Box, place: Placer, number: int, verti
     reach over the box's sides: one sum per edge, where four corners would each be turned."""
     a, b, c, d, e, f = _multiply(matrix, place.ctm)
     left, low, right, high = box
-    x0 = x1 = e
-    y0 = y1 = f
-    for term, lo, hi in ((a, left, right), (c, low, high)):
-        p, q = term * lo, term * hi
-        x0, x1 = (x0 + p, x1 + q) if p <= q else (x0 + q, x1 + p)
-    for term, lo, hi in ((b, left, right), (d, low, high)):
-        p, q = term * lo, term * hi
-        y0, y1 = (y0 + p, y1 + q) if p <= q else (y0 + q, y1 + p)
+    x0 = e + min(a * left, a * right) + min(c * low, c * high)
+    x1 = e + max(a * left, a * right) + max(c * low, c * high)
+    y0 = f + min(b * left, b * right) + min(d * low, d * high)
+    y1 = f + max(b * left, b * right) + max(d * low, d * high)
     obj = place.extent(x0, y0, x1, y1)
     obj["object_type"] = "char"
     obj["page_number"] = number
