@@ -18,8 +18,11 @@ import pytest
 from conftest import REPO, SHARED
 from docx.oxml.ns import qn
 from golden import differences, load_expected
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdftypes import resolve1
+from pdfplumber.table import edges_to_intersections, intersections_to_cells
 from pdfplumber.utils import extract_text
 from pypdf import PdfReader, PdfWriter
 
@@ -28,7 +31,7 @@ from pipeline.normalize import normalize_text
 from pipeline.parse import parse_text
 from pipeline.read import read_text
 from pipeline.readers import pdf as pdf_reader
-from pipeline.readers import pdf_objects
+from pipeline.readers import pdf_objects, pdf_tables
 from pipeline.readers.grid import join_wrapped
 from pipeline.template import APPLICANT_CODES, TEMPLATES
 from pipeline.work import process
@@ -223,6 +226,42 @@ def test_one_character_cell_is_pdfplumbers_text():
             char = {**base, "text": text, "upright": upright}
             assert pdf_reader._text_of([char]) == extract_text([char]), (text, upright)
     assert pdf_reader._text_of([]) == ""
+
+
+@st.composite
+def _rules(draw) -> list[dict]:
+    """Ruling lines on a small grid: whole, broken and stray, some of them repeated."""
+    coords = st.integers(0, 6).map(lambda k: 10.0 * k)
+    out = []
+    for _ in range(draw(st.integers(0, 14))):
+        at, a, b = draw(coords), draw(coords), draw(coords)
+        a, b = min(a, b), max(a, b)
+        out.append(_rule(at, a, at, b) if draw(st.booleans()) else _rule(a, at, b, at))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rules())
+def test_cells_are_pdfplumbers_on_any_rules(rules):
+    """The cell search grouped by column and row finds pdfplumber's cells, in its order, for any
+    ruling lines: grids, broken grids, rules that cross nothing, rules drawn twice."""
+    crossings = edges_to_intersections(rules)
+    assert pdf_tables.cells(crossings) == intersections_to_cells(crossings)
+
+
+@pytest.mark.parametrize("source", [*REAL_PDFS, "pdf_print", "pdf_word"])
+def test_tables_are_pdfplumbers(source):
+    """The reader's table finder finds the tables ``Page.find_tables`` finds, cell for cell."""
+    from pipeline.generate_published import generate_published
+
+    if source in REAL_PDFS:
+        data = (SHARED / "corpus" / source).read_bytes()
+    else:
+        data = generate_published(random.Random(f"finder:{source}"), "2019", source).data
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        found = [(t.bbox, t.cells) for page in pdf.pages for t in pdf_tables.find_tables(page)]
+        assert found == [(t.bbox, t.cells) for page in pdf.pages for t in page.find_tables()]
+    assert sum(len(cells) for _, cells in found) > 50
 
 
 # --- PDFium reads, pdfminer where it cannot hold to it -------------------------------------

@@ -36,7 +36,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.errors import Reject
 from pipeline.normalize import canon, normalize_line
-from pipeline.readers import pdf_objects
+from pipeline.readers import pdf_objects, pdf_tables
 from pipeline.readers.grid import Cell, grid_lines
 from pipeline.template import TEMPLATES
 
@@ -136,7 +136,7 @@ def to_text(data: bytes) -> str:
 
 def _page_items(number: int, page) -> list[_Item]:
     closers = _open_row_closers(page.edges)
-    tables = page.find_tables({"explicit_horizontal_lines": closers} if closers else None)
+    tables = pdf_tables.find_tables(page, {"explicit_horizontal_lines": closers} if closers else None)
     boxes = [t.bbox for t in tables]
     closed_by = [c["top"] for c in closers]
     chars = _Bands(page.chars) if tables else None
