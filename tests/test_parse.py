@@ -387,6 +387,39 @@ def test_numbers_a_narrow_column_wrapped_are_joined_where_the_identities_say(val
     assert report.status == "ok"
 
 
+@pytest.mark.parametrize(
+    "row,ends,want",
+    [
+        # 行政复议 blank, a total wrapped: 149 as "14" over "9"
+        ([""] * 5 + ["87", "45", "2", "15", "14"] + ["0"] * 5, 9, [None] * 5 + [87, 45, 2, 15, 149] + [0] * 5),
+        # two ends under 行政复议, the lawsuits blank: 1,287 ways to drop five blanks came first
+        (["37", "14", "37", "12", "23"] + [""] * 10, {1: "8", 4: "4"}, [37, 148, 37, 12, 234] + [None] * 10),
+        # the end under the second 14 is its: joined to the first, the identities held as well
+        (["14", "48", "84", "14", "29"] + ["0"] * 10, {3: "5", 4: "1"}, [14, 48, 84, 145, 291] + [0] * 10),
+        # four ends, each under its number
+        (
+            ["25", "20", "39", "39", "89"] + [""] * 10,
+            {0: "5", 1: "7", 2: "3", 4: "4"},
+            [255, 207, 393, 39, 894] + [None] * 10,
+        ),
+    ],
+)
+def test_wrapped_ends_under_a_row_of_blank_cells_are_joined(row, ends, want):
+    """A borderless Word table's row of section 四 as the PDF reader places it in its 15
+    columns, with the last digits of numbers its narrow columns wrapped on a line below, under
+    their columns.  Each end is joined to the number it is under, blanks kept: trimmed, the
+    leading blanks left the ends nothing to join (87 was read as 行政复议's), the many ways to
+    drop blanks pushed the joins out of the readings tried, and every way of joining the ends
+    let a wrong one fit the identities as well, or passed the three ends tried."""
+    lines = _raw_lines()
+    assert lines[82] == "\t".join(["0"] * 15)
+    ends = ends if isinstance(ends, dict) else {9: str(ends)}
+    lines[82:83] = ["\t".join(row), "\t".join(ends.get(k, "") for k in range(15))]
+    report = parse_text("\n".join(lines))
+    assert [f[4] for f in report.facts if f[0] == "appeals"] == want
+    assert report.status == "ok"
+
+
 def test_a_row_read_from_its_first_or_last_cells_is_flagged():
     """A row with more tokens than cells that nothing explains (no token alone on its line, no
     empty cell, no line of wrapped ends) is read from its first or last cells: a guess, and the

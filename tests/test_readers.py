@@ -922,3 +922,103 @@ def test_section_two_printed_without_rules_keeps_its_blank_cells():
         "行政规范性文件\t\t3\t5",
         *before[3:],
     ]
+
+
+APPEALS_AT = [300 + 20 * k for k in range(15)]  # the middles of section 四's 15 columns
+
+
+def test_section_four_printed_without_rules_keeps_its_blank_cells():
+    """A Word table without borders wraps the outcome headers of its narrow columns a character a
+    line (结/果/维/持), under headers that span columns: the words that begin an outcome header
+    stand over the 15 columns.  The row of numbers gets its blank cells back, and so does the
+    line of a total's last digits the column wrapped; a number half way between two columns
+    leaves its line as it was."""
+    firsts = "结结其尚总" * 3
+    items = [
+        _line(("四、因政府信息公开工作被申请行政复议、提起行政诉讼情况", 200)),
+        _line(("行政复议", 340), ("行政诉讼", 500)),
+        _line(*zip(firsts[:5], APPEALS_AT[:5], strict=True), ("未经复议直接起诉", 440), ("复议后起诉", 540)),
+        _line(*zip("果果他未计", APPEALS_AT[:5], strict=True)),
+        _line(*zip("维纠结审", APPEALS_AT[:4], strict=True), *zip(firsts[5:], APPEALS_AT[5:], strict=True)),
+        _line(*((str(k), x) for k, x in zip(range(87, 97), APPEALS_AT[5:], strict=True))),
+        _line(("9", APPEALS_AT[9])),
+        _line(("1", APPEALS_AT[0] + 10)),  # half way
+        _line(("五、存在的主要问题及改进情况", 200)),
+        _line(("2", APPEALS_AT[0])),
+    ]
+    before = [item.text for item in items]
+    pdf_reader._place_in_columns(items)
+    assert [item.text for item in items] == [
+        *before[:5],
+        "\t" * 5 + "\t".join(str(k) for k in range(87, 97)),
+        "\t" * 9 + "9" + "\t" * 5,
+        *before[7:],
+    ]
+
+
+APPLICANTS_AT = [200, 240, 280, 320, 360, 400, 440]
+
+
+def test_section_three_printed_without_rules_keeps_its_blank_cells():
+    """Section 三's applicant headers, wrapped under 法人或其他组织, stand over its seven columns;
+    rows keep their labels and get their blank cells back.  Under a heading whose headers make
+    no seven columns, or under a ruled table, nothing changes."""
+    heading = _line(("三、收到和处理政府信息公开申请情况", 200))
+    header = [
+        _line(("申请人情况", 300)),
+        _line(("自然", 200), ("法人或其他组织", 320), ("总计", 440)),
+        _line(("人", 200)),
+        _line(*zip(["商业", "科研", "社会", "法律", "其他"], APPLICANTS_AT[1:6], strict=True)),
+        _line(*zip(["企业", "机构", "公益", "服"], APPLICANTS_AT[1:5], strict=True)),
+    ]
+
+    def rows() -> list[pdf_reader._Item]:
+        return [
+            _line(("一、本年新收", 80), ("268", 200), ("5", 240), ("273", 440)),
+            _line(("(一)予以公开", 80), ("4", 240), ("4", 440)),
+            _line(("二、上年结转", 80), *((str(k), x) for k, x in enumerate(APPLICANTS_AT))),
+        ]
+
+    placed = rows()
+    whole = placed[2].text  # every number printed: as it was
+    pdf_reader._place_in_columns([heading, *header, *placed])
+    assert [item.text for item in placed] == [
+        "一、本年新收\t268\t5\t\t\t\t\t273",
+        "(一)予以公开\t\t4\t\t\t\t\t4",
+        whole,
+    ]
+    for above in (header[:3], [*header, _table(0, "a|b")]):
+        kept = rows()
+        before = [item.text for item in kept]
+        pdf_reader._place_in_columns([heading, *above, *kept])
+        assert [item.text for item in kept] == before
+
+
+def test_marks_are_values_where_rows_are_placed_in_columns():
+    """"—" marks a cell not applicable: it is a value, placed as a number is, and a row of 15
+    marks and numbers has every cell printed (it stays as it was; read as a label, the marks
+    had put the numbers in 行政复议's columns)."""
+    firsts = "结结其尚总" * 3
+    header = [
+        _line(("四、因政府信息公开工作被申请行政复议、提起行政诉讼情况", 200)),
+        _line(*zip(firsts, APPEALS_AT, strict=True)),
+    ]
+    whole = _line(*zip(["—"] * 10 + ["93", "1", "14", "4", "11"], APPEALS_AT, strict=True))
+    marks = _line(*zip(["—"] * 5 + ["0"], APPEALS_AT[5:11], strict=True))
+    before = whole.text
+    pdf_reader._place_in_columns([*header, whole, marks])
+    assert whole.text == before
+    assert marks.text == "\t" * 5 + "\t".join(["—"] * 5 + ["0"]) + "\t" * 4
+
+
+def test_a_signed_change_is_a_value_where_rows_are_placed_in_columns():
+    """本年增/减 prints a change with its sign: "+5" is the row's value in that column, not part
+    of its label (as label, it came out as a fourth cell, and the row was read one column off,
+    5 as last year's count, with status ok)."""
+    items = [
+        _line(("信息内容", 80), ("上一年项目数量", 200), ("本年增/减", 300), ("处理决定数量", 400)),
+        _line(("行政强制", 80), ("+5", 300), ("15", 400)),
+        _line(("行政处罚", 80), ("-1", 300)),
+    ]
+    pdf_reader._place_under_headers(items)
+    assert [item.text for item in items[1:]] == ["行政强制\t\t+5\t15", "行政处罚\t\t-1\t"]

@@ -32,7 +32,7 @@ MAX_COUNT = 10**9  # no agency counts a billion requests: a longer integer is gl
 MAX_SPLITS = 20000  # ways to cut one glued digit string, beyond which it is not enumerated
 MIXED_MAX_CELLS = 7  # glued rows this wide may be read as cuts and blanks at once
 MAX_STEPS = 20000  # search budget per row: past it the row keeps the readings found so far
-MAX_WRAPPED = 3  # numbers of one row a narrow column wraps onto a line of their own, at most
+MAX_WRAPPED = 3  # numbers of one row a narrow column wraps onto a line of no cells, at most
 
 
 @dataclass(slots=True)
@@ -208,7 +208,7 @@ def readings(
         if integer and any(v is not None and v >= MAX_COUNT for v in counts):
             return []
         return [Reading(plain, 0.0, counts)]
-    toks = unsigned(tokens) if integer else list(tokens)
+    toks = printed = unsigned(tokens) if integer else list(tokens)
     if len(toks) > n:
         toks = _trim_blanks(toks, n)
     if len(toks) == n:  # the usual row: one cell per token
@@ -217,7 +217,7 @@ def readings(
             return []
         return [Reading(tuple([(t.text, v, t.line) for t, v in zip(toks, numbers, strict=True)]), 0.0, numbers)]
     if len(toks) > n:
-        return _drop_readings(toks, n, integer)
+        return _drop_readings(toks, n, integer, printed)
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
     weight = blank_weight or (1.0,) * n
     out: list[Reading] = []
@@ -471,22 +471,26 @@ def _trim_blanks(toks: list[Token], n: int) -> list[Token]:
     return toks
 
 
-def _drop_readings(toks: list[Token], n: int, integer: bool) -> list[Reading]:
+def _drop_readings(toks: list[Token], n: int, integer: bool, printed: list[Token]) -> list[Reading]:
     """Readings of a row printed with more tokens than cells: each drops tokens that may not be
     cells, a number or mark alone on its line (a stray page number) or an empty cell (a PDF
     reader that put two cells' numbers into one, "0 0", leaves the cell beside it empty), or
     joins a line of wrapped ends to the numbers above (``_wrapped_readings``).  When nothing
     explains the extra tokens, the row is read from its first or last n: a guess, which counts
-    the printed numbers it leaves out."""
+    the printed numbers it leaves out.  `toks` are the row's tokens without the blank cells at
+    either end that `printed` has past n: a line of n cells whose first cells are blank keeps
+    them where its wrapped ends are joined, as they place its numbers."""
     lines = [t.line for t in toks]
     lone = [i for i, t in enumerate(toks) if t.kind == BLANK or (t.kind in (NUM, NA) and lines.count(t.line) == 1)]
     extra = len(toks) - n
-    out = []
+    drops = []
     # past MAX_READINGS ways to drop, the row is not enumerated: it is read as a guess, flagged
     for drop in itertools.combinations(lone, extra) if math.comb(len(lone), extra) <= MAX_READINGS else ():
         kept = [t for i, t in enumerate(toks) if i not in drop]
-        out.append(Reading(tuple(_cell(t, t.text, integer) for t in kept), 5.0 * extra))
-    out += _wrapped_readings(toks, n, integer)
+        drops.append(Reading(tuple(_cell(t, t.text, integer) for t in kept), 5.0 * extra))
+    # cheapest first, as ``readings`` gives them (a caller may keep only the first few):
+    # joining at most MAX_WRAPPED ends costs no more than dropping the tokens they add
+    out = (_wrapped_readings(printed, n, integer) or _wrapped_readings(toks, n, integer)) + drops
     if not out:
         for kept, dropped in ((toks[:n], toks[n:]), (toks[-n:], toks[:-n])):
             cells = tuple(_cell(t, t.text, integer) for t in kept)
@@ -498,20 +502,26 @@ def _wrapped_readings(toks: list[Token], n: int, integer: bool) -> list[Reading]
     """Readings of a row whose last line holds only the wrapped ends of numbers printed on the
     line above: a borderless table's narrow cell wraps a total ("32" over "4" for 324), and the
     text shows the end as a line of its own (with empty cells, if it was split into cells).
-    Each end is joined to a number above it, in order, every way; the identities choose."""
+    Each end is joined to a number above it, in order, every way, and the identities choose;
+    on a line of as many cells as the row, each end is under its number, the one way."""
     last = toks[-1].line
     tail = [t for t in toks if t.line == last]
     ends = [t for t in tail if t.kind == NUM]
     head = toks[: len(toks) - len(tail)]
     if (
         len(head) != n
-        or not 0 < len(ends) <= MAX_WRAPPED
+        or not ends
         or any(t.kind not in (NUM, BLANK) or (t.kind == NUM and not t.text.isdigit()) for t in tail)
     ):
         return []
     above = [i for i, t in enumerate(head) if t.line == last - 1 and t.text.isdigit() and t.text != "0"]
+    if len(tail) == n and all(t.celled for t in tail):  # a line of n cells: each end under its number
+        under = tuple(k for k, t in enumerate(tail) if t.kind == NUM)
+        ways: Iterable[tuple[int, ...]] = [under] if set(under) <= set(above) else []
+    else:
+        ways = itertools.combinations(above, len(ends)) if len(ends) <= MAX_WRAPPED else []
     out = []
-    for joined in itertools.combinations(above, len(ends)):
+    for joined in ways:
         ends_of = dict(zip(joined, ends, strict=True))
         cells = tuple(
             _cell(t, t.text + ends_of[i].text, integer) if i in ends_of else _cell(t, t.text, integer)

@@ -38,7 +38,16 @@ from pipeline.errors import Reject
 from pipeline.normalize import canon, normalize_line
 from pipeline.readers import pdf_objects, pdf_tables
 from pipeline.readers.grid import Cell, grid_lines
-from pipeline.template import TEMPLATES
+from pipeline.template import (
+    APPEAL_OUTCOMES,
+    APPEAL_PROCEEDINGS,
+    APPLICANT_TYPES,
+    NA_CELLS,
+    SECTION_AFTER_APPEALS,
+    SECTION_APPEALS,
+    SECTION_REQUESTS,
+    TEMPLATES,
+)
 
 _MARGIN = 0.075  # share of the page height taken by header and footer bands
 _GAP_TAB = 2.0  # a gap wider than this many character heights separates cells
@@ -76,7 +85,18 @@ _LABEL_STARTS = tuple(
 _METRIC_HEADERS = tuple(
     sorted({canon(h) for t in TEMPLATES.values() for h in (*t.metric_headers, *t.metric_labels.values())})
 )
-_PLAIN_NUMBER = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?|\d+(\.\d+)?")
+# the headers over the value columns of sections 三 and 四, left to right, by the headings that
+# open the sections; the headings that end section 四
+_COLUMN_HEADERS = (
+    (tuple(map(canon, SECTION_REQUESTS)), tuple(canon(label) for _, label in APPLICANT_TYPES)),
+    (
+        tuple(map(canon, SECTION_APPEALS)),
+        tuple(canon(label) for _ in APPEAL_PROCEEDINGS for _, label in APPEAL_OUTCOMES),
+    ),
+)
+_MARK_CELLS = frozenset(c for c in NA_CELLS if not c.isalnum())  # not 无: it begins labels
+_SECTION_ENDS = tuple(canon(h) for h in SECTION_AFTER_APPEALS if len(h) > 1)
+_PLAIN_NUMBER = re.compile(r"[+\-＋－]?(\d{1,3}(,\d{3})+(\.\d+)?|\d+(\.\d+)?)")  # a change is signed
 
 # pdfminer logs every repair it makes to a damaged file; the outcome is ours to report
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -125,6 +145,7 @@ def to_text(data: bytes) -> str:
         raise Reject("extract", "corrupt_pdf", f"unreadable PDF: {exc!r}"[:300]) from exc
     items = _drop_margins(pages, heights)
     _place_under_headers(items)
+    _place_in_columns(items)
     lines = _join_tables(items)
     text = "\n".join(lines) + "\n"
     if not text.strip():
@@ -351,9 +372,10 @@ def _place_under_headers(items: list[_Item]) -> None:
     8" under three value columns does not say which column the 8 is in.  The header row does
     (信息内容 and the template's value headers, each over its column): a row of section 二 whose
     numbers each sit nearest a different header, in order, and nearer to it than half the
-    distance between two headers, is written with a cell per column, blanks included.  Rows
-    are changed only under such a header, only when they start with a section 二 label, and
-    only when they print fewer numbers than there are columns; a table with rules ends it."""
+    distance between two headers, is written with a cell per column, blanks included (a "—"
+    that marks a cell not applicable is placed as a number is).  Rows are changed only under
+    such a header, only when they start with a section 二 label, and only when they print
+    fewer values than there are columns; a table with rules ends it."""
     columns: list[float] = []
     for item in items:
         if item.is_table:
@@ -361,25 +383,98 @@ def _place_under_headers(items: list[_Item]) -> None:
             continue
         words = item.words
         if len(words) >= 2 and all(canon(w["text"]).startswith(_METRIC_HEADERS) for w in words[1:]):
-            columns = [(w["x0"] + w["x1"]) / 2 for w in words[1:]]
+            columns = [_middle(w) for w in words[1:]]
             continue
-        if len(columns) < 2 or not words or not canon(words[0]["text"]).startswith(_LABEL_STARTS):
+        if len(columns) >= 2 and words and canon(words[0]["text"]).startswith(_LABEL_STARTS):
+            _place_row(item, columns)
+
+
+def _place_in_columns(items: list[_Item]) -> None:
+    """Give the blank cells back to the rows of sections 三 and 四 printed without rules, as
+    ``_place_under_headers`` does for section 二.
+
+    The columns are those of the last header row (自然人 … 总计; 结果维持 … 总计 under each of
+    the three proceedings), and a narrow column wraps its header over several lines (结/果/维/
+    持) under headers that span columns (法人或其他组织, 行政诉讼): a column stands where the
+    words stand that begin one of the section's column headers, on the lines between the
+    section's heading and its first value.  Their middles, grouped where they lie within half
+    a character of each other, are the columns when there are exactly as many groups as column
+    headers; otherwise nothing is changed.  A line is then changed as in section 二 (every
+    value nearest a different column, in order, within half the narrowest column's distance
+    to the next, fewer values than columns), whether or not a label starts it: a total too
+    wide for its column wraps its last digits onto a line of their own, under their column.
+    A table with rules, or the heading of section 五 or 六, ends it."""
+    headers: tuple[str, ...] | None = None
+    starts: list[dict] = []  # the words that begin a column header
+    columns: list[float] | None = None  # None: the header rows are still being read
+    for item in items:
+        key = canon(item.text)
+        if item.is_table or any(h in key for h in _SECTION_ENDS):
+            headers = None
             continue
-        first = next((k for k, w in enumerate(words) if _PLAIN_NUMBER.fullmatch(w["text"])), len(words))
-        numbers = words[first:]
-        if not 0 < len(numbers) < len(columns) or not all(_PLAIN_NUMBER.fullmatch(w["text"]) for w in numbers):
+        opened = next((h for hints, h in _COLUMN_HEADERS if any(k in key for k in hints)), None)
+        if opened and (opened != headers or columns is not None):  # a heading, not a header
+            headers, starts, columns = opened, [], None
             continue
-        reach = min(b - a for a, b in zip(columns, columns[1:], strict=False)) / 2
-        cells = [""] * len(columns)
-        taken = -1
-        for w in numbers:
-            x = (w["x0"] + w["x1"]) / 2
-            k = min(range(len(columns)), key=lambda c: abs(columns[c] - x))
-            if k <= taken or abs(columns[k] - x) >= reach:
-                break
-            cells[k], taken = w["text"], k
+        if headers is None:
+            continue
+        if columns is None:
+            if not any(_is_cell(w["text"]) for w in item.words):
+                starts += [w for w in item.words if _begins(canon(w["text"]), headers)]
+                continue
+            columns = _columns(starts, len(headers))
+        if columns:
+            _place_row(item, columns)
+
+
+def _columns(words: list[dict], count: int) -> list[float]:
+    """The middles of `words` grouped where they lie within half a character of each other,
+    when there are `count` groups: the columns the words stand over, left to right."""
+    if not words:
+        return []
+    reach = min(w["bottom"] - w["top"] for w in words) / 2
+    groups: list[list[float]] = []
+    for x in sorted(map(_middle, words)):
+        if groups and x - groups[-1][-1] <= reach:
+            groups[-1].append(x)
         else:
-            item.text = "\t".join([_words_line(words[:first]), *cells])
+            groups.append([x])
+    return [sum(g) / len(g) for g in groups] if len(groups) == count else []
+
+
+def _is_cell(text: str) -> bool:
+    """A number, or a mark that says not applicable ("—", "/"), printed as a cell."""
+    return text in _MARK_CELLS or _PLAIN_NUMBER.fullmatch(text) is not None
+
+
+def _begins(text: str, headers: tuple[str, ...]) -> bool:
+    return bool(text) and any(h.startswith(text) for h in headers)
+
+
+def _middle(word: dict) -> float:
+    return (word["x0"] + word["x1"]) / 2
+
+
+def _place_row(item: _Item, columns: list[float]) -> None:
+    """Write the line with a cell for each of `columns` when its values (the words from its
+    first number or not-applicable mark on, all of them numbers or marks, fewer than there are
+    columns) each sit nearest a different column, left to right, and nearer than half the
+    narrowest distance between two columns; the words before them are its label."""
+    words = item.words
+    first = next((k for k, w in enumerate(words) if _is_cell(w["text"])), len(words))
+    numbers = words[first:]
+    if not 0 < len(numbers) < len(columns) or not all(_is_cell(w["text"]) for w in numbers):
+        return
+    reach = min(b - a for a, b in zip(columns, columns[1:], strict=False)) / 2
+    cells = [""] * len(columns)
+    taken = -1
+    for w in numbers:
+        x = _middle(w)
+        k = min(range(len(columns)), key=lambda c: abs(columns[c] - x))
+        if k <= taken or abs(columns[k] - x) >= reach:
+            return
+        cells[k], taken = w["text"], k
+    item.text = "\t".join([_words_line(words[:first]), *cells] if first else cells)
 
 
 def _margin_key(text: str) -> str:
