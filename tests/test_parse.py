@@ -135,6 +135,15 @@ def test_a_stray_space_after_a_word_that_is_also_a_mark_keeps_the_label():
     assert kinds("行政许可 无") == [(TEXT, "行政许可"), (NA, "无")]
 
 
+def test_a_word_that_is_also_a_mark_after_an_ordinal_begins_the_label():
+    """A narrow Word column prints "4.无正当理由大量反复申请" as "4. 无" over "正当", "理由", …:
+    after an ordinal, 无 is the label's first word, not a cell marked not applicable (the row
+    was not found and its seven zeros were flagged as belonging to no row)."""
+    assert kinds("4. 无\t0\t0") == [(TEXT, "4."), (TEXT, "无"), (NUM, "0"), (NUM, "0")]
+    assert kinds("(四) 无\t1.本") == [(TEXT, "(四)"), (TEXT, "无"), (TEXT, "1.本")]
+    assert kinds("行政许可\t无") == [(TEXT, "行政许可"), (NA, "无")]
+
+
 @pytest.mark.parametrize("index", [386, 2414])
 def test_rows_a_placement_left_unweighed_would_move_are_in_doubt(index, monkeypatch):
     """With the identities' budget cut to two placements, the chains of zero rows these PDF

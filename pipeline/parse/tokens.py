@@ -41,6 +41,10 @@ _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"[+\-]?\d+(?:,\d{3})*(?:\.\d+)?(?:万元|元)?")
 _ORDINAL_AFTER = re.compile(r"[.、](?!\d)")
 _NA = frozenset(NA_CELLS)
+# an ordinal ("4.", "(四)"): a mark that is a word ("无") right after one begins the row's label
+# ("4. 无正当理由…" with the rest wrapped onto the next lines)
+_ORDINAL = re.compile(r"(?:\d+|[一二三四五六七八九十]+)[.、．]|[(（](?:\d+|[一二三四五六七八九十]+)[)）]")
+_WORD_MARKS = frozenset(c for c in NA_CELLS if c.isalpha())
 _MARK_CHARS = "".join(c for c in NA_CELLS if len(c) == 1 and not c.isalnum())  # "/", "-", "—", …
 _NA_RUN = re.compile(f"[{re.escape(_MARK_CHARS)}]+")
 _NA_MARK = re.compile(r"——|.")
@@ -180,4 +184,7 @@ def _line_tokens(line: str, bordered: bool) -> tuple[Piece, ...]:
             if out and out[-1][0] == NA and out[-1][1] + chunk[0] in MARK_PAIRS:
                 out[-1] = (TEXT, *out[-1][1:])  # "（四）无 法提供": a stray space inside a label
             _chunk_tokens(chunk, m.start(), False, out)
+    for k in range(1, len(out)):
+        if out[k][0] == NA and out[k][1] in _WORD_MARKS and out[k - 1][0] == TEXT and _ORDINAL.fullmatch(out[k - 1][1]):
+            out[k] = (TEXT, *out[k][1:])
     return tuple(out)
