@@ -1014,11 +1014,19 @@ def test_marks_are_values_where_rows_are_placed_in_columns():
 def test_a_signed_change_is_a_value_where_rows_are_placed_in_columns():
     """本年增/减 prints a change with its sign: "+5" is the row's value in that column, not part
     of its label (as label, it came out as a fourth cell, and the row was read one column off,
-    5 as last year's count, with status ok)."""
+    5 as last year's count, with status ok).  A label a narrow column wrapped (其他对外管理服务
+    over 事项) starts a row as the whole label does."""
     items = [
         _line(("信息内容", 80), ("上一年项目数量", 200), ("本年增/减", 300), ("处理决定数量", 400)),
         _line(("行政强制", 80), ("+5", 300), ("15", 400)),
         _line(("行政处罚", 80), ("-1", 300)),
+        _line(("其他对外管理服务", 80), ("-3", 300), ("18930", 400)),
+        _line(("事项", 80)),
     ]
     pdf_reader._place_under_headers(items)
-    assert [item.text for item in items[1:]] == ["行政强制\t\t+5\t15", "行政处罚\t\t-1\t"]
+    assert [item.text for item in items[1:]] == [
+        "行政强制\t\t+5\t15",
+        "行政处罚\t\t-1\t",
+        "其他对外管理服务\t\t-3\t18930",
+        "事项",
+    ]

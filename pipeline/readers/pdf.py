@@ -374,8 +374,9 @@ def _place_under_headers(items: list[_Item]) -> None:
     numbers each sit nearest a different header, in order, and nearer to it than half the
     distance between two headers, is written with a cell per column, blanks included (a "—"
     that marks a cell not applicable is placed as a number is).  Rows are changed only under
-    such a header, only when they start with a section 二 label, and only when they print
-    fewer values than there are columns; a table with rules ends it."""
+    such a header, only when they start with a section 二 label (or the first line of one a
+    narrow column wrapped: 其他对外管理服务 over 事项), and only when they print fewer values
+    than there are columns; a table with rules ends it."""
     columns: list[float] = []
     for item in items:
         if item.is_table:
@@ -385,8 +386,9 @@ def _place_under_headers(items: list[_Item]) -> None:
         if len(words) >= 2 and all(canon(w["text"]).startswith(_METRIC_HEADERS) for w in words[1:]):
             columns = [_middle(w) for w in words[1:]]
             continue
-        if len(columns) >= 2 and words and canon(words[0]["text"]).startswith(_LABEL_STARTS):
-            _place_row(item, columns)
+        first = canon(words[0]["text"]) if words else ""
+        if len(columns) >= 2 and (first.startswith(_LABEL_STARTS) or _begins(first, _LABEL_STARTS)):
+            _place_row(item, columns)  # a label printed whole, or the first line of a wrapped one
 
 
 def _place_in_columns(items: list[_Item]) -> None:
