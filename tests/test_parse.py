@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from pipeline.generate import compare, generate_many
+from pipeline.normalize import canon
 from pipeline.parse import parse_text, sections
+from pipeline.parse.anchors import LabelStream, match_rows
 from pipeline.parse.meta import find_title
 from pipeline.parse.readings import Reading, cell_value, choose, readings, totalled_readings
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, tokenize
 from pipeline.read import read_text
-from pipeline.template import APPLICANT_CODES
+from pipeline.template import APPLICANT_CODES, TEMPLATES
 
 
 def kinds(line: str) -> list[tuple[str, str]]:
@@ -463,3 +465,32 @@ def test_a_2019_row_split_by_a_column_printed_down_beside_it_is_not_2021s_other(
     assert [values[("requests", "outcome.other", a)] for a in APPLICANT_CODES] == [0] * 7
     assert not any(values.get(("requests", "outcome.other.other", a)) is not None for a in APPLICANT_CODES)
     assert {c.line for c in report.cells if c.key1 == "outcome.other"} == {147}
+
+
+def test_a_label_printed_beside_its_groups_starts_where_its_first_line_is():
+    """A narrow Word column prints 1.本机关不掌握相关政府信息 two characters a line beside its
+    group's label, (四)无法提供, and its values on its first line.  Found by its key 不掌握 two
+    lines below, the row started after its values, and the values fitted the row above as well
+    (both rows in doubt); the label's first characters, read back across the group's, start it."""
+    lines = [
+        "8.属",
+        "于行",
+        "政查",
+        "询事",
+        "项",
+        "(四)\t1.本\t" + "\t".join(["0"] * 7),
+        "无法 机关",
+        "提供 不掌",
+        "握相",
+    ]
+    tokens = tokenize(lines)
+    rows = tuple(
+        r
+        for r in TEMPLATES["2021"].requests
+        if r.code in ("outcome.withheld.admin_query", "outcome.unavailable.not_held")
+    )
+    specs = tuple((r.keys, r.carries_values) for r in rows)
+    stream = LabelStream.of(tokens, 0, len(tokens))
+    found = match_rows(stream, specs, tuple(canon(r.label) for r in rows))
+    assert [(tokens[a.start_tok].text, tokens[a.start_tok].line) for a in found] == [("8.属", 1), ("1.本", 6)]
+    assert tokens[match_rows(stream, specs)[1].start_tok].text == "不掌"

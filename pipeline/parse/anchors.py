@@ -83,15 +83,52 @@ class LabelStream:
 Specs = tuple[tuple[tuple[str, ...], bool], ...]  # per row: its keys, and whether it carries values
 
 
-def match_rows(stream: LabelStream, rows: Specs) -> list[Anchor | None]:
+def match_rows(stream: LabelStream, rows: Specs, labels: tuple[str, ...] | None = None) -> list[Anchor | None]:
     """Place each row (keys, carries_values) at most once, in order, maximising the weight of
-    matched rows.  Returns one Anchor or None per row."""
+    matched rows.  Returns one Anchor or None per row.  With the rows' printed `labels`
+    (canonical), a row found by a key inside its label starts where the label does
+    (``_label_start``)."""
     result: list[Anchor | None] = [None] * len(rows)
     owner = stream.owner
-    for r, a, b, rank in _match_chars(stream.text, rows):
+    floor = 0
+    for r, a, b, rank in sorted(_match_chars(stream.text, rows), key=lambda m: m[1]):
         tail = b < len(owner) and owner[b] == owner[b - 1]
-        result[r] = Anchor(r, owner[a], owner[b - 1], rank, tail)
+        start = a
+        if labels is not None and (at := labels[r].find(stream.text[a:b])) > 0:
+            start = _label_start(stream.text, owner, a, labels[r][:at], floor)
+        result[r] = Anchor(r, owner[start], owner[b - 1], rank, tail)
+        floor = b
     return result
+
+
+_MAX_SKIPPED = 3  # tokens of another label a row's label may be read across
+
+
+def _label_start(text: str, owner: list[int], a: int, prefix: str, floor: int) -> int:
+    """Where a row's label begins that a key found at char `a`, inside it: `prefix` (the label
+    before the key, its ordinal first) read backwards from `a` a whole token at a time, across
+    at most _MAX_SKIPPED tokens of other text, not before `floor` (the row before ends there).
+    A narrow column prints "1.本机关不掌握…" a few characters a line beside its group's label,
+    "(四)无法提供", and the stream runs them together ("1本 无法 机关 提供 不掌握…"): the key
+    不掌握 is found two lines below the label's first, where the row's values are printed.
+    `a` itself when the prefix is not all there."""
+    pos, skipped = a, 0
+    while prefix:
+        if pos <= floor:
+            return a
+        first = pos - 1
+        while first > floor and owner[first - 1] == owner[pos - 1]:
+            first -= 1
+        piece = text[first:pos]
+        if prefix.endswith(piece):
+            prefix, pos = prefix[: -len(piece)], first
+        elif piece.endswith(prefix):
+            return pos - len(prefix)
+        elif skipped < _MAX_SKIPPED and owner[pos - 1] != owner[a]:
+            skipped, pos = skipped + 1, first
+        else:
+            return a
+    return pos
 
 
 @functools.lru_cache(maxsize=4096)

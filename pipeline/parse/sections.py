@@ -22,6 +22,7 @@ from pipeline.identities import (
     request_checks,
 )
 from pipeline.model import Check, Fact
+from pipeline.normalize import canon
 from pipeline.parse.anchors import Anchor, LabelStream, Specs, match_rows, score
 from pipeline.parse.readings import Choice, Reading, choose, failed_lanes, readings, solve, totalled_readings
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, touches
@@ -137,6 +138,11 @@ def _row_specs(rows: tuple[Row, ...]) -> Specs:
     return tuple((r.keys, r.carries_values) for r in rows)
 
 
+@functools.cache
+def _row_labels(rows: tuple[Row, ...]) -> tuple[str, ...]:
+    return tuple(canon(r.label) for r in rows)
+
+
 def read_requests(tokens: list[Token], stream: LabelStream, template: Template | None) -> tuple[SectionResult, str]:
     """Section 三, the tokens of `stream`.  Returns the result and the name of the row set that
     matched ('2019'/'2021'): reports may print the other template's （六） block, so both row
@@ -146,7 +152,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     best: tuple[float, str, Template, list[Anchor | None]] | None = None
     for name, tpl in TEMPLATES.items():
         specs = _row_specs(tpl.requests)
-        anchors = match_rows(stream, specs)
+        anchors = match_rows(stream, specs, _row_labels(tpl.requests))
         s = score(anchors, specs) + (0.5 if name == (template.name if template else "2021") else 0)
         if best is None or s > best[0]:
             best = (s, name, tpl, anchors)
