@@ -90,15 +90,25 @@ def match_rows(stream: LabelStream, rows: Specs, labels: tuple[str, ...] | None 
     (``_label_start``)."""
     result: list[Anchor | None] = [None] * len(rows)
     owner = stream.owner
+    before = _before_keys(rows, labels) if labels is not None else None
     floor = 0
     for r, a, b, rank in sorted(_match_chars(stream.text, rows), key=lambda m: m[1]):
         tail = b < len(owner) and owner[b] == owner[b - 1]
         start = a
-        if labels is not None and (at := labels[r].find(stream.text[a:b])) > 0:
-            start = _label_start(stream.text, owner, a, labels[r][:at], floor)
+        if before is not None and (prefix := before[r][rank]):
+            start = _label_start(stream.text, owner, a, prefix, floor)
         result[r] = Anchor(r, owner[start], owner[b - 1], rank, tail)
         floor = b
     return result
+
+
+@functools.cache
+def _before_keys(rows: Specs, labels: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """For each row and key, the label's text before the key ('' where the key begins the
+    label, or is a variant's and not in it)."""
+    return tuple(
+        tuple(label[: max(label.find(key), 0)] for key in keys) for (keys, _), label in zip(rows, labels, strict=True)
+    )
 
 
 _MAX_SKIPPED = 3  # tokens of another label a row's label may be read across
@@ -112,13 +122,13 @@ def _label_start(text: str, owner: list[int], a: int, prefix: str, floor: int) -
     "(四)无法提供", and the stream runs them together ("1本 无法 机关 提供 不掌握…"): the key
     不掌握 is found two lines below the label's first, where the row's values are printed.
     `a` itself when the prefix is not all there."""
+    if text.startswith(prefix, a - len(prefix)) and a - len(prefix) >= floor:
+        return a - len(prefix)  # printed whole, as usual
     pos, skipped = a, 0
     while prefix:
         if pos <= floor:
             return a
-        first = pos - 1
-        while first > floor and owner[first - 1] == owner[pos - 1]:
-            first -= 1
+        first = max(bisect.bisect_left(owner, owner[pos - 1]), floor)  # the token's first char
         piece = text[first:pos]
         if prefix.endswith(piece):
             prefix, pos = prefix[: -len(piece)], first
