@@ -995,7 +995,7 @@ def test_section_three_printed_without_rules_keeps_its_blank_cells():
 
 
 def test_marks_are_values_where_rows_are_placed_in_columns():
-    """"—" marks a cell not applicable: it is a value, placed as a number is, and a row of 15
+    """A "—" marks a cell not applicable: it is a value, placed as a number is, and a row of 15
     marks and numbers has every cell printed (it stays as it was; read as a label, the marks
     had put the numbers in 行政复议's columns)."""
     firsts = "结结其尚总" * 3
