@@ -86,6 +86,13 @@ def main() -> int:
         help="also N generated PDFs of each kind (Chromium prints, LibreOffice exports; a second or two each); "
         "give the same N to save and compare",
     )
+    ap.add_argument(
+        "--show",
+        type=int,
+        default=10,
+        metavar="K",
+        help="inputs read differently to list, each with every field that differs",
+    )
     args = ap.parse_args()
     files = inputs(args.pdf)
     now = {name: reading(name, data) for name, data in files}
@@ -96,12 +103,12 @@ def main() -> int:
     before = pickle.loads(args.file.read_bytes())
     differ = [name for name in now if before.get(name) != now[name]]
     print(f"{len(now)} inputs compared: {len(differ)} read differently")
-    for name in differ[:10]:
+    for name in differ[: args.show]:
         old, new = before.get(name), now[name]
         what = (
             "status/kind"
             if old is None or old[0] != new[0]
-            else next((label for label, a, b in zip(_FIELDS, old, new, strict=False) if a != b), "?")
+            else ", ".join(label for label, a, b in zip(_FIELDS, old, new, strict=False) if a != b)
         )
         print(f"  {name}: {what}")
     return 1 if differ else 0

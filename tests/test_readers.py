@@ -1030,3 +1030,29 @@ def test_a_signed_change_is_a_value_where_rows_are_placed_in_columns():
         "其他对外管理服务\t\t-3\t18930",
         "事项",
     ]
+
+
+def test_labels_a_narrow_column_wrapped_beside_their_groups_are_gathered():
+    """Without rules, 1.属于国家秘密 wraps two characters a line beside its group's label,
+    (三)不予公开, and the lines run the two together ("(三)不 1.属", "予公 于国"): no key of either
+    is found whole.  Each label column's pieces that begin no label join the label above them,
+    on its first line; the values stay where they were."""
+    heading = _line(("三、收到和处理政府信息公开申请情况", 200))
+    header = _line(*zip(["自然", "商业", "科研", "社会", "法律", "其他", "总计"], APPLICANTS_AT, strict=True))
+    rows = [
+        _line(("(三)不", 60), ("1.属", 120), ("18", 200), ("18", 440)),
+        _line(("予公", 60), ("于国", 120)),
+        _line(("开", 60), ("家秘", 120)),
+        _line(("密", 120)),
+        _line(("2.其", 120), ("1", 200), ("1", 440)),
+        _line(("他法", 120)),
+    ]
+    pdf_reader._place_in_columns([heading, header, *rows])
+    assert [item.text for item in rows] == [
+        "(三)不 予公 开\t1.属 于国 家秘 密\t18" + "\t" * 6 + "18",
+        "",
+        "",
+        "",
+        "2.其 他法\t1" + "\t" * 6 + "1",
+        "",
+    ]

@@ -26,7 +26,7 @@ import bisect
 import io
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pdfplumber
@@ -96,6 +96,8 @@ _COLUMN_HEADERS = (
 )
 _MARK_CELLS = frozenset(c for c in NA_CELLS if not c.isalnum())  # not 无: it begins labels
 _SECTION_ENDS = tuple(canon(h) for h in SECTION_AFTER_APPEALS if len(h) > 1)
+# a label's first words: an ordinal, whole or cut by the line's end ("（三" over "）不")
+_OPENS_LABEL = re.compile(r"\s*([（(]\s*[一二三四五六七八九十\d]|[一二三四五六七八九十]+\s*[、.．]|\d+\s*[.、．])")
 _PLAIN_NUMBER = re.compile(r"[+\-＋－]?(\d{1,3}(,\d{3})+(\.\d+)?|\d+(\.\d+)?)")  # a change is signed
 
 # pdfminer logs every repair it makes to a damaged file; the outcome is ours to report
@@ -406,17 +408,29 @@ def _place_in_columns(items: list[_Item]) -> None:
     to the next, fewer values than columns), whether or not a label starts it: a total too
     wide for its column wraps its last digits onto a line of their own, under their column.
     A table with rules, or the heading of section 五 or 六, ends it."""
+    for headers, columns, rows in _column_regions(items):
+        if headers == _COLUMN_HEADERS[0][1]:
+            _gather_labels(rows, columns[0] - _reach(columns))
+        for item in rows:
+            _place_row(item, columns)
+
+
+def _column_regions(items: list[_Item]) -> Iterator[tuple[tuple[str, ...], list[float], list[_Item]]]:
+    """The lines under the column headers of section 三 or 四 printed without rules: (the
+    section's column headers, the columns, the lines from the first with a value on)."""
     headers: tuple[str, ...] | None = None
     starts: list[dict] = []  # the words that begin a column header
     columns: list[float] | None = None  # None: the header rows are still being read
+    rows: list[_Item] = []
     for item in items:
         key = canon(item.text)
-        if item.is_table or any(h in key for h in _SECTION_ENDS):
-            headers = None
-            continue
-        opened = next((h for hints, h in _COLUMN_HEADERS if any(k in key for k in hints)), None)
-        if opened and (opened != headers or columns is not None):  # a heading, not a header
-            headers, starts, columns = opened, [], None
+        ended = item.is_table or any(h in key for h in _SECTION_ENDS)
+        opened = None if ended else next((h for hints, h in _COLUMN_HEADERS if any(k in key for k in hints)), None)
+        heading = opened is not None and (opened != headers or columns is not None)  # not a header
+        if (ended or heading) and headers is not None and columns:
+            yield headers, columns, rows
+        if ended or heading:
+            headers, starts, columns, rows = (opened if heading else None), [], None, []
             continue
         if headers is None:
             continue
@@ -425,8 +439,58 @@ def _place_in_columns(items: list[_Item]) -> None:
                 starts += [w for w in item.words if _begins(canon(w["text"]), headers)]
                 continue
             columns = _columns(starts, len(headers))
-        if columns:
-            _place_row(item, columns)
+        rows.append(item)
+    if headers is not None and columns:
+        yield headers, columns, rows
+
+
+def _gather_labels(rows: list[_Item], right: float) -> None:
+    """Put each label of section 三's rows whole on the line it begins on.  Without rules a
+    narrow label column wraps a label a few characters a line, beside the labels of the
+    columns to its left (the group's, "(三)不予公开", and the section's, "三、本年度办理结果"),
+    and the text runs them together line by line: "(三)不 1.属", "予公 于国", "开 家秘".  The
+    words left of `right` (the first value column's reach), in pieces of a line less than a
+    character apart ("5. 属"), are grouped into label columns by their middles (a cell centres
+    its lines); in each column, a piece that does not begin a label (no ordinal: "予公",
+    "于国") joins the label begun above it, on its line: "(三)不予公开 1.属于国家秘密", the
+    values where they were.  A line with two pieces in one column is left as it is."""
+    labels = [[w for w in item.words if w["x1"] <= right] for item in rows]
+    words = [w for line in labels for w in line]
+    if not words:
+        return
+    tolerance = min(w["bottom"] - w["top"] for w in words) / 2
+    # a line's words a gap narrower than a character apart are one piece of one cell ("5. 属")
+    pieces = [_pieces(line, 2 * tolerance) for line in labels]
+    middles = sorted(_piece_middle(p) for line in pieces for p in line)
+    column_of = {}
+    column = 0
+    for k, x in enumerate(middles):
+        if k and x - middles[k - 1] > tolerance:
+            column += 1
+        column_of[x] = column
+    moved = False
+    open_at: dict[int, tuple[list[dict], dict]] = {}  # per label column: the line of its open label, its last word
+    for line, line_pieces in zip(labels, pieces, strict=True):
+        by_column = {column_of[_piece_middle(p)]: p for p in line_pieces}
+        if len(by_column) < len(line_pieces):
+            continue  # two pieces of one line in one column: no column to read
+        for c, piece in by_column.items():
+            if _OPENS_LABEL.match(" ".join(w["text"] for w in piece)):
+                open_at[c] = (line, piece[-1])
+            elif c in open_at:
+                there, last = open_at[c]
+                at = there.index(last) + 1
+                there[at:at] = piece
+                open_at[c] = (there, piece[-1])
+                for w in piece:
+                    line.remove(w)
+                moved = True
+    if not moved:
+        return
+    for item, line in zip(rows, labels, strict=True):
+        values = [w for w in item.words if w["x1"] > right]
+        item.words = line + values
+        item.text = _words_line(item.words) if item.words else ""
 
 
 def _columns(words: list[dict], count: int) -> list[float]:
@@ -457,6 +521,26 @@ def _middle(word: dict) -> float:
     return (word["x0"] + word["x1"]) / 2
 
 
+def _pieces(words: list[dict], gap: float) -> list[list[dict]]:
+    """A line's words, left to right, in runs whose gaps are narrower than `gap`."""
+    out: list[list[dict]] = []
+    for w in words:
+        if out and w["x0"] - out[-1][-1]["x1"] < gap:
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return out
+
+
+def _piece_middle(piece: list[dict]) -> float:
+    return (piece[0]["x0"] + piece[-1]["x1"]) / 2
+
+
+def _reach(columns: list[float]) -> float:
+    """Half the narrowest distance between two columns: a word nearer a column is in it."""
+    return min(b - a for a, b in zip(columns, columns[1:], strict=False)) / 2
+
+
 def _place_row(item: _Item, columns: list[float]) -> None:
     """Write the line with a cell for each of `columns` when its values (the words from its
     first number or not-applicable mark on, all of them numbers or marks, fewer than there are
@@ -467,7 +551,7 @@ def _place_row(item: _Item, columns: list[float]) -> None:
     numbers = words[first:]
     if not 0 < len(numbers) < len(columns) or not all(_is_cell(w["text"]) for w in numbers):
         return
-    reach = min(b - a for a, b in zip(columns, columns[1:], strict=False)) / 2
+    reach = _reach(columns)
     cells = [""] * len(columns)
     taken = -1
     for w in numbers:
