@@ -407,7 +407,8 @@ def _place_in_columns(items: list[_Item]) -> None:
     value nearest a different column, in order, within half the narrowest column's distance
     to the next, fewer values than columns), whether or not a label starts it: a total too
     wide for its column wraps its last digits onto a line of their own, under their column.
-    A table with rules, or the heading of section 五 or 六, ends it."""
+    A table with rules, or the heading of section 五 or 六, ends it.  Section 三's labels are
+    gathered first (``_gather_labels``)."""
     for headers, columns, rows in _column_regions(items):
         if headers == _COLUMN_HEADERS[0][1]:
             _gather_labels(rows, columns[0] - _reach(columns))
@@ -461,7 +462,7 @@ def _gather_labels(rows: list[_Item], right: float) -> None:
     tolerance = min(w["bottom"] - w["top"] for w in words) / 2
     # a line's words a gap narrower than a character apart are one piece of one cell ("5. 属")
     pieces = [_pieces(line, 2 * tolerance) for line in labels]
-    middles = sorted(_piece_middle(p) for line in pieces for p in line)
+    middles = sorted(_middle(*p) for line in pieces for p in line)
     column_of = {}
     column = 0
     for k, x in enumerate(middles):
@@ -471,7 +472,7 @@ def _gather_labels(rows: list[_Item], right: float) -> None:
     moved = False
     open_at: dict[int, tuple[list[dict], dict]] = {}  # per label column: the line of its open label, its last word
     for line, line_pieces in zip(labels, pieces, strict=True):
-        by_column = {column_of[_piece_middle(p)]: p for p in line_pieces}
+        by_column = {column_of[_middle(*p)]: p for p in line_pieces}
         if len(by_column) < len(line_pieces):
             continue  # two pieces of one line in one column: no column to read
         for c, piece in by_column.items():
@@ -517,8 +518,9 @@ def _begins(text: str, headers: tuple[str, ...]) -> bool:
     return bool(text) and any(h.startswith(text) for h in headers)
 
 
-def _middle(word: dict) -> float:
-    return (word["x0"] + word["x1"]) / 2
+def _middle(*words: dict) -> float:
+    """The middle of a word, or of a run of words left to right."""
+    return (words[0]["x0"] + words[-1]["x1"]) / 2
 
 
 def _pieces(words: list[dict], gap: float) -> list[list[dict]]:
@@ -530,10 +532,6 @@ def _pieces(words: list[dict], gap: float) -> list[list[dict]]:
         else:
             out.append([w])
     return out
-
-
-def _piece_middle(piece: list[dict]) -> float:
-    return (piece[0]["x0"] + piece[-1]["x1"]) / 2
 
 
 def _reach(columns: list[float]) -> float:
