@@ -1036,7 +1036,8 @@ def test_labels_a_narrow_column_wrapped_beside_their_groups_are_gathered():
     """Without rules, 1.属于国家秘密 wraps two characters a line beside its group's label,
     (三)不予公开, and the lines run the two together ("(三)不 1.属", "予公 于国"): no key of either
     is found whole.  Each label column's pieces that begin no label join the label above them,
-    on its first line; the values stay where they were."""
+    on its first line; the values stay where they were.  A line with two pieces in one column
+    (the middles chain into one column) is left as it is."""
     heading = _line(("三、收到和处理政府信息公开申请情况", 200))
     header = _line(*zip(["自然", "商业", "科研", "社会", "法律", "其他", "总计"], APPLICANTS_AT, strict=True))
     rows = [
@@ -1056,3 +1057,10 @@ def test_labels_a_narrow_column_wrapped_beside_their_groups_are_gathered():
         "2.其 他法\t1" + "\t" * 6 + "1",
         "",
     ]
+    chained = [
+        _line(("1.甲", 110), ("5", 200), ("5", 440)),
+        *(_line((c, x)) for c, x in zip("丙丁戊己", (105, 115, 120, 125), strict=True)),
+        _line(("庚", 100), ("辛", 130)),
+    ]
+    pdf_reader._place_in_columns([heading, header, *chained])
+    assert [item.text for item in chained] == ["1.甲 丙 丁 戊 己\t5" + "\t" * 6 + "5", "", "", "", "", "庚\t辛"]
