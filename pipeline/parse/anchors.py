@@ -122,7 +122,7 @@ def _label_start(text: str, owner: list[int], a: int, prefix: str, floor: int) -
     "(四)无法提供", and the stream runs them together ("1本 无法 机关 提供 不掌握…"): the key
     不掌握 is found two lines below the label's first, where the row's values are printed.
     `a` itself when the prefix is not all there."""
-    if text.startswith(prefix, a - len(prefix)) and a - len(prefix) >= floor:
+    if a - len(prefix) >= floor and text.startswith(prefix, a - len(prefix)):
         return a - len(prefix)  # printed whole, as usual
     pos, skipped = a, 0
     while prefix:

@@ -87,8 +87,9 @@ _METRIC_HEADERS = tuple(
 )
 # the headers over the value columns of sections 三 and 四, left to right, by the headings that
 # open the sections; the headings that end section 四
+_APPLICANT_COLUMNS = tuple(canon(label) for _, label in APPLICANT_TYPES)
 _COLUMN_HEADERS = (
-    (tuple(map(canon, SECTION_REQUESTS)), tuple(canon(label) for _, label in APPLICANT_TYPES)),
+    (tuple(map(canon, SECTION_REQUESTS)), _APPLICANT_COLUMNS),
     (
         tuple(map(canon, SECTION_APPEALS)),
         tuple(canon(label) for _ in APPEAL_PROCEEDINGS for _, label in APPEAL_OUTCOMES),
@@ -410,7 +411,7 @@ def _place_in_columns(items: list[_Item]) -> None:
     A table with rules, or the heading of section 五 or 六, ends it.  Section 三's labels are
     gathered first (``_gather_labels``)."""
     for headers, columns, rows in _column_regions(items):
-        if headers == _COLUMN_HEADERS[0][1]:
+        if headers == _APPLICANT_COLUMNS:  # section 三
             _gather_labels(rows, columns[0] - _reach(columns))
         for item in rows:
             _place_row(item, columns)
@@ -459,16 +460,11 @@ def _gather_labels(rows: list[_Item], right: float) -> None:
     words = [w for line in labels for w in line]
     if not words:
         return
-    tolerance = min(w["bottom"] - w["top"] for w in words) / 2
+    tolerance = _half_height(words)
     # a line's words a gap narrower than a character apart are one piece of one cell ("5. 属")
     pieces = [_pieces(line, 2 * tolerance) for line in labels]
-    middles = sorted(_middle(*p) for line in pieces for p in line)
-    column_of = {}
-    column = 0
-    for k, x in enumerate(middles):
-        if k and x - middles[k - 1] > tolerance:
-            column += 1
-        column_of[x] = column
+    groups = _groups([_middle(*p) for line in pieces for p in line], tolerance)
+    column_of = {x: column for column, group in enumerate(groups) for x in group}
     moved = False
     open_at: dict[int, tuple[list[dict], dict]] = {}  # per label column: the line of its open label, its last word
     for line, line_pieces in zip(labels, pieces, strict=True):
@@ -499,14 +495,24 @@ def _columns(words: list[dict], count: int) -> list[float]:
     when there are `count` groups: the columns the words stand over, left to right."""
     if not words:
         return []
-    reach = min(w["bottom"] - w["top"] for w in words) / 2
+    groups = _groups(list(map(_middle, words)), _half_height(words))
+    return [sum(g) / len(g) for g in groups] if len(groups) == count else []
+
+
+def _groups(xs: list[float], reach: float) -> list[list[float]]:
+    """`xs` sorted, in groups where each lies within `reach` of the one before."""
     groups: list[list[float]] = []
-    for x in sorted(map(_middle, words)):
+    for x in sorted(xs):
         if groups and x - groups[-1][-1] <= reach:
             groups[-1].append(x)
         else:
             groups.append([x])
-    return [sum(g) / len(g) for g in groups] if len(groups) == count else []
+    return groups
+
+
+def _half_height(words: list[dict]) -> float:
+    """Half the height of the smallest of `words`: half a character."""
+    return min(w["bottom"] - w["top"] for w in words) / 2
 
 
 def _is_cell(text: str) -> bool:
