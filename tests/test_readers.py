@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from golden import differences, load_expected
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdftypes import resolve1
 from pdfplumber.table import edges_to_intersections, intersections_to_cells
@@ -30,6 +31,7 @@ from pipeline.errors import Reject
 from pipeline.normalize import normalize_text
 from pipeline.parse import parse_text
 from pipeline.read import read_text
+from pipeline.readers import docx as docx_reader
 from pipeline.readers import pdf as pdf_reader
 from pipeline.readers import pdf_objects, pdf_tables
 from pipeline.readers.grid import join_wrapped
@@ -709,6 +711,65 @@ def test_docx_paragraph_text_is_python_docx_text():
     assert len(paragraphs) > 200
     assert [_text(p) for p in paragraphs] == [Paragraph(p, None).text for p in paragraphs]
     assert _text(odd._p) == "行政许可12\t\n3链接-\n\t4"
+
+
+def test_docx_reads_the_main_part_as_python_docx_does():
+    """The reader opens only the main document part and finds merged cells with one query
+    (python-docx parsed every part, styles included, and its properties took a third of the
+    time): the part must be python-docx's ``Document(...).element`` and the grid the one its
+    properties give, over merges across and down, a row with cells left out before it, and a
+    merge with no w:val."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from pipeline.generate_published import generate_published
+    from pipeline.readers.docx import _grid, _main_document
+
+    d = docx.Document(io.BytesIO(_qingshan_docx()))
+    odd = d.add_table(rows=3, cols=3)
+    odd.cell(0, 0).merge(odd.cell(1, 0)).text = "合并"
+    odd.rows[2]._tr.get_or_add_trPr().append(parse_xml(f"<w:gridBefore {nsdecls('w')} w:val='1'/>"))
+    odd.rows[2]._tr.remove(odd.rows[2]._tr.tc_lst[0])
+    odd.cell(1, 1)._tc.get_or_add_tcPr().append(parse_xml(f"<w:vMerge {nsdecls('w')}/>"))
+    buf = io.BytesIO()
+    d.save(buf)
+    packages = [buf.getvalue()] + [
+        generate_published(random.Random(i), ("2019", "2021")[i % 2], "docx").data for i in range(4)
+    ]
+    continued = 0
+    for data in packages:
+        ours, theirs = _main_document(data), docx.Document(io.BytesIO(data)).element
+        assert etree.tostring(ours) == etree.tostring(theirs)
+        for table in theirs.body.iter(qn("w:tbl")):
+            expected = [
+                [None] * tr.grid_before
+                + [None if tc.vMerge == "continue" else "\n".join(_text_of(p) for p in tc.p_lst) for tc in tr.tc_lst]
+                for tr in table.tr_lst
+            ]
+            assert _grid(table) == expected
+            continued += sum(row.count(None) for row in expected)
+    assert continued > 20, "merges down and rows with cells left out are compared"
+
+
+def _text_of(p) -> str:
+    from docx.text.paragraph import Paragraph
+
+    return Paragraph(p, None).text
+
+
+def test_docx_of_another_kind_is_rejected():
+    """A package whose main part is not a Word document (here a macro-enabled one, which
+    python-docx refuses too) is a corrupt_docx, named, not read."""
+    source = zipfile.ZipFile(io.BytesIO(_qingshan_docx()))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"document.main+xml", b"document.macroEnabled.main+xml")
+            z.writestr(item, data)
+    with pytest.raises(Reject, match="not a Word document"):
+        docx_reader.to_text(buf.getvalue())
 
 
 # --- rejects ---------------------------------------------------------------------------------
