@@ -329,37 +329,42 @@ def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) 
     m = raw.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     width = ctypes.c_float()
-    fonts: dict[int, tuple[int, str]] = {}  # font and its name, by text object
+    # a text object's font, its name, its characters' matrix and font size: PDFium gives every
+    # character of a text object the object's text matrix and font size (checked on 59,783
+    # characters of 123 PDFs), so they are asked for once per object
+    objects: dict[int, tuple[int, str, tuple[float, float, float, float], float]] = {}
     names: dict[int, str] = {}  # by font
     widths: dict[tuple[int, int, float], float] = {}  # by font, character and size
     generated, unicode, map_error = raw.FPDFText_IsGenerated, raw.FPDFText_GetUnicode, raw.FPDFText_HasUnicodeMapError
-    get_matrix, get_origin, font_size = raw.FPDFText_GetMatrix, raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
     m_ref, ox_ref, oy_ref, width_ref = ctypes.byref(m), ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(width)
-    text_object, glyph_width = _pdfium.FPDFText_GetTextObject, _pdfium.FPDFFont_GetGlyphWidth
+    get_origin, text_object, glyph_width = (
+        raw.FPDFText_GetCharOrigin,
+        _pdfium.FPDFText_GetTextObject,
+        _pdfium.FPDFFont_GetGlyphWidth,
+    )
     for i in range(raw.FPDFText_CountChars(textpage)):
         if generated(textpage, i):
             continue
         code = unicode(textpage, i)
         if code in _NO_TEXT or map_error(textpage, i):
             raise Unmatched(f"page {number}: a character PDFium maps to no text")
-        get_matrix(textpage, i, m_ref)
         get_origin(textpage, i, ox_ref, oy_ref)
-        size = font_size(textpage, i)
         key = text_object(textpage, i) or 0
-        if key not in fonts:
+        if key not in objects:
             font = _pdfium.FPDFTextObj_GetFont(key) or 0
             if font not in names:
                 if not font or not _pdfium.FPDFFont_GetIsEmbedded(font):
                     raise Unmatched(f"page {number}: a font whose program is not embedded")
                 names[font] = _font_name(font)
-            fonts[key] = (font, names[font])
-        font, name = fonts[key]
+            raw.FPDFText_GetMatrix(textpage, i, m_ref)
+            objects[key] = (font, names[font], (m.a, m.b, m.c, m.d), raw.FPDFText_GetFontSize(textpage, i))
+        font, name, turn, size = objects[key]
         advance = widths.get((font, code, size))
         if advance is None:
             if not glyph_width(font, code, size, width_ref):
                 raise Unmatched(f"page {number}: no width for {chr(code)!r} in the font {name!r}")
             advance = widths[(font, code, size)] = width.value
-        matrix = (m.a, m.b, m.c, m.d, ox.value, oy.value)
+        matrix = (*turn, ox.value, oy.value)
         if advance < 0:
             # vertical writing: the advance runs down; pdfminer centres the glyph on the origin
             if name not in known.vertical:
@@ -372,7 +377,7 @@ def _chars(textpage: ctypes.c_void_p, place: Placer, number: int, known: Fonts) 
             low = known.descent[name] * size
             box = (0.0, low, advance, low + size)
         out.append(_char(chr(code), matrix, box, place, number, vertical=advance < 0))
-    return out, set(fonts)
+    return out, set(objects)
 
 
 def _char(text: str, matrix: Matrix, box: Box, place: Placer, number: int, vertical: bool) -> dict:
