@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
+from pathlib import Path
 
 import docx
 import pdfplumber
@@ -282,6 +283,21 @@ def _both_readings(data: bytes, monkeypatch) -> tuple[str, str]:
     with monkeypatch.context() as m:
         m.setattr(pdf_objects, "document_objects", lambda data, pages: None)
         return fast, pdf_reader.to_text(data)
+
+
+def test_pikepdf_reads_the_same_objects_from_a_file_in_memory_or_a_bytesio(monkeypatch):
+    """pikepdf opens the PDF as an anonymous file in memory (qpdf reads it itself; a BytesIO
+    it reads through Python), or as a BytesIO where there is none: the same page objects."""
+    data = (SHARED / "corpus" / REAL_PDFS[0]).read_bytes()
+    with pdf_objects._source(data) as source:
+        assert isinstance(source, str) and Path(source).read_bytes() == data
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        in_memory = pdf_objects.document_objects(data, pdf.pages)
+    monkeypatch.delattr(pdf_objects.os, "memfd_create")
+    with pdf_objects._source(data) as source:
+        assert isinstance(source, io.BytesIO)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        assert in_memory is not None and pdf_objects.document_objects(data, pdf.pages) == in_memory
 
 
 @pytest.mark.parametrize("name", REAL_PDFS)
@@ -1052,6 +1068,41 @@ def test_section_three_printed_without_rules_keeps_its_blank_cells():
         kept = rows()
         before = [item.text for item in kept]
         pdf_reader._place_in_columns([heading, *above, *kept])
+        assert [item.text for item in kept] == before
+
+
+def test_rows_printed_without_rules_under_a_ruled_table_take_its_columns():
+    """A Word table split in two, the first part with borders (the header rows and the first
+    rows) and the rest without: the rows of the rest get their blank cells back in the columns
+    of the ruled part's header cells (自然人 … 总计), and their labels are gathered.  A ruled
+    table whose cells begin no column header (or not all seven) changes nothing under it."""
+    heading = _line(("三、收到和处理政府信息公开申请情况", 200))
+    names = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    spans = [(x - 20, x + 20) for x in APPLICANTS_AT]
+
+    def ruled(cells: list[str]) -> pdf_reader._Item:
+        item = _table(0, "申请人情况|" + "|".join(cells), "一、本年新收|1|2|0|0|0|0|3")
+        item.spans = [[(0, 180), *spans[: len(cells)]], [(0, 180), *spans]]
+        return item
+
+    def rest() -> list[pdf_reader._Item]:
+        return [
+            _line(("(三)不", 60), ("2.其", 120), ("5", 200), ("5", 440)),
+            _line(("予公", 60), ("他法", 120)),
+            _line(("5.属", 120), ("4", 240), ("4", 440)),
+        ]
+
+    below = rest()
+    pdf_reader._place_in_columns([heading, ruled(names), *below])
+    assert [item.text for item in below] == [
+        "(三)不 予公\t2.其 他法\t5" + "\t" * 6 + "5",
+        "",
+        "5.属\t\t4" + "\t" * 5 + "4",
+    ]
+    for cells in (names[:6], ["甲", "乙", "丙", "丁", "戊", "己", "庚"]):
+        kept = rest()
+        before = [item.text for item in kept]
+        pdf_reader._place_in_columns([heading, ruled(cells), *kept])
         assert [item.text for item in kept] == before
 
 

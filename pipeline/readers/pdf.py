@@ -55,6 +55,7 @@ _TIE = 0.01  # points: a gap this near a threshold is a tie, read as wider (not 
 _HANG = 12.0  # points beside a table where hanging punctuation still belongs to it
 _MIN_RULE = 3.0  # points: shorter strokes are no table rules (underlines of a glyph, dots)
 _CLOSED = 3.0  # points: a horizontal rule this near a vertical rule's end closes it
+_SAME_EDGE = 1.0  # points: the middles of two cells this near are in one column
 _PAGE_NUMBER = re.compile(
     r"[-—–－~\s]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／,，]?\s*共\s*\d{1,4}\s*页|\s*[/／]\s*\d{1,4})?[-—–－~\s]*"
     r"|page\s*\d+(\s*(of|/)\s*\d+)?",
@@ -425,6 +426,9 @@ def _column_regions(items: list[_Item]) -> Iterator[tuple[tuple[str, ...], list[
     columns: list[float] | None = None  # None: the header rows are still being read
     rows: list[_Item] = []
     for item in items:
+        if item.is_table and headers is not None and columns is None and (ruled := _table_columns(item, headers)):
+            columns = ruled  # the header rows are a table's with rules: lines under it continue it
+            continue
         key = canon(item.text)
         ended = item.is_table or any(h in key for h in _SECTION_ENDS)
         opened = None if ended else next((h for hints, h in _COLUMN_HEADERS if any(k in key for k in hints)), None)
@@ -444,6 +448,20 @@ def _column_regions(items: list[_Item]) -> Iterator[tuple[tuple[str, ...], list[
         rows.append(item)
     if headers is not None and columns:
         yield headers, columns, rows
+
+
+def _table_columns(table: _Item, headers: tuple[str, ...]) -> list[float]:
+    """The columns of a table with rules whose cells begin the section's column headers, one
+    cell's middle per header: the columns of its rows that a page printed on without rules
+    (a table split in two, the second without borders)."""
+    middles = [
+        (span[0] + span[1]) / 2
+        for row, spans in zip(table.rows, table.spans, strict=False)
+        for cell, span in zip(row, spans, strict=False)
+        if cell and span and _begins(canon(cell), headers)
+    ]
+    groups = _groups(middles, _SAME_EDGE)
+    return [sum(g) / len(g) for g in groups] if len(groups) == len(headers) else []
 
 
 def _gather_labels(rows: list[_Item], right: float) -> None:

@@ -29,11 +29,13 @@ must be read as a tie there (``pdf._TIE``), not by rounding noise.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import logging
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -540,7 +542,7 @@ def document_objects(data: bytes, pages: list) -> list[dict[str, list[dict]]] | 
     except pdfium.PdfiumError:
         return None
     try:
-        with pikepdf.open(io.BytesIO(data)) as book:
+        with _source(data) as source, pikepdf.open(source) as book:
             if not len(doc) == len(book.pages) == len(pages):
                 return None
             out = []
@@ -567,3 +569,22 @@ def document_objects(data: bytes, pages: list) -> list[dict[str, list[dict]]] | 
         return None
     finally:
         doc.close()
+
+
+@contextlib.contextmanager
+def _source(data: bytes) -> Iterator[str | io.BytesIO]:
+    """`data` for pikepdf to open: an anonymous file in memory, by its path, where Linux has them,
+    else a BytesIO.  qpdf reads a file itself but a BytesIO through a Python call per read: the
+    fonts of 60 PDFs took 0.3–0.5 s read from the file against 0.7–0.9 s from a BytesIO."""
+    if not hasattr(os, "memfd_create"):
+        yield io.BytesIO(data)
+        return
+    fd = os.memfd_create("xxgk-pdf", os.MFD_CLOEXEC)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        path = f"/proc/self/fd/{fd}"
+        yield path if os.path.exists(path) else io.BytesIO(data)  # no /proc: no path to give
+    finally:
+        os.close(fd)
