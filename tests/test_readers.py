@@ -968,6 +968,21 @@ def test_cut_row_mended_when_the_table_below_is_wider():
     assert pdf_reader._join_tables([above, below])[0] == "四、结转下年度继续办理\t0\t0\t0"
 
 
+def test_only_punctuation_hangs_past_a_table_never_a_part_of_a_number():
+    """A full stop or comma hanging past a table's side is the table's; a number's decimal
+    point, separator or sign beside it is the number's ("2.4" printed beside a table of labels
+    was read "2 4", its "." hung on the label)."""
+    box = (30.0, 100.0, 120.0, 150.0)
+
+    def char(text: str, x0: float) -> dict:
+        return {"text": text, "x0": x0, "x1": x0 + 4, "top": 130.0, "bottom": 142.0}
+
+    assert pdf_reader._in_table(char("，", 121), box)
+    assert pdf_reader._in_table(char("）", 122), box)
+    assert not any(pdf_reader._in_table(char(c, 126), box) for c in ".,+-")
+    assert not pdf_reader._in_table(char("2", 121), box)
+
+
 def _line(*words: tuple[str, float]) -> pdf_reader._Item:
     """A line of words outside any table, each (text, centre); 10 points wide a character."""
     placed = [{"text": t, "x0": x - 5 * len(t), "x1": x + 5 * len(t), "top": 100, "bottom": 110} for t, x in words]

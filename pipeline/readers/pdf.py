@@ -53,6 +53,7 @@ _MARGIN = 0.075  # share of the page height taken by header and footer bands
 _GAP_TAB = 2.0  # a gap wider than this many character heights separates cells
 _TIE = 0.01  # points: a gap this near a threshold is a tie, read as wider (not by float noise)
 _HANG = 12.0  # points beside a table where hanging punctuation still belongs to it
+_OF_NUMBERS = frozenset(".,+-")  # a number's decimal point, thousands separator and sign: never hanging
 _MIN_RULE = 3.0  # points: shorter strokes are no table rules (underlines of a glyph, dots)
 _CLOSED = 3.0  # points: a horizontal rule this near a vertical rule's end closes it
 _SAME_EDGE = 1.0  # points: the middles of two cells this near are in one column
@@ -239,10 +240,17 @@ def _inside(char: dict, box: tuple) -> bool:
 def _in_table(char: dict, box: tuple) -> bool:
     """Inside the table's box, or punctuation hanging just past its sides.  Only punctuation:
     a number printed beside a table whose far rules the finder missed is no part of it (its
-    first digit was once read into the row's label)."""
+    first digit was once read into the row's label), nor is its decimal point, its thousands
+    separator or its sign ("2.4" beside a table of labels was read "2 4", the "." hung on the
+    label)."""
     if _inside(char, box):
         return True
-    return not char["text"].isalnum() and _inside(char, (box[0] - _HANG, box[1], box[2] + _HANG, box[3]))
+    text = char["text"]
+    return (
+        not text.isalnum()
+        and text not in _OF_NUMBERS
+        and _inside(char, (box[0] - _HANG, box[1], box[2] + _HANG, box[3]))
+    )
 
 
 class _Bands:
