@@ -250,7 +250,8 @@ SECTION_AFTER_APPEALS = ("存在的主要问题", "主要问题及改进", "其�
 # as values: page counters, print headers, URLs.  Matched against a whole (NFKC-normalised) line.
 NOISE_LINE_PATTERNS: tuple[str, ...] = (
     r"[-—–－~]+\s*\d{1,3}\s*[-—–－~]+",  # "- 4 -", "— 12 —"
-    r"(第\s*\d+\s*页)?\s*[,，/]?\s*(共\s*\d+\s*页)?",  # 第 3 页 / 共 5 页
+    # 第 3 页 / 共 5 页, either part alone: not a lone "/", which is a not-applicable cell
+    r"第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页",
     r"\d{1,3}\s*/\s*\d{1,3}",  # 2/3
     r"(https?://|www\.)\S*(\s+\d{1,3}\s*/\s*\d{1,3})?",  # URL, optionally with "2/3"
     r"\d{4}/\d{1,2}/\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?(\s+.*)?",  # browser print header

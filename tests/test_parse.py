@@ -132,6 +132,19 @@ def test_glued_text_shares_a_token_between_sections(seed, index):
     assert compare(g, report).wrong == []
 
 
+def test_a_lone_slash_on_its_line_is_a_mark_not_a_page_counter():
+    """One cell a line: a "/" alone on its line is a not-applicable cell.  The page-counter
+    pattern (第 3 页 / 共 5 页) had every part optional and dropped it as page chrome, so "规章 / 3
+    10" lost a cell and section 四 printed all in marks was not read (101, 18); page counters
+    are still dropped."""
+    assert kinds("/") == [(NA, "/")]
+    assert all(kinds(line) == [] for line in ("第 3 页", "第3页 / 共5页", "共 5 页", "第 3 页，共 5 页"))
+    g = next(generate_many(101, 19, start=18))
+    report = parse_text(read_text("report.txt", g.data)[0])
+    assert g.layout == "cells" and report.status == "ok"
+    assert compare(g, report).exact == len(g.expected)
+
+
 def test_a_stray_space_after_a_word_that_is_also_a_mark_keeps_the_label():
     assert kinds("（四） 无 法提供") == [(TEXT, "（四）"), (TEXT, "无"), (TEXT, "法提供")]
     assert kinds("行政许可 无") == [(TEXT, "行政许可"), (NA, "无")]

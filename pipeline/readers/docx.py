@@ -58,8 +58,7 @@ def _main_document(data: bytes) -> CT_Document:
     content_type = _ContentTypeMap.from_xml(package.content_types_xml)[main]
     if content_type != CONTENT_TYPE.WML_DOCUMENT_MAIN:
         raise ValueError(f"not a Word document: its main part is {content_type}")
-    blob = package.blob_for(main)
-    return parse_xml(blob)
+    return parse_xml(package.blob_for(main))
 
 
 _TR, _TC, _P = qn("w:tr"), qn("w:tc"), qn("w:p")
