@@ -490,7 +490,10 @@ def _drop_readings(toks: list[Token], n: int, integer: bool, printed: list[Token
         drops.append(Reading(tuple(_cell(t, t.text, integer) for t in kept), 5.0 * extra))
     # cheapest first, as ``readings`` gives them (a caller may keep only the first few):
     # joining at most MAX_WRAPPED ends costs no more than dropping the tokens they add
-    out = (_wrapped_readings(printed, n, integer) or _wrapped_readings(toks, n, integer)) + drops
+    wrapped = _wrapped_readings(printed, n, integer)
+    if not wrapped and toks is not printed:  # blank cells trimmed from its ends: read it without them
+        wrapped = _wrapped_readings(toks, n, integer)
+    out = wrapped + drops
     if not out:
         for kept, dropped in ((toks[:n], toks[n:]), (toks[-n:], toks[:-n])):
             cells = tuple(_cell(t, t.text, integer) for t in kept)

@@ -452,7 +452,7 @@ def _column_regions(items: list[_Item]) -> Iterator[tuple[tuple[str, ...], list[
             if not any(_is_cell(w["text"]) for w in item.words):
                 starts += [w for w in item.words if _begins(canon(w["text"]), headers)]
                 continue
-            columns = _columns(starts, len(headers))
+            columns = _columns([_middle(w) for w in starts], _half_height(starts), len(headers)) if starts else []
         rows.append(item)
     if headers is not None and columns:
         yield headers, columns, rows
@@ -468,8 +468,7 @@ def _table_columns(table: _Item, headers: tuple[str, ...]) -> list[float]:
         for cell, span in zip(row, spans, strict=False)
         if cell and span and _begins(canon(cell), headers)
     ]
-    groups = _groups(middles, _SAME_EDGE)
-    return [sum(g) / len(g) for g in groups] if len(groups) == len(headers) else []
+    return _columns(middles, _SAME_EDGE, len(headers))
 
 
 def _gather_labels(rows: list[_Item], right: float) -> None:
@@ -516,12 +515,11 @@ def _gather_labels(rows: list[_Item], right: float) -> None:
         item.text = _words_line(item.words) if item.words else ""
 
 
-def _columns(words: list[dict], count: int) -> list[float]:
-    """The middles of `words` grouped where they lie within half a character of each other,
-    when there are `count` groups: the columns the words stand over, left to right."""
-    if not words:
-        return []
-    groups = _groups(list(map(_middle, words)), _half_height(words))
+def _columns(middles: list[float], reach: float, count: int) -> list[float]:
+    """The columns, left to right, that `middles` stand over: their groups within `reach` of
+    each other (half a character for words, a point for the cells of a ruled table), when
+    there are `count` groups; none otherwise."""
+    groups = _groups(middles, reach)
     return [sum(g) / len(g) for g in groups] if len(groups) == count else []
 
 
