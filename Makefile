@@ -2,7 +2,8 @@
 PY        ?= python3
 VENV      := .venv
 BIN       := $(VENV)/bin
-STAMP     := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+NATIVE    := pipeline/parse/_totals.c
+STAMP     := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt $(NATIVE) | cksum | cut -d' ' -f1)
 RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse
 JOBS      ?=
@@ -11,7 +12,8 @@ JOBS      ?=
 
 env: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+# the C search is built by the install: a change to it installs again
+$(STAMP): pyproject.toml constraints.txt $(NATIVE)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@

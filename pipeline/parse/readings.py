@@ -11,7 +11,6 @@ cheapest first, and reports which rows stayed in doubt.
 from __future__ import annotations
 
 import functools
-import heapq
 import itertools
 import math
 import operator
@@ -20,7 +19,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from pipeline.parse import totals
 from pipeline.parse.tokens import BLANK, NA, NUM, Token
+from pipeline.parse.totals import MAX_COUNT
 from pipeline.template import AMOUNT_UNITS
 
 CellReading = tuple[str, "int | float | None", int]  # raw, value, line
@@ -28,7 +29,6 @@ CellReading = tuple[str, "int | float | None", int]  # raw, value, line
 _SPLITTABLE = re.compile(r"(?P<sign>[+\-]?)(?P<int>\d+)(?P<rest>(?:,\d{3})*(?:\.\d+)?(?:万元|元)?)")
 _GROUP_LEAD = 3  # digits before the first thousands separator, at most
 MAX_READINGS = 4000
-MAX_COUNT = 10**9  # no agency counts a billion requests: a longer integer is glued cells
 MAX_SPLITS = 20000  # ways to cut one glued digit string, beyond which it is not enumerated
 MIXED_MAX_CELLS = 7  # glued rows this wide may be read as cuts and blanks at once
 MAX_STEPS = 20000  # search budget per row: past it the row keeps the readings found so far
@@ -280,12 +280,8 @@ def totalled_readings(
     cell of every run is the sum of the others (a row of section 三 and its 总计; section 四's
     three proceedings).  Blanks lost by an extractor are put back (costed by `blank_weight` of
     their column, as in ``readings``); in glued text (or wherever `cut` says) tokens may also be
-    cut, and both at once (at most `max_blanks` blanks); costs are those of the layout.
-
-    A search state is (token, offset in it, cells read, running sum of the run, blanks used):
-    a run's total is never enumerated but read off as the sum of the run.  The cheapest cost to
-    finish from every state is computed once (memoised), so the readings come out best first
-    with no dead end explored.  Past `budget` states the row is too ambiguous to read: none."""
+    cut, and both at once (at most `max_blanks` blanks); costs are those of the layout.  The
+    search is ``totals.search``; past `budget` states the row is too ambiguous to read: none."""
     out: list[Reading] = []
     variants = _ungrouped(unsigned(tokens))
     for toks in variants:
@@ -320,143 +316,35 @@ def _totalled(
     keep: int,
     budget: int,
     max_blanks: int | None,
-) -> tuple[tuple[tuple[CellReading, ...], float], ...]:
-    """The search of ``totalled_readings`` over the kinds and texts of the tokens alone, so that
-    the many rows printed alike ("1 1", "0000000") are searched once per process; a cell's third
-    field is the index of its token (-1: a blank put back)."""
-    toks = [Token(kind, text, k, 0, False) for k, (kind, text) in enumerate(shape)]
-    line = -1
+) -> totals.Found:
+    """The search of ``totalled_readings`` (``totals``) over the kinds and texts of the tokens
+    alone, so that the many rows printed alike ("1 1", "0000000") are searched once per process;
+    a cell's third field is the index of its token (-1: a blank put back)."""
     n = size * blocks
-    if n < len(toks) and not cut:
+    if n < len(shape) and not cut:
         return ()
-    split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
-    weight = blank_weight or (1.0,) * size
-    limit = n if max_blanks is None else max_blanks
-    counted = int(max_blanks is not None)  # blanks are a state only when they are limited
-    count = len(toks)
-    digit = [cut and t.kind == NUM and t.text.isdigit() for t in toks]
-    pair = [cut and t.kind == NA and t.text == "——" for t in toks]  # one mark, or two glued
+    toks = [Token(kind, text, k, 0, False) for k, (kind, text) in enumerate(shape)]
     whole = []
     for t in toks:
         cell = _cell(t, t.text, True)
         whole.append(cell if _whole(t) and (cell[1] is None or 0 <= cell[1] < MAX_COUNT) else None)
-    blank: CellReading = ("", None, line)
-    left = [0] * (count + 1)  # digits in the tokens from i on
-    plain = [True] * (count + 1)  # only glued digits from i on
-    for k in range(count - 1, -1, -1):
-        left[k] = left[k + 1] + (len(toks[k].text) if digit[k] else 0)
-        plain[k] = plain[k + 1] and digit[k]
-
-    State = tuple[int, int, int, int | float, int]  # token, offset, cells read, run sum, blanks
-    starting: dict[tuple[int, int], list[tuple[str, int, int]]] = {}
-
-    def numbers_at(i: int, off: int) -> list[tuple[str, int, int]]:
-        """The cells that glued digits can begin with at `off` in token i, as (digits, value,
-        offset after them): no leading zero, no count of a billion or more."""
-        got = starting.get((i, off))
-        if got is None:
-            text = toks[i].text
-            got = starting[(i, off)] = []
-            for end in range(off + 1, len(text) + 1):
-                piece = text[off:end]
-                v = int(piece)
-                if (len(piece) > 1 and piece[0] == "0") or v >= MAX_COUNT:
-                    break
-                got.append((piece, v, end))
-        return got
-
-    def moves(state: State) -> list[tuple[CellReading, float, State]]:
-        i, off, p, s, b = state
-        out: list[tuple[CellReading, float, State]] = []
-        if p == n:
-            return out
-        last = p % size == size - 1
-        if i < count:
-            if not digit[i]:
-                cell = whole[i] if off == 0 else None
-                if cell is not None:
-                    v = cell[1] or 0
-                    if not last:
-                        out.append((cell, 0.0, (i + 1, 0, p + 1, s + v, b)))
-                    elif v == s:
-                        out.append((cell, 0.0, (i + 1, 0, p + 1, 0, b)))
-                if pair[i] and (not last or s == 0):
-                    half = (toks[i].text[off], None, toks[i].line)
-                    nxt = (i, 1, p + 1, 0 if last else s, b) if off == 0 else (i + 1, 0, p + 1, 0 if last else s, b)
-                    out.append((half, split_cost if off == 0 else 0.0, nxt))
-            else:
-                tok = toks[i]
-                if last:  # the run's total: the digits that print its sum, if they are next
-                    total = str(s)
-                    if s < MAX_COUNT and tok.text.startswith(total, off):
-                        done = off + len(total) == len(tok.text)
-                        nxt = (i + 1, 0, p + 1, 0, b) if done else (i, off + len(total), p + 1, 0, b)
-                        out.append(((total, s, tok.line), 0.0 if done else split_cost, nxt))
-                else:
-                    for piece, v, end in numbers_at(i, off):
-                        done = end == len(tok.text)
-                        nxt = (i + 1, 0, p + 1, s + v, b) if done else (i, end, p + 1, s + v, b)
-                        out.append(((piece, v, tok.line), 0.0 if done else split_cost, nxt))
-        if b < limit and (cut or (off == 0 and n - p > count - i)) and (not last or s == 0):
-            out.append((blank, blank_cost * weight[p % size], (i, off, p + 1, 0 if last else s, b + counted)))
-        return out
-
-    memo: dict[State, float] = {}
-
-    def to_go(state: State) -> float:
-        """The least cost from `state` to a complete reading (inf: none)."""
-        got = memo.get(state)
-        if got is not None:
-            return got
-        if len(memo) > budget:
-            raise _TooAmbiguous
-        i, off, p, s, b = state
-        if p == n:
-            best = 0.0 if i == count else math.inf
-        elif s >= MAX_COUNT:
-            best = math.inf  # no total can print the run's sum
-        elif plain[i] and left[i] - off < (
-            (len(str(s)) if s else 0) if b < limit else n - p - 1 + (len(str(s)) if s else 1)
-        ):
-            # too few digits left: the run's total prints its sum (a blank only if that is 0),
-            # and with no blank left to put back, every other cell still to read takes a digit
-            best = math.inf
-        else:
-            best = math.inf
-            for _, cost, nxt in moves(state):
-                rest = memo.get(nxt)
-                if rest is None:
-                    rest = to_go(nxt)
-                if cost + rest < best:
-                    best = cost + rest
-        memo[state] = best
-        return best
-
-    start: State = (0, 0, 0, 0, 0)
-    try:
-        if to_go(start) == math.inf:
-            return ()
-        out: list[tuple[tuple[CellReading, ...], float]] = []
-        # best first; ties in the order a depth-first search would meet them
-        heap: list[tuple[float, tuple[int, ...], float, State, tuple[CellReading, ...]]] = [
-            (round(memo[start], 9), (), 0.0, start, ())
-        ]
-        while heap and len(out) < keep:
-            _, path, cost, state, cells = heapq.heappop(heap)
-            if state[2] == n:
-                out.append((cells, cost))
-                continue
-            for k, (cell, step, nxt) in enumerate(moves(state)):
-                rest = to_go(nxt)
-                if rest < math.inf:
-                    heapq.heappush(heap, (round(cost + step + rest, 9), (*path, k), cost + step, nxt, (*cells, cell)))
-    except _TooAmbiguous:
-        return ()
-    return tuple(out)
-
-
-class _TooAmbiguous(Exception):
-    """The search space of a row passed its budget."""
+    split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
+    return totals.best(
+        tuple(t.text for t in toks),
+        tuple(cut and t.kind == NUM and t.text.isdigit() for t in toks),
+        tuple(cut and t.kind == NA and t.text == "——" for t in toks),  # one mark, or two glued
+        tuple(whole),
+        n,
+        size,
+        split_cost,
+        blank_cost,
+        blank_weight or (1.0,) * size,
+        n if max_blanks is None else max_blanks,
+        int(max_blanks is not None),  # blanks are a state only when they are limited
+        cut,
+        keep,
+        budget,
+    )
 
 
 def _cell(tok: Token, raw: str, integer: bool) -> CellReading:

@@ -1,0 +1,87 @@
+"""The glued-digit search is written twice (pipeline/parse/totals.py says why): the C search must
+give what the Python one gives, reading for reading, cost for cost, in the same order."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from pipeline.parse import _totals, readings, totals
+from pipeline.parse.tokens import BLANK, NA, NUM
+
+DIGITS = st.text(st.sampled_from("00001123456789"), min_size=1, max_size=10)
+TOKENS = st.one_of(
+    DIGITS.map(lambda t: (NUM, t)),
+    DIGITS.map(lambda t: (NUM, t)),
+    st.sampled_from(["/", "-", "——", "—", "无", "\\"]).map(lambda t: (NA, t)),
+    st.just((BLANK, "")),
+    st.sampled_from(["1,234", "12,000", "0013,994", "+3", "3"]).map(lambda t: (NUM, t)),
+)
+
+
+def _arguments(shape, size, blocks, glued, cut, weight, keep, budget, max_blanks) -> tuple | None:
+    """The arguments readings._totalled hands the search for this row, or None when it needs none."""
+    seen: list[tuple] = []
+    best = totals.best
+    totals.best = lambda *args: seen.append(args) or ()
+    try:
+        readings._totalled.__wrapped__(shape, size, blocks, glued, cut, weight, keep, budget, max_blanks)
+    finally:
+        totals.best = best
+    return seen[0] if seen else None
+
+
+def _plain(args: tuple) -> bool:
+    texts, digit, _, whole = args[:4]
+    return all(t.isascii() for t, d in zip(texts, digit, strict=True) if d) and not any(
+        c is not None and isinstance(c[1], float) for c in whole
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    shape=st.lists(TOKENS, max_size=8).map(tuple),
+    size=st.integers(1, 7),
+    blocks=st.integers(1, 3),
+    glued=st.booleans(),
+    cut=st.booleans(),
+    weighted=st.booleans(),
+    keep=st.integers(1, 40),
+    budget=st.sampled_from([20, 300, 200_000]),
+    max_blanks=st.one_of(st.none(), st.integers(0, 6)),
+)
+# rows of the bench corpus that cost the Python search most (50–60 ms each)
+@example(((NUM, "700000070"),), 7, 1, True, True, False, 32, 200_000, None)
+@example(((NUM, "6349812013218129160502"),), 5, 3, True, True, False, 32, 200_000, 6)
+@example(((NUM, "963725421311141932114427653411103850109"),), 5, 3, True, True, False, 32, 200_000, 0)
+@example(((NUM, "23"), (NUM, "23")), 7, 1, False, False, True, 32, 200_000, None)
+@example(((NUM, "824333241823334111997"), (NA, "——"), (NA, "——"), (NA, "—")), 5, 3, True, True, False, 32, 200_000, 0)
+def test_the_c_search_reads_as_the_python_search(shape, size, blocks, glued, cut, weighted, keep, budget, max_blanks):
+    weight = tuple(1.0 + (k % 3) * 0.75 for k in range(size)) if weighted else None
+    args = _arguments(shape, size, blocks, glued, cut, weight, keep, budget, max_blanks)
+    if args is not None and _plain(args):  # what is not plain only the Python search takes
+        assert _totals.search(*args) == totals.search(*args)
+
+
+def test_rows_that_are_not_plain_are_searched_in_python():
+    """A decimal read whole in a row of counts, or digits of another script, go to the Python
+    search; the C search refuses them rather than read them otherwise."""
+    for shape, error, message in [
+        (((NUM, "2.5"), (NUM, "2.5")), TypeError, "integer or None"),
+        (((NUM, "١٢"), (NUM, "12")), ValueError, "not ASCII"),
+    ]:
+        args = _arguments(shape, 2, 1, True, True, None, 32, 200_000, None)
+        assert args is not None and not _plain(args)
+        assert totals.best(*args) == totals.search(*args) != ()
+        with pytest.raises(error, match=message):
+            _totals.search(*args)
+
+
+def test_a_row_past_its_budget_has_no_reading_in_either_search():
+    """Both searches stop at the same count of states: every budget up to the one the row needs."""
+    args = _arguments(((NUM, "700000070"),), 7, 1, True, True, None, 32, 0, None)
+    assert args is not None and _plain(args)
+    found = [(totals.search(*args[:-1], budget), _totals.search(*args[:-1], budget)) for budget in range(300)]
+    assert all(py == c for py, c in found)
+    assert found[0][0] == () != found[-1][0]
