@@ -3,10 +3,16 @@ give what the Python one gives, reading for reading, cost for cost, in the same 
 
 from __future__ import annotations
 
+import json
+import random
+import subprocess
+import sys
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from pipeline.generate import generate
 from pipeline.parse import _totals, readings, totals
 from pipeline.parse.tokens import BLANK, NA, NUM
 
@@ -85,3 +91,37 @@ def test_a_row_past_its_budget_has_no_reading_in_either_search():
     found = [(totals.search(*args[:-1], budget), _totals.search(*args[:-1], budget)) for budget in range(300)]
     assert all(py == c for py, c in found)
     assert found[0][0] == () != found[-1][0]
+
+
+def test_without_the_c_search_the_parser_reads_the_same(tmp_path):
+    """Installed where no C compiler was, the parser searches in Python: glued and PDF-text
+    reports (the rows the search is for) read to the same cells and checks."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    rng = random.Random(7)
+    for k in range(12):
+        g = generate(rng, ("2019", "2021")[k % 2], ("glued", "pdf_text")[k % 3 == 2])
+        (folder / f"{k:02}.txt").write_bytes(g.data)
+    script = (
+        "import json, sys\n"
+        "if sys.argv[1] == 'python': sys.modules['pipeline.parse._totals'] = None\n"
+        "from pathlib import Path\n"
+        "from pipeline.parse import parse_text, totals\n"
+        "from pipeline.read import read_text\n"
+        "assert (totals._totals is None) == (sys.argv[1] == 'python')\n"
+        "out = []\n"
+        "for p in sorted(Path(sys.argv[2]).iterdir()):\n"
+        "    r = parse_text(read_text(p.name, p.read_bytes())[0])\n"
+        "    out.append([r.facts, [repr(c) for c in r.checks]])\n"
+        "print(json.dumps(out))\n"
+    )
+    read = {
+        mode: json.loads(
+            subprocess.run(
+                [sys.executable, "-c", script, mode, str(folder)], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for mode in ("c", "python")
+    }
+    assert read["c"] == read["python"]
+    assert any(facts for facts, _ in read["c"])

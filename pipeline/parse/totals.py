@@ -11,8 +11,9 @@ search in C, for speed alone: in Python it was 13 % of the parse's CPU on the be
 (0.7 ms a row searched, 60 ms for the worst rows of glued zeros), a cost spread over a few
 hundred states a row, each a handful of tuples and dict lookups.  ``best`` takes the C search
 wherever its inputs are plain — every digit run ASCII, every whole cell an integer or a mark —
-and this one where they are not (a decimal in a row of counts, digits of another script).  The
-tests hold the two equal, output for output, on random rows and on real ones.
+and this one where they are not (a decimal in a row of counts, digits of another script), or
+where the package was installed with no C compiler.  The tests hold the two equal, output for
+output, on random rows and on real ones.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from __future__ import annotations
 import heapq
 import math
 
-from pipeline.parse import _totals
+try:
+    from pipeline.parse import _totals
+except ImportError:  # installed where no C compiler was: the Python search alone
+    _totals = None  # type: ignore[assignment]
 
 CellReading = tuple[str, "int | float | None", int]  # raw, value, index of the token (-1: a blank)
 Found = tuple[tuple[tuple[CellReading, ...], float], ...]
@@ -47,8 +51,10 @@ def best(
 ) -> Found:
     """``search``, in C where its inputs are plain."""
     args = (texts, digit, pair, whole, n, size, split_cost, blank_cost, weight, limit, counted, cut, keep, budget)
-    if all(text.isascii() for text, d in zip(texts, digit, strict=True) if d) and not any(
-        cell is not None and isinstance(cell[1], float) for cell in whole
+    if (
+        _totals is not None
+        and all(text.isascii() for text, d in zip(texts, digit, strict=True) if d)
+        and not any(cell is not None and isinstance(cell[1], float) for cell in whole)
     ):
         return _totals.search(*args)
     return search(*args)
