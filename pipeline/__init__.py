@@ -12,11 +12,10 @@ from pathlib import Path
 __version__ = "0.1.0"
 
 
-def _parser_fingerprint() -> str:
-    """A hash of every source file that decides what a report parses to: a build reparses
-    everything when it changes, so the warehouse never mixes two parsers' readings."""
+def parser_sources() -> list[Path]:
+    """Every source file that decides what a report parses to (those of this install)."""
     here = Path(__file__).parent
-    files = sorted(
+    return sorted(
         [
             here / "template.py",
             here / "normalize.py",
@@ -24,11 +23,17 @@ def _parser_fingerprint() -> str:
             here / "read.py",
             here / "identities.py",
             *here.glob("parse/*.py"),
+            *here.glob("parse/*.c"),  # the C twin of a Python search (parse/totals.py)
             *here.glob("readers/*.py"),
         ]
     )
+
+
+def _parser_fingerprint() -> str:
+    """A hash of the parser's sources: a build reparses everything when it changes, so the
+    warehouse never mixes two parsers' readings."""
     digest = hashlib.sha256()
-    for f in files:
+    for f in parser_sources():
         if f.exists():
             digest.update(f.name.encode())
             digest.update(f.read_bytes())

@@ -7,11 +7,13 @@ import json
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import pipeline
 from pipeline.generate import generate
 from pipeline.parse import _totals, readings, totals
 from pipeline.parse.tokens import BLANK, NA, NUM
@@ -125,3 +127,10 @@ def test_without_the_c_search_the_parser_reads_the_same(tmp_path):
     }
     assert read["c"] == read["python"]
     assert any(facts for facts, _ in read["c"])
+
+
+def test_the_c_search_is_part_of_the_parser_version():
+    """A change to the C search changes what reports may parse to: like a change to the parser's
+    Python, it must make the next build reparse everything."""
+    names = {p.relative_to(Path(pipeline.__file__).parent).as_posix() for p in pipeline.parser_sources()}
+    assert {"parse/_totals.c", "parse/totals.py", "parse/readings.py"} <= names
