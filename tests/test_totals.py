@@ -134,3 +134,48 @@ def test_the_c_search_is_part_of_the_parser_version():
     Python, it must make the next build reparse everything."""
     names = {p.relative_to(Path(pipeline.__file__).parent).as_posix() for p in pipeline.parser_sources()}
     assert {"parse/_totals.c", "parse/totals.py", "parse/readings.py"} <= names
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(st.text(st.sampled_from("0000123456789"), min_size=1, max_size=40), st.sampled_from(["/", "——", ""])),
+        max_size=30,
+    ),
+    size=st.integers(1, 9),
+    blocks=st.integers(1, 6),
+    cut=st.booleans(),
+    keep=st.integers(1, 50),
+    budget=st.integers(0, 3000),
+    limit=st.integers(0, 60),
+)
+def test_the_searches_agree_on_rows_longer_than_any_printed(texts, size, blocks, cut, keep, budget, limit):
+    """Long glued runs, many tokens, wide rows and small budgets: no crash, the same readings."""
+    digit = tuple(cut and t.isdigit() for t in texts)
+    pair = tuple(cut and t == "——" for t in texts)
+    whole = tuple(
+        None
+        if d or (t.isdigit() and (t[0] == "0" and t != "0" or int(t) >= totals.MAX_COUNT))
+        else (t, int(t) if t.isdigit() else None, k)
+        for k, (t, d) in enumerate(zip(texts, digit, strict=True))
+    )
+    n = size * blocks
+    args = (
+        tuple(texts),
+        digit,
+        pair,
+        whole,
+        n,
+        size,
+        0.1,
+        3.0,
+        (1.0,) * size,
+        limit,
+        int(limit < n),
+        cut,
+        keep,
+        budget,
+    )
+    assert _totals.search(*args) == totals.search(*args)
+    with pytest.raises(ValueError, match="more cells"):
+        _totals.search(*args[:4], totals.C_MAX_CELLS + 1, *args[5:])

@@ -17,6 +17,7 @@
 
 #define MAX_COUNT 1000000000LL /* totals.MAX_COUNT */
 #define MAX_MOVES 16           /* whole + half or total, or 9 pieces; + a blank */
+#define MAX_CELLS 256          /* the search recurses once per cell: a bound on its depth */
 
 typedef struct {
     int32_t i, off, p, b;
@@ -377,6 +378,10 @@ static PyObject *search(PyObject *self, PyObject *args) {
     if (PyTuple_GET_SIZE(digit) != count || PyTuple_GET_SIZE(pair) != count || PyTuple_GET_SIZE(whole) != count ||
         PyTuple_GET_SIZE(weight) < size || size < 1) {
         PyErr_SetString(PyExc_ValueError, "search: token arrays of different lengths, or weights short of size");
+        return NULL;
+    }
+    if (n < 0 || n > MAX_CELLS || count > MAX_CELLS) {
+        PyErr_SetString(PyExc_ValueError, "search: more cells or tokens than the C search takes");
         return NULL;
     }
     PyObject *result = NULL, *out = NULL, *blank = NULL;

@@ -11,8 +11,8 @@ search in C, for speed alone: in Python it was 13 % of the parse's CPU on the be
 (0.7 ms a row searched, 60 ms for the worst rows of glued zeros), a cost spread over a few
 hundred states a row, each a handful of tuples and dict lookups.  ``best`` takes the C search
 wherever its inputs are plain — every digit run ASCII, every whole cell an integer or a mark —
-and this one where they are not (a decimal in a row of counts, digits of another script), or
-where the package was installed with no C compiler.  The tests hold the two equal, output for
+and this one where they are not (a decimal in a row of counts, digits of another script, a
+row of hundreds of cells), or where the package was installed with no C compiler.  The tests hold the two equal, output for
 output, on random rows and on real ones.
 """
 
@@ -29,6 +29,7 @@ except ImportError:  # installed where no C compiler was: the Python search alon
 CellReading = tuple[str, "int | float | None", int]  # raw, value, index of the token (-1: a blank)
 Found = tuple[tuple[tuple[CellReading, ...], float], ...]
 MAX_COUNT = 10**9  # no agency counts a billion requests: a longer integer is glued cells
+C_MAX_CELLS = 256  # cells and tokens the C search takes (its depth of recursion); rows have 7 or 15
 
 _BLANK: CellReading = ("", None, -1)
 
@@ -53,6 +54,8 @@ def best(
     args = (texts, digit, pair, whole, n, size, split_cost, blank_cost, weight, limit, counted, cut, keep, budget)
     if (
         _totals is not None
+        and n <= C_MAX_CELLS
+        and len(texts) <= C_MAX_CELLS
         and all(text.isascii() for text, d in zip(texts, digit, strict=True) if d)
         and not any(cell is not None and isinstance(cell[1], float) for cell in whole)
     ):
