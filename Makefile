@@ -8,7 +8,7 @@ RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse
 JOBS      ?=
 
-.PHONY: build test lint clean env install-timer bench profile roundtrip roundtrip-published fuzz pdf-printers
+.PHONY: build test lint clean env install-timer bench bench-ab profile roundtrip roundtrip-published fuzz pdf-printers
 
 env: $(STAMP)
 
@@ -46,6 +46,13 @@ SCALING   ?= 5000,20000,80000
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --n $(N) --seed $(SEED) --scaling $(SCALING)
+
+# this checkout's cold build against commit REF's, interleaved in one run, warehouses compared
+ROUNDS ?= 3
+
+bench-ab: $(STAMP)
+	@test -n "$(REF)" || { echo "make bench-ab REF=<commit> [N=20000] [ROUNDS=3]"; exit 2; }
+	$(BIN)/python scripts/bench_ab.py --ref $(REF) --n $(N) --rounds $(ROUNDS) --seed $(SEED)
 
 PROFILE_N ?= 5000
 

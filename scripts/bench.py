@@ -62,12 +62,12 @@ def subset(raw: Path, n: int) -> Path:
     return root
 
 
-def measure(cmd: list[str]) -> dict:
+def measure(cmd: list[str], cwd: Path = REPO) -> dict:
     """Wall seconds and peak RSS (MB, summed over the process tree) of one command, and where
     its CPU went: the command's own process (tidy, Parquet, views) and the processes it started
     and reaped (the parser workers), as last sampled before it exited."""
     started = time.perf_counter()
-    proc = psutil.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    proc = psutil.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
     peak = 0
     cpu = None
     while proc.poll() is None:
