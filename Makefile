@@ -48,11 +48,12 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --n $(N) --seed $(SEED) --scaling $(SCALING)
 
 # this checkout's cold build against commit REF's, interleaved in one run, warehouses compared
-ROUNDS ?= 3
+ROUNDS       ?= 3
+INSTRUCTIONS ?= 300
 
 bench-ab: $(STAMP)
 	@test -n "$(REF)" || { echo "make bench-ab REF=<commit> [N=20000] [ROUNDS=3]"; exit 2; }
-	$(BIN)/python scripts/bench_ab.py --ref $(REF) --n $(N) --rounds $(ROUNDS) --seed $(SEED)
+	$(BIN)/python scripts/bench_ab.py --ref $(REF) --n $(N) --rounds $(ROUNDS) --seed $(SEED) --instructions $(INSTRUCTIONS)
 
 PROFILE_N ?= 5000
 

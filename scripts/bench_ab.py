@@ -5,7 +5,10 @@
 A change of 10 or 20 % is lost in the drift of a shared machine between two `make bench` runs
 (three cold builds of one run have spread 34 to 43 s).  Here both sides build the same corpus in
 turn, `--rounds` times, the order alternating, so drift falls on both alike; the ratio of their
-medians is the change.  The other commit is checked out in a temporary git worktree and run by
+medians is the change.  Seconds still drift by as much as the change can be, so where valgrind is
+installed both sides' read and parse of the first `--instructions` files are also counted in
+instructions (callgrind, less the same process with no file): the same for the same code and
+input whatever the machine is doing.  The other commit is checked out in a temporary git worktree and run by
 this environment's Python from there (its own C modules built in place), so a change of
 dependencies between the two is not measured.  Then the two warehouses are compared row for
 row, every table but the run and parser-version columns: a change made for speed must not
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -30,6 +34,16 @@ import duckdb
 from bench import REPO, generate_corpus, measure, subset
 
 TABLES = ("requests", "proactive", "appeals", "reports", "checks", "rejects")
+
+PARSE = """
+import sys
+from pathlib import Path
+from pipeline import work
+raw = Path(sys.argv[1])
+rels = sorted(str(p.relative_to(raw)) for p in raw.rglob("*.txt"))[: int(sys.argv[2])]
+work.tune_gc()
+work.process_batch(str(raw), rels)
+"""
 
 
 def checkout(ref: str, root: Path) -> Path:
@@ -63,6 +77,32 @@ def checkout(ref: str, root: Path) -> Path:
     return tree
 
 
+def instructions(trees: dict[str, Path], raw: Path, n: int) -> dict[str, float]:
+    """Per side, the instructions a worker spends reading and parsing one report, over the first
+    n files: callgrind's count with them, less its count with none.  The four runs at once."""
+    runs = {}
+    for side, tree in trees.items():
+        for k in (n, 0):
+            cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", PARSE]
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            runs[side, k] = subprocess.Popen(
+                [*cmd, str(raw), str(k)],
+                cwd=tree,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+    counts = {}
+    for key, proc in runs.items():
+        _, err = proc.communicate()
+        found = re.search(r"Collected : (\d+)", err)
+        if proc.returncode != 0 or not found:
+            raise SystemExit(f"callgrind failed on {key}:\n{err[-2000:]}")
+        counts[key] = int(found.group(1))
+    return {side: (counts[side, n] - counts[side, 0]) / n for side in trees}
+
+
 def _rows(warehouse: Path, table: str) -> str:
     """The rows of a table in a warehouse's one generation, less what names the run."""
     glob = (warehouse / "generations").as_posix() + f"/*/{table}/**/*.parquet"
@@ -89,6 +129,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="cold builds of each side, interleaved")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--instructions", type=int, default=300, help="files counted under callgrind (0: none)")
     args = ap.parse_args()
     corpus = generate_corpus(args.seed, 20000)
     raw = subset(corpus, args.n) if args.n < 20000 else corpus
@@ -120,6 +161,15 @@ def main() -> int:
                 print(f"  {side:>14}: {wall:6.2f} s wall, {cpu:6.1f} s CPU, {args.n / wall:5.0f} reports/s")
             (ref_wall, ref_cpu), (wall, cpu) = med[args.ref], med["this checkout"]
             print(f"  this checkout / {args.ref}: wall {wall / ref_wall:.3f}, CPU {cpu / ref_cpu:.3f}")
+            if args.instructions and shutil.which("valgrind"):
+                per = instructions(sides, raw, args.instructions)
+                ref_i, this_i = per[args.ref], per["this checkout"]
+                print(
+                    f"\nread + parse, first {args.instructions} files, instructions per report (callgrind): "
+                    f"{args.ref} {ref_i / 1e6:.2f} M, this checkout {this_i / 1e6:.2f} M, ratio {this_i / ref_i:.3f}"
+                )
+            elif args.instructions:
+                print("\n(no valgrind: instructions not counted)")
             diff = differences(root / "warehouse-0", root / "warehouse-1")
             changed = {t: d for t, d in diff.items() if d[1] or d[2]}
             total = sum(d[0] for d in diff.values())
