@@ -42,8 +42,8 @@ def _arguments(shape, size, blocks, glued, cut, weight, keep, budget, max_blanks
 
 def _plain(args: tuple) -> bool:
     texts, digit, _, whole = args[:4]
-    return all(t.isascii() for t, d in zip(texts, digit, strict=True) if d) and not any(
-        c is not None and isinstance(c[1], float) for c in whole
+    return all(t.isascii() for t, d in zip(texts, digit, strict=True) if d) and all(
+        c is None or c[1] is None or (type(c[1]) is int and 0 <= c[1] < totals.MAX_COUNT) for c in whole
     )
 
 
@@ -179,3 +179,8 @@ def test_the_searches_agree_on_rows_longer_than_any_printed(texts, size, blocks,
     assert _totals.search(*args) == totals.search(*args)
     with pytest.raises(ValueError, match="more cells"):
         _totals.search(*args[:4], totals.C_MAX_CELLS + 1, *args[5:])
+    huge = (("9", 2**62, 0), *args[3][1:]) if texts else ()
+    if huge:  # a whole cell past any count: refused, where a sum of such cells would overflow
+        with pytest.raises(ValueError, match="below MAX_COUNT"):
+            _totals.search(*args[:3], huge, *args[4:])
+        assert totals.best(*args[:3], huge, *args[4:]) == totals.search(*args[:3], huge, *args[4:])

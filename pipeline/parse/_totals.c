@@ -430,6 +430,10 @@ static PyObject *search(PyObject *self, PyObject *args) {
                 }
                 whole_v[k] = PyLong_AsLongLong(v);
                 if (whole_v[k] == -1 && PyErr_Occurred()) goto done;
+                if (whole_v[k] < 0 || whole_v[k] >= MAX_COUNT) { /* run sums stay far from overflow */
+                    PyErr_SetString(PyExc_ValueError, "search: a whole cell's value is not a count below MAX_COUNT");
+                    goto done;
+                }
             }
         }
     }

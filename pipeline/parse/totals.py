@@ -10,7 +10,7 @@ The search is written twice.  ``search`` here is the definition.  ``_totals.c`` 
 search in C, for speed alone: in Python it was 13 % of the parse's CPU on the bench corpus
 (0.7 ms a row searched, 60 ms for the worst rows of glued zeros), a cost spread over a few
 hundred states a row, each a handful of tuples and dict lookups.  ``best`` takes the C search
-wherever its inputs are plain — every digit run ASCII, every whole cell an integer or a mark —
+wherever its inputs are plain — every digit run ASCII, every whole cell a count or a mark —
 and this one where they are not (a decimal in a row of counts, digits of another script, a
 row of hundreds of cells), or where the package was installed with no C compiler.  The tests hold the two equal, output for
 output, on random rows and on real ones.
@@ -57,7 +57,9 @@ def best(
         and n <= C_MAX_CELLS
         and len(texts) <= C_MAX_CELLS
         and all(text.isascii() for text, d in zip(texts, digit, strict=True) if d)
-        and not any(cell is not None and isinstance(cell[1], float) for cell in whole)
+        and all(
+            cell is None or cell[1] is None or (type(cell[1]) is int and 0 <= cell[1] < MAX_COUNT) for cell in whole
+        )
     ):
         return _totals.search(*args)
     return search(*args)
