@@ -45,7 +45,7 @@ SEED      ?= 1
 SCALING   ?= 5000,20000,80000
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py --n $(N) --seed $(SEED) --scaling $(SCALING)
+	$(BIN)/python scripts/bench.py --n $(N) --seed $(SEED) --scaling $(SCALING) --instructions $(INSTRUCTIONS)
 
 # this checkout's cold build against commit REF's, interleaved in one run, warehouses compared
 ROUNDS       ?= 3

@@ -4,7 +4,9 @@ Steps, each a separate process whose whole tree is sampled for peak RSS:
 - floor: read and decode every file of the corpus in one process — the least any pipeline does;
 - cold build (`xxgk build --full`), no-op refresh, refresh after 1 % of the files changed;
 - scaling: cold builds at several corpus sizes (subsets of one generated corpus);
-- per input kind: PDF, HTML and text reports/s through the read+parse worker, in one process.
+- per input kind: PDF, HTML and text reports/s through the read+parse worker, in one process;
+- where valgrind is installed, the instructions of the worker's read + parse per report over the
+  first `--instructions` files: the one figure here that does not drift with the machine.
 Ratios are to the floor measured in the same run; absolute seconds drift on shared machines, so
 the floor and the cold build are run `--repeat` times, interleaved, and the fastest of each is
 kept (all runs are in results.json).
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -103,6 +106,43 @@ def corpus_size(raw: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
+PARSE = """
+import sys
+from pathlib import Path
+from pipeline import work
+raw = Path(sys.argv[1])
+rels = sorted(str(p.relative_to(raw)) for p in raw.rglob("*.txt"))[: int(sys.argv[2])]
+work.tune_gc()
+work.process_batch(str(raw), rels)
+"""
+
+
+def parse_instructions(trees: dict[str, Path], raw: Path, n: int) -> dict[str, float]:
+    """Per side, the instructions a worker spends reading and parsing one report, over the first
+    n files: callgrind's count with them, less its count with none.  The four runs at once."""
+    runs = {}
+    for side, tree in trees.items():
+        for k in (n, 0):
+            cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", PARSE]
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            runs[side, k] = subprocess.Popen(
+                [*cmd, str(raw), str(k)],
+                cwd=tree,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+    counts = {}
+    for key, proc in runs.items():
+        _, err = proc.communicate()
+        found = re.search(r"Collected : (\d+)", err)
+        if proc.returncode != 0 or not found:
+            raise SystemExit(f"callgrind failed on {key}:\n{err[-2000:]}")
+        counts[key] = int(found.group(1))
+    return {side: (counts[side, n] - counts[side, 0]) / n for side in trees}
+
+
 FLOOR = """
 import sys
 from pathlib import Path
@@ -175,6 +215,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--repeat", type=int, default=3, help="runs of the floor and the cold build; the fastest is kept")
     ap.add_argument("--out", default=str(REPO / "bench" / "results.json"))
+    ap.add_argument("--instructions", type=int, default=300, help="files whose read + parse callgrind counts (0: none)")
     args = ap.parse_args()
     sizes = sorted({int(s) for s in args.scaling.split(",") if s} | {args.n})
     print(f"generating/caching corpus of {max(sizes)} reports (seed {args.seed})…", file=sys.stderr)
@@ -255,6 +296,9 @@ def main() -> None:
         shutil.rmtree(work / f"scale-{n}", ignore_errors=True)
     results["scaling"] = scaling
     results["per_kind"] = per_kind(work / "kinds", n=100)
+    if args.instructions and shutil.which("valgrind"):  # the one figure that does not drift
+        per = parse_instructions({"here": REPO}, full, args.instructions)["here"]
+        results["parse_instructions"] = {"files": args.instructions, "per_report": per}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False))
     report(results)
@@ -290,6 +334,11 @@ def report(r: dict) -> None:
         print(
             f"per kind {kind:<5}: {k['reports_per_s']:.1f} reports/s in one process "
             f"({k['reports']}/{k['files']} files parsed)"
+        )
+    if "parse_instructions" in r:
+        i = r["parse_instructions"]
+        print(
+            f"read + parse: {i['per_report'] / 1e6:.2f} M instructions per report (callgrind, first {i['files']} files)"
         )
 
 

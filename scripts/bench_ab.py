@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -31,19 +30,9 @@ from pathlib import Path
 
 import duckdb
 
-from bench import REPO, generate_corpus, measure, subset
+from bench import REPO, generate_corpus, measure, parse_instructions, subset
 
 TABLES = ("requests", "proactive", "appeals", "reports", "checks", "rejects")
-
-PARSE = """
-import sys
-from pathlib import Path
-from pipeline import work
-raw = Path(sys.argv[1])
-rels = sorted(str(p.relative_to(raw)) for p in raw.rglob("*.txt"))[: int(sys.argv[2])]
-work.tune_gc()
-work.process_batch(str(raw), rels)
-"""
 
 
 def checkout(ref: str, root: Path) -> Path:
@@ -75,32 +64,6 @@ def checkout(ref: str, root: Path) -> Path:
             if not Path(where).is_relative_to(tree):
                 raise SystemExit(f"{module['name']} of {ref} imports from {where}, not from its worktree")
     return tree
-
-
-def instructions(trees: dict[str, Path], raw: Path, n: int) -> dict[str, float]:
-    """Per side, the instructions a worker spends reading and parsing one report, over the first
-    n files: callgrind's count with them, less its count with none.  The four runs at once."""
-    runs = {}
-    for side, tree in trees.items():
-        for k in (n, 0):
-            cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", PARSE]
-            env = {**os.environ, "PYTHONPATH": str(tree)}
-            runs[side, k] = subprocess.Popen(
-                [*cmd, str(raw), str(k)],
-                cwd=tree,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-    counts = {}
-    for key, proc in runs.items():
-        _, err = proc.communicate()
-        found = re.search(r"Collected : (\d+)", err)
-        if proc.returncode != 0 or not found:
-            raise SystemExit(f"callgrind failed on {key}:\n{err[-2000:]}")
-        counts[key] = int(found.group(1))
-    return {side: (counts[side, n] - counts[side, 0]) / n for side in trees}
 
 
 def _rows(warehouse: Path, table: str) -> str:
@@ -162,7 +125,7 @@ def main() -> int:
             (ref_wall, ref_cpu), (wall, cpu) = med[args.ref], med["this checkout"]
             print(f"  this checkout / {args.ref}: wall {wall / ref_wall:.3f}, CPU {cpu / ref_cpu:.3f}")
             if args.instructions and shutil.which("valgrind"):
-                per = instructions(sides, raw, args.instructions)
+                per = parse_instructions(sides, raw, args.instructions)
                 ref_i, this_i = per[args.ref], per["this checkout"]
                 print(
                     f"\nread + parse, first {args.instructions} files, instructions per report (callgrind): "
