@@ -2,7 +2,7 @@
 PY        ?= python3
 VENV      := .venv
 BIN       := $(VENV)/bin
-NATIVE    := pipeline/parse/_totals.c
+NATIVE    := $(wildcard pipeline/*/*.c)
 STAMP     := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt $(NATIVE) | cksum | cut -d' ' -f1)
 RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse
@@ -12,7 +12,7 @@ JOBS      ?=
 
 env: $(STAMP)
 
-# the C search is built by the install: a change to it installs again
+# C modules are built by the install: a change to one installs again
 $(STAMP): pyproject.toml constraints.txt $(NATIVE)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'

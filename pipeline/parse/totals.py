@@ -32,26 +32,29 @@ MAX_COUNT = 10**9  # no agency counts a billion requests: a longer integer is gl
 C_MAX_CELLS = 256  # cells and tokens the C search takes (its depth of recursion); rows have 7 or 15
 
 _BLANK: CellReading = ("", None, -1)
+# the arguments of ``search``, in its order (texts, digit, pair, whole, n, size, split_cost,
+# blank_cost, weight, limit, counted, cut, keep, budget), for what takes them as they are
+Args = tuple[
+    tuple[str, ...],
+    tuple[bool, ...],
+    tuple[bool, ...],
+    tuple["CellReading | None", ...],
+    int,
+    int,
+    float,
+    float,
+    tuple[float, ...],
+    int,
+    int,
+    bool,
+    int,
+    int,
+]
 
 
-def best(
-    texts: tuple[str, ...],
-    digit: tuple[bool, ...],
-    pair: tuple[bool, ...],
-    whole: tuple[CellReading | None, ...],
-    n: int,
-    size: int,
-    split_cost: float,
-    blank_cost: float,
-    weight: tuple[float, ...],
-    limit: int,
-    counted: int,
-    cut: bool,
-    keep: int,
-    budget: int,
-) -> Found:
+def best(*args: *Args) -> Found:
     """``search``, in C where its inputs are plain."""
-    args = (texts, digit, pair, whole, n, size, split_cost, blank_cost, weight, limit, counted, cut, keep, budget)
+    texts, digit, _, whole, n = args[:5]
     if (
         _totals is not None
         and n <= C_MAX_CELLS
