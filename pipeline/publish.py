@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 
 from pipeline import runs
 from pipeline.tidy import SCHEMAS
@@ -27,15 +28,14 @@ DB_NAME = "warehouse.duckdb"
 VIEWS = "views.duckdb"  # in each generation; warehouse.duckdb is a hard link to the current one
 GENERATIONS = "generations"
 PARTITIONED = ("requests", "proactive", "appeals", "reports", "checks")
-ROW_GROUP_ROWS = 200_000  # rows per row group of the published files
-BUFFER_BYTES = 64 * 2**20  # rows held in memory before they are spilled to the spool
-SPOOL = ".spool"
+ROW_GROUP_ROWS = 200_000  # rows per row group of the published files, at most
+BUFFER_BYTES = 64 * 2**20  # rows held in memory before the largest tables' are written out
 DUCKDB_MEMORY = "384MB"  # for the checks run before a switch; DuckDB spills beyond it
 
 
 class GenerationWriter:
     """The tables of a new generation, written as rows arrive: memory is bounded by a buffer of
-    rows, not by the corpus.
+    rows, not by the corpus, and no row is written twice.
 
     Each table is zstd Parquet, one file per year (``year=YYYY/part-0.parquet``; year stays a
     column too) or a single ``part-0.parquet`` for tables that are not partitioned, or a
@@ -43,14 +43,18 @@ class GenerationWriter:
     the current generation (`carry`) come first, then the written rows (`write`) in the order
     they were written.
 
-    Rows arrive interleaved over all tables and years, so holding ``ROW_GROUP_ROWS`` of every
-    file in memory would cost gigabytes: instead, whenever ``BUFFER_BYTES`` of rows are buffered
-    they are spilled, one small Arrow file per output file, to a spool.  ``close`` then streams
-    each output file — its carried rows, then its spilled pieces — into place in large row
-    groups (polars' streaming engine: a row group or so in memory at a time).  Everything goes to
-    ``generations/.<gen_id>.tmp``; ``close`` renames it into place, ``abort`` (or leaving the
-    ``with`` block by an exception) removes it.  A killed process leaves only a temporary
-    directory, which never becomes current and is pruned by the next publish.
+    Rows arrive interleaved over all tables and years.  They are buffered per table; whenever
+    ``BUFFER_BYTES`` are buffered, the largest tables' rows are written out until half that is
+    left: each year's rows go as row groups onto the end of that year's file, which stays open
+    (pyarrow's ParquetWriter) until ``close`` writes its footer.  Row groups are so as large as
+    the buffer allows (tens of thousands of rows in the big tables, the small tables' rows wait
+    longer and come out in larger groups), at most ``row_group_rows``.  An earlier design spooled
+    the rows to Arrow files and streamed them into Parquet at the close: that wrote every row
+    twice, and the close was a tail of seconds in which the parser workers had nothing to do.
+
+    Everything goes to ``generations/.<gen_id>.tmp``; ``close`` renames it into place, ``abort``
+    (or leaving the ``with`` block by an exception) removes it.  A killed process leaves only a
+    temporary directory, which never becomes current and is pruned by the next publish.
     """
 
     def __init__(
@@ -70,12 +74,15 @@ class GenerationWriter:
         self.tmp.mkdir()
         self._row_group_rows, self._buffer_bytes = row_group_rows, buffer_bytes
         self._schemas = {t: list(s.items()) for t, s in SCHEMAS.items()}
+        self._arrow = {t: pl.DataFrame(schema=s).to_arrow().schema for t, s in SCHEMAS.items()}
         self._pending: dict[str, list[pl.DataFrame]] = {t: [] for t in SCHEMAS}
-        self._pending_bytes = 0
-        self._spills = 0
-        # output file (table, folder: "year=…" or "") -> its pieces, in order
-        self._spooled: dict[tuple[str, str], list[Path]] = {}
-        self._carried: dict[tuple[str, str], list[pl.LazyFrame]] = {}
+        self._pending_bytes = dict.fromkeys(SCHEMAS, 0)
+        # output file (table, folder: "year=…" or ".") -> its writer and rows written
+        self._files: dict[tuple[str, str], pq.ParquetWriter] = {}
+        self._rows: dict[tuple[str, str], int] = {}
+        # output file -> the current generation's files whose kept rows it starts with
+        self._carried: dict[tuple[str, str], list[Path]] = {}
+        self._keep: dict[str, pl.Series] = {}
         self._done = False
 
     def __enter__(self) -> GenerationWriter:
@@ -87,18 +94,16 @@ class GenerationWriter:
 
     def carry(self, gen: Path, table: str, keep: list[str]) -> None:
         """Keep the rows of `table` in generation `gen` whose source_path is in `keep`: each of
-        its files feeds the file of the same folder (the same year) here.  Nothing is read now."""
+        its files feeds the file of the same folder (the same year) here, first.  They are read
+        when that file is opened, a row group at a time, so a table is carried before any of its
+        rows are written."""
+        if any(t == table for t, _ in self._files):
+            raise RuntimeError(f"{table}: rows carried after rows were written")
         if not keep:
             return
-        wanted = pl.Series("source_path", keep, dtype=pl.String).implode()
+        self._keep[table] = pl.Series("source_path", keep, dtype=pl.String).implode()
         for path in sorted((gen / table).rglob("*.parquet")):
-            rows = (
-                pl.scan_parquet(path, hive_partitioning=False)
-                .filter(pl.col("source_path").is_in(wanted))
-                .select(list(SCHEMAS[table]))
-                .cast(SCHEMAS[table])
-            )
-            self._carried.setdefault((table, path.parent.relative_to(gen / table).as_posix()), []).append(rows)
+            self._carried.setdefault((table, path.parent.relative_to(gen / table).as_posix()), []).append(path)
 
     def write(self, table: str, frame: pl.DataFrame) -> None:
         """Add rows to `table` (cast to its schema in tidy.SCHEMAS)."""
@@ -107,56 +112,74 @@ class GenerationWriter:
         if list(frame.schema.items()) != self._schemas[table]:
             frame = frame.select(list(SCHEMAS[table])).cast(SCHEMAS[table])
         self._pending[table].append(frame)
-        self._pending_bytes += frame.estimated_size()
-        if self._pending_bytes >= self._buffer_bytes:
-            self._spill()
+        self._pending_bytes[table] += frame.estimated_size()
+        if sum(self._pending_bytes.values()) >= self._buffer_bytes:
+            for name in sorted(SCHEMAS, key=self._pending_bytes.__getitem__, reverse=True):
+                if sum(self._pending_bytes.values()) <= self._buffer_bytes // 2:
+                    break
+                self._flush(name)
 
-    def _spill(self) -> None:
-        """Write every buffered row to the spool, one piece per output file."""
-        for table, chunks in self._pending.items():
-            if not chunks:
-                continue
-            self._pending[table] = []
-            data = pl.concat(chunks)
-            del chunks
-            if table not in PARTITIONED:
-                self._spool(table, ".", data)
-                continue
-            for (year,), part in data.group_by("year", maintain_order=True):
-                self._spool(table, f"year={year if year is not None else 'unknown'}", part)
-        self._pending_bytes = 0
-        self._spills += 1
+    def _flush(self, table: str) -> None:
+        """Write the buffered rows of `table` onto the end of their files."""
+        chunks = self._pending[table]
+        if not chunks:
+            return
+        self._pending[table], self._pending_bytes[table] = [], 0
+        data = pl.concat(chunks)
+        del chunks
+        if table not in PARTITIONED:
+            self._append(table, ".", data)
+            return
+        for (year,), part in data.group_by("year", maintain_order=True):
+            self._append(table, f"year={year if year is not None else 'unknown'}", part)
 
-    def _spool(self, table: str, folder: str, rows: pl.DataFrame) -> None:
-        path = self.tmp / SPOOL / table / folder / f"{self._spills:06}.arrow"
+    def _append(self, table: str, folder: str, rows: pl.DataFrame) -> None:
+        key = (table, folder)
+        self._file(key).write_table(rows.to_arrow().cast(self._arrow[table]), row_group_size=self._row_group_rows)
+        self._rows[key] += rows.height
+
+    def _file(self, key: tuple[str, str]) -> pq.ParquetWriter:
+        """The writer of an output file; opened with the rows it carries from the current
+        generation, a row group at a time."""
+        writer = self._files.get(key)
+        if writer is not None:
+            return writer
+        table, folder = key
+        path = self.tmp / table / folder / "part-0.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
-        # read once, by close: Arrow IPC with lz4 writes in half the CPU of lz4 Parquet (no
-        # encoding to do), for three times the bytes on disk while the build runs
-        rows.write_ipc(path, compression="lz4")
-        self._spooled.setdefault((table, folder), []).append(path)
+        writer = self._files[key] = pq.ParquetWriter(path, self._arrow[table], compression="zstd")
+        self._rows[key] = 0
+        for old in self._carried.pop(key, []):
+            for batch in pq.ParquetFile(old).iter_batches(batch_size=self._row_group_rows):
+                kept = (
+                    pl.from_arrow(batch)
+                    .filter(pl.col("source_path").is_in(self._keep[table]))
+                    .select(list(SCHEMAS[table]))
+                    .cast(SCHEMAS[table])
+                )
+                if kept.height:
+                    writer.write_table(kept.to_arrow().cast(self._arrow[table]), row_group_size=self._row_group_rows)
+                    self._rows[key] += kept.height
+        return writer
 
     def close(self, extra: dict[str, pl.DataFrame] | None = None) -> Path:
-        """Write every output file (carried rows, then spooled ones), the extra files (such as
-        the manifest), and move the generation into place; returns its directory."""
-        self._spill()
+        """Write what is buffered and every file's footer, the extra files (such as the
+        manifest), and move the generation into place; returns its directory."""
+        for table in SCHEMAS:
+            self._flush(table)
+        for key in sorted(self._carried):  # files that only carry rows
+            self._file(key)
         rows = dict.fromkeys(SCHEMAS, 0)
-        for table, folder in sorted(set(self._carried) | set(self._spooled)):
-            sources = self._carried.pop((table, folder), [])
-            pieces = self._spooled.pop((table, folder), [])
-            if pieces:
-                sources.append(pl.scan_ipc(pieces, hive_partitioning=False))
-            path = self.tmp / table / folder / "part-0.parquet"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pl.concat(sources).sink_parquet(path, compression="zstd", row_group_size=self._row_group_rows)
-            for piece in pieces:
-                piece.unlink()
-            n = pl.scan_parquet(path, hive_partitioning=False).select(pl.len()).collect().item()
+        for (table, folder), writer in sorted(self._files.items()):
+            writer.close()
+            n = self._rows[(table, folder)]
             if n == 0:  # every carried row was dropped
+                path = self.tmp / table / folder / "part-0.parquet"
                 path.unlink()
                 with contextlib.suppress(OSError):
                     path.parent.rmdir()  # the year= folder, now empty
             rows[table] += n
-        shutil.rmtree(self.tmp / SPOOL, ignore_errors=True)
+        self._files.clear()
         for table, n in rows.items():
             if n == 0:
                 (self.tmp / table).mkdir(parents=True, exist_ok=True)
@@ -171,9 +194,12 @@ class GenerationWriter:
 
     def abort(self) -> None:
         """Drop the half-written generation."""
+        for writer in self._files.values():
+            with contextlib.suppress(Exception):
+                writer.close()
+        self._files.clear()
         self._pending = {t: [] for t in SCHEMAS}
         self._carried.clear()
-        self._spooled.clear()
         if not self._done:
             shutil.rmtree(self.tmp, ignore_errors=True)
         self._done = True

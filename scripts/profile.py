@@ -71,7 +71,7 @@ def main_stages(raw: Path, jobs: int) -> float:
     from pipeline import build, publish
 
     timed(build, "tidy", "tidy")
-    timed(publish.GenerationWriter, "write", "write (and spill)")
+    timed(publish.GenerationWriter, "write", "write Parquet")
     timed(publish.GenerationWriter, "close", "close the generation")
     timed(build, "switch", "views and data tests")
     timed(build.manifest, "discover", "scan the folder")

@@ -27,9 +27,10 @@ def _requests(n: int, start: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=SCHEMAS["requests"])
 
 
-def test_streamed_pieces_make_ordered_files_with_large_row_groups(tmp_path: Path):
+def test_streamed_pieces_make_ordered_files_with_row_groups_as_large_as_the_buffer(tmp_path: Path):
     pieces = [_requests(37, 37 * i) for i in range(200)]
-    # a tiny buffer: rows are spilled to the spools many times over
+    per_row = pieces[0].estimated_size() / 37
+    # a small buffer: rows are written out many times over, a row group per year each time
     with GenerationWriter(tmp_path, "g1", row_group_rows=1000, buffer_bytes=20_000) as writer:
         for piece in pieces:
             writer.write("requests", piece)
@@ -37,13 +38,15 @@ def test_streamed_pieces_make_ordered_files_with_large_row_groups(tmp_path: Path
         gen = writer.close(extra={"manifest.parquet": pl.DataFrame({"x": [1]})})
     assert gen == tmp_path / GENERATIONS / "g1"
     assert sorted(p.name for p in (tmp_path / GENERATIONS).iterdir()) == ["g1"]  # no temporary left
-    assert not (gen / ".spool").exists() and (gen / "manifest.parquet").exists()
+    assert (gen / "manifest.parquet").exists()
     whole = pl.concat(pieces)
     for year in (2019, 2020, 2021, None):
         path = gen / "requests" / f"year={year if year is not None else 'unknown'}" / "part-0.parquet"
         meta = pq.ParquetFile(path).metadata
         sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-        assert all(n == 1000 for n in sizes[:-1]) and 0 < sizes[-1] <= 1000
+        # the buffer's rows, a quarter of them this year's: all but the last group as large
+        assert all(20_000 / per_row / 4 - 37 <= n <= 20_000 / per_row / 4 + 37 for n in sizes[:-1])
+        assert sizes[-1] > 0 and len(sizes) > 5
         written = pl.read_parquet(path)
         assert written.schema == pl.Schema(SCHEMAS["requests"])
         assert written.equals(whole.filter(pl.col("year").eq_missing(year)))  # same rows, same order
@@ -60,9 +63,11 @@ def test_carried_rows_come_first_then_written_rows(tmp_path: Path):
     keep = old.get_column("source_path").to_list()[::3]
     new = _requests(40, 5000)
     with GenerationWriter(tmp_path, "g2", row_group_rows=30, buffer_bytes=5_000) as writer:
-        writer.write("requests", new)  # order of the calls does not matter: carried rows go first
         writer.carry(g1, "requests", keep)
         writer.carry(g1, "checks", keep)  # a table with no rows at all
+        writer.write("requests", new)
+        with pytest.raises(RuntimeError, match="carried after"):  # the carried rows go first
+            writer.carry(g1, "requests", keep)
         g2 = writer.close()
     written = pl.read_parquet(g2 / "requests" / "**" / "*.parquet", hive_partitioning=False)
     expected = pl.concat([old.filter(pl.col("source_path").is_in(pl.Series(keep).implode())), new])
@@ -80,7 +85,7 @@ def test_carried_rows_come_first_then_written_rows(tmp_path: Path):
 def test_a_failed_write_leaves_no_generation(tmp_path: Path):
     with pytest.raises(KeyboardInterrupt), GenerationWriter(tmp_path, "g2", buffer_bytes=1) as writer:
         writer.write("requests", _requests(10, 0))
-        assert (tmp_path / GENERATIONS / ".g2.tmp" / ".spool").is_dir()
+        assert list((tmp_path / GENERATIONS / ".g2.tmp" / "requests").glob("*/part-0.parquet"))
         raise KeyboardInterrupt
     assert list((tmp_path / GENERATIONS).iterdir()) == []
 
