@@ -82,6 +82,47 @@ def test_carried_rows_come_first_then_written_rows(tmp_path: Path):
     assert [p.name for p in (g3 / "requests").iterdir()] == ["empty.parquet"]
 
 
+def test_a_year_with_carried_rows_only_is_written_at_the_close(tmp_path: Path):
+    old = _requests(40, 0)
+    with GenerationWriter(tmp_path, "g1") as writer:
+        writer.write("requests", old)
+        g1 = writer.close()
+    new = _requests(8, 100).with_columns(year=pl.lit(2022, dtype=pl.Int32))
+    with GenerationWriter(tmp_path, "g2", row_group_rows=7) as writer:
+        writer.carry(g1, "requests", old.get_column("source_path").to_list())
+        writer.write("requests", new)
+        g2 = writer.close()
+    folders = sorted(p.name for p in (g2 / "requests").iterdir())
+    assert folders == ["year=2019", "year=2020", "year=2021", "year=2022", "year=unknown"]
+    written = pl.read_parquet(g2 / "requests" / "**" / "*.parquet", hive_partitioning=False)
+    assert written.sort("count").equals(pl.concat([old, new]).sort("count"))
+    meta = pq.ParquetFile(g2 / "requests" / "year=2022" / "part-0.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [7, 1]
+
+
+def test_the_largest_tables_are_written_out_first(tmp_path: Path):
+    """A full buffer writes out the largest tables' rows until half is left: the small tables'
+    rows wait, and come out in fewer, larger row groups."""
+    reports = pl.DataFrame(
+        {
+            name: ["x"] if dtype == pl.String else [2021 if name == "year" else 1]
+            for name, dtype in SCHEMAS["reports"].items()
+        },
+        schema=SCHEMAS["reports"],
+    )
+    with GenerationWriter(tmp_path, "g1", buffer_bytes=40_000) as writer:
+        for i in range(300):
+            writer.write("requests", _requests(20, 20 * i).with_columns(year=pl.lit(2021, dtype=pl.Int32)))
+            writer.write("reports", reports)
+        gen = writer.close()
+
+    def groups(table: str) -> int:
+        return pq.ParquetFile(gen / table / "year=2021" / "part-0.parquet").metadata.num_row_groups
+
+    assert groups("requests") >= 5 * groups("reports")
+    assert pl.read_parquet(gen / "reports" / "**" / "*.parquet", hive_partitioning=False).height == 300
+
+
 def test_a_failed_write_leaves_no_generation(tmp_path: Path):
     with pytest.raises(KeyboardInterrupt), GenerationWriter(tmp_path, "g2", buffer_bytes=1) as writer:
         writer.write("requests", _requests(10, 0))
