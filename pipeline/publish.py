@@ -37,11 +37,11 @@ class GenerationWriter:
     """The tables of a new generation, written as rows arrive: memory is bounded by a buffer of
     rows, not by the corpus, and no row is written twice.
 
-    Each table is zstd Parquet, one file per year (``year=YYYY/part-0.parquet``; year stays a
-    column too) or a single ``part-0.parquet`` for tables that are not partitioned, or a
-    schema-only ``empty.parquet`` when it has no rows.  In each file, the rows carried over from
-    the current generation (`carry`) come first, then the written rows (`write`) in the order
-    they were written.
+    Each table is zstd Parquet in a folder per year (``year=YYYY/``; year stays a column too),
+    or in the table's folder for tables that are not partitioned, or a schema-only
+    ``empty.parquet`` when it has no rows.  In each folder, ``part-0.parquet`` holds the written
+    rows (`write`) in the order they were written, and ``part-1.parquet`` the rows carried over
+    from the current generation (`carry`), in their order there.
 
     Rows arrive interleaved over all tables and years.  They are buffered per table; whenever
     ``BUFFER_BYTES`` are buffered, the largest tables' rows are written out until half that is
@@ -51,6 +51,8 @@ class GenerationWriter:
     longer and come out in larger groups), at most ``row_group_rows``.  An earlier design spooled
     the rows to Arrow files and streamed them into Parquet at the close: that wrote every row
     twice, and the close was a tail of seconds in which the parser workers had nothing to do.
+    Carried rows are already Parquet: ``close`` streams them from the current generation's files
+    into ``part-1.parquet`` (polars' streaming engine, a row group or so in memory at a time).
 
     Everything goes to ``generations/.<gen_id>.tmp``; ``close`` renames it into place, ``abort``
     (or leaving the ``with`` block by an exception) removes it.  A killed process leaves only a
@@ -80,9 +82,8 @@ class GenerationWriter:
         # output file (table, folder: "year=…" or ".") -> its writer and rows written
         self._files: dict[tuple[str, str], pq.ParquetWriter] = {}
         self._rows: dict[tuple[str, str], int] = {}
-        # output file -> the current generation's files whose kept rows it starts with
-        self._carried: dict[tuple[str, str], list[Path]] = {}
-        self._keep: dict[str, pl.Series] = {}
+        # output folder (table, folder) -> the kept rows of the current generation's files there
+        self._carried: dict[tuple[str, str], list[pl.LazyFrame]] = {}
         self._done = False
 
     def __enter__(self) -> GenerationWriter:
@@ -94,16 +95,18 @@ class GenerationWriter:
 
     def carry(self, gen: Path, table: str, keep: list[str]) -> None:
         """Keep the rows of `table` in generation `gen` whose source_path is in `keep`: each of
-        its files feeds the file of the same folder (the same year) here, first.  They are read
-        when that file is opened, a row group at a time, so a table is carried before any of its
-        rows are written."""
-        if any(t == table for t, _ in self._files):
-            raise RuntimeError(f"{table}: rows carried after rows were written")
+        its files feeds the folder of the same year here.  Nothing is read now."""
         if not keep:
             return
-        self._keep[table] = pl.Series("source_path", keep, dtype=pl.String).implode()
+        wanted = pl.Series("source_path", keep, dtype=pl.String).implode()
         for path in sorted((gen / table).rglob("*.parquet")):
-            self._carried.setdefault((table, path.parent.relative_to(gen / table).as_posix()), []).append(path)
+            rows = (
+                pl.scan_parquet(path, hive_partitioning=False)
+                .filter(pl.col("source_path").is_in(wanted))
+                .select(list(SCHEMAS[table]))
+                .cast(SCHEMAS[table])
+            )
+            self._carried.setdefault((table, path.parent.relative_to(gen / table).as_posix()), []).append(rows)
 
     def write(self, table: str, frame: pl.DataFrame) -> None:
         """Add rows to `table` (cast to its schema in tidy.SCHEMAS)."""
@@ -139,47 +142,38 @@ class GenerationWriter:
         self._rows[key] += rows.height
 
     def _file(self, key: tuple[str, str]) -> pq.ParquetWriter:
-        """The writer of an output file; opened with the rows it carries from the current
-        generation, a row group at a time."""
         writer = self._files.get(key)
-        if writer is not None:
-            return writer
-        table, folder = key
-        path = self.tmp / table / folder / "part-0.parquet"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = self._files[key] = pq.ParquetWriter(path, self._arrow[table], compression="zstd")
-        self._rows[key] = 0
-        for old in self._carried.pop(key, []):
-            for batch in pq.ParquetFile(old).iter_batches(batch_size=self._row_group_rows):
-                kept = (
-                    pl.from_arrow(batch)
-                    .filter(pl.col("source_path").is_in(self._keep[table]))
-                    .select(list(SCHEMAS[table]))
-                    .cast(SCHEMAS[table])
-                )
-                if kept.height:
-                    writer.write_table(kept.to_arrow().cast(self._arrow[table]), row_group_size=self._row_group_rows)
-                    self._rows[key] += kept.height
+        if writer is None:
+            table, folder = key
+            path = self.tmp / table / folder / "part-0.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = self._files[key] = pq.ParquetWriter(path, self._arrow[table], compression="zstd")
+            self._rows[key] = 0
         return writer
 
     def close(self, extra: dict[str, pl.DataFrame] | None = None) -> Path:
-        """Write what is buffered and every file's footer, the extra files (such as the
-        manifest), and move the generation into place; returns its directory."""
+        """Write what is buffered and every written file's footer, stream the carried rows
+        into place, write the extra files (such as the manifest), and move the generation into
+        place; returns its directory."""
         for table in SCHEMAS:
             self._flush(table)
-        for key in sorted(self._carried):  # files that only carry rows
-            self._file(key)
         rows = dict.fromkeys(SCHEMAS, 0)
-        for (table, folder), writer in sorted(self._files.items()):
+        for writer in self._files.values():
             writer.close()
-            n = self._rows[(table, folder)]
+        for key, n in self._rows.items():
+            rows[key[0]] += n
+        self._files.clear()
+        for (table, folder), sources in sorted(self._carried.items()):
+            path = self.tmp / table / folder / "part-1.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pl.concat(sources).sink_parquet(path, compression="zstd", row_group_size=self._row_group_rows)
+            n = pl.scan_parquet(path, hive_partitioning=False).select(pl.len()).collect().item()
             if n == 0:  # every carried row was dropped
-                path = self.tmp / table / folder / "part-0.parquet"
                 path.unlink()
                 with contextlib.suppress(OSError):
                     path.parent.rmdir()  # the year= folder, now empty
             rows[table] += n
-        self._files.clear()
+        self._carried.clear()
         for table, n in rows.items():
             if n == 0:
                 (self.tmp / table).mkdir(parents=True, exist_ok=True)
