@@ -46,7 +46,7 @@ class GenerationWriter:
     Rows arrive interleaved over all tables and years.  They are buffered per table; whenever
     ``BUFFER_BYTES`` are buffered, the largest tables' rows are written out until half that is
     left: each year's rows go as row groups onto the end of that year's file, which stays open
-    (pyarrow's ParquetWriter) until ``close`` writes its footer.  Row groups are so as large as
+    (pyarrow's ParquetWriter) until ``close`` writes its footer.  Row groups are as large as
     the buffer allows (tens of thousands of rows in the big tables, the small tables' rows wait
     longer and come out in larger groups), at most ``row_group_rows``.  An earlier design spooled
     the rows to Arrow files and streamed them into Parquet at the close: that wrote every row
