@@ -79,9 +79,9 @@ class GenerationWriter:
         self._arrow = {t: pl.DataFrame(schema=s).to_arrow().schema for t, s in SCHEMAS.items()}
         self._pending: dict[str, list[pl.DataFrame]] = {t: [] for t in SCHEMAS}
         self._pending_bytes = dict.fromkeys(SCHEMAS, 0)
-        # output file (table, folder: "year=…" or ".") -> its writer and rows written
+        # output file (table, folder: "year=…" or ".") -> its writer, open until the close
         self._files: dict[tuple[str, str], pq.ParquetWriter] = {}
-        self._rows: dict[tuple[str, str], int] = {}
+        self._written = dict.fromkeys(SCHEMAS, 0)  # rows per table
         # output folder (table, folder) -> the kept rows of the current generation's files there
         self._carried: dict[tuple[str, str], list[pl.LazyFrame]] = {}
         self._done = False
@@ -137,19 +137,14 @@ class GenerationWriter:
             self._append(table, f"year={year if year is not None else 'unknown'}", part)
 
     def _append(self, table: str, folder: str, rows: pl.DataFrame) -> None:
-        key = (table, folder)
-        self._file(key).write_table(rows.to_arrow().cast(self._arrow[table]), row_group_size=self._row_group_rows)
-        self._rows[key] += rows.height
-
-    def _file(self, key: tuple[str, str]) -> pq.ParquetWriter:
-        writer = self._files.get(key)
+        """Rows as row groups onto the end of the folder's part-0.parquet, opened by the first."""
+        writer = self._files.get((table, folder))
         if writer is None:
-            table, folder = key
             path = self.tmp / table / folder / "part-0.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = self._files[key] = pq.ParquetWriter(path, self._arrow[table], compression="zstd")
-            self._rows[key] = 0
-        return writer
+            writer = self._files[(table, folder)] = pq.ParquetWriter(path, self._arrow[table], compression="zstd")
+        writer.write_table(rows.to_arrow().cast(self._arrow[table]), row_group_size=self._row_group_rows)
+        self._written[table] += rows.height
 
     def close(self, extra: dict[str, pl.DataFrame] | None = None) -> Path:
         """Write what is buffered and every written file's footer, stream the carried rows
@@ -157,12 +152,10 @@ class GenerationWriter:
         place; returns its directory."""
         for table in SCHEMAS:
             self._flush(table)
-        rows = dict.fromkeys(SCHEMAS, 0)
         for writer in self._files.values():
             writer.close()
-        for key, n in self._rows.items():
-            rows[key[0]] += n
         self._files.clear()
+        rows = dict(self._written)
         for (table, folder), sources in sorted(self._carried.items()):
             path = self.tmp / table / folder / "part-1.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,8 @@ search in C, for speed alone: in Python it was 13 % of the parse's CPU on the be
 hundred states a row, each a handful of tuples and dict lookups.  ``best`` takes the C search
 wherever its inputs are plain — every digit run ASCII, every whole cell a count or a mark —
 and this one where they are not (a decimal in a row of counts, digits of another script, a
-row of hundreds of cells), or where the package was installed with no C compiler.  The tests hold the two equal, output for
-output, on random rows and on real ones.
+row of hundreds of cells), or where the package was installed with no C compiler.  The tests
+hold the two equal, output for output, on random rows and on real ones.
 """
 
 from __future__ import annotations
