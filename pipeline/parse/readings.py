@@ -196,18 +196,24 @@ def readings(
     that is rarely blank when its row has numbers weighs more).  Glued text may also need both:
     "18871887" is 1887, five blanks, 1887.  Extra tokens are dropped only when they stand alone
     on their line (a stray page number)."""
-    if len(tokens) == n and all(t.kind != NUM or t.text.isdigit() for t in tokens):
-        # the usual row: one plain cell per token
-        plain: tuple[CellReading, ...] = tuple(
-            [
-                (t.text, int(t.text) if integer else float(t.text), t.line) if t.kind == NUM else (t.text, None, t.line)
-                for t in tokens
-            ]
-        )
-        counts = tuple([c[1] for c in plain])
-        if integer and any(v is not None and v >= MAX_COUNT for v in counts):
-            return []
-        return [Reading(plain, 0.0, counts)]
+    if len(tokens) == n:
+        # the usual row: one plain cell per token (one loop: most rows of most reports)
+        plain: list[CellReading] = []
+        counts: list[int | float | None] = []
+        too_large = False
+        for t in tokens:
+            if t.kind != NUM:
+                plain.append((t.text, None, t.line))
+                counts.append(None)
+            elif t.text.isdigit():
+                v = int(t.text) if integer else float(t.text)
+                too_large = too_large or v >= MAX_COUNT
+                plain.append((t.text, v, t.line))
+                counts.append(v)
+            else:
+                break
+        else:
+            return [] if integer and too_large else [Reading(tuple(plain), 0.0, tuple(counts))]
     toks = printed = unsigned(tokens) if integer else list(tokens)
     if len(toks) > n:
         toks = _trim_blanks(toks, n)

@@ -171,7 +171,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         result.cells = _request_cells(template, tpl, {})
         return result, variant
     vals = value_tokens(tokens, lo, hi, WIDTH)
-    seen: dict[tuple[tuple[int, ...], int], list[Reading]] = {}
+    seen: dict[tuple[tuple[int, ...], int], tuple[list[Reading], list[Reading]]] = {}
 
     def attempt(per_row: list[list[int] | None]) -> tuple[int, Choice, list[Check]]:
         choice, notes = _read_rows(tokens, value_rows, per_row, result.glued, seen)
@@ -298,31 +298,31 @@ def _read_rows(
     value_rows: list[tuple[Row, Anchor | None]],
     per_row: list[list[int] | None],
     glued: bool,
-    seen: dict[tuple[tuple[int, ...], int], list[Reading]],
+    seen: dict[tuple[tuple[int, ...], int], tuple[list[Reading], list[Reading]]],
 ) -> tuple[Choice, list[Check]]:
     """Readings of every row from the tokens given to it, and the choice the identities make.
-    `seen` keeps the readings of a run of tokens across the assignments tried."""
+    `seen` keeps the readings of a run of tokens across the assignments tried, with those whose
+    row total holds (all of them when none does): the pool the identities choose from."""
     options: dict[str, list[Reading]] = {}
+    pools: dict[str, list[Reading]] = {}
     notes: list[Check] = []
     for (row, a), idx in zip(value_rows, per_row, strict=True):
         if idx is None:
             continue
         line = tokens[a.end_tok].line if a else tokens[idx[0]].line if idx else 0
         key = (tuple(idx), line)
-        opts = seen.get(key)
-        if opts is None:
-            opts = seen[key] = _row_readings(tokens, idx, glued, line)
+        known = seen.get(key)
+        if known is None:
+            opts = _row_readings(tokens, idx, glued, line)
+            known = seen[key] = (opts, [r for r in opts if _row_total_holds(r.values)] or opts)
+        opts = known[0]
         if opts:
             assert row.code is not None  # rows that carry values have a code
-            options[row.code] = opts
+            options[row.code], pools[row.code] = known
         else:
             notes.append(
                 Check("reading", f"requests.{row.code}", WIDTH, len(idx), False, "row has no reading with 7 cells")
             )
-
-    def row_ok(r: Reading) -> bool:
-        v = r.values
-        return sum(x or 0 for x in v[:6]) == (v[6] or 0)
 
     # an identity holds over the rows whose labels are printed; a printed row left empty is 0
     printed = {row.code for row, a in value_rows if a is not None} | options.keys()
@@ -336,14 +336,20 @@ def _read_rows(
 
     if all(len(opts) == 1 for opts in options.values()):
         picks = {code: opts[0] for code, opts in options.items()}
-        return Choice(picks, {}, fails(picks) + sum(not row_ok(p) for p in picks.values())), notes
-    pools = {code: [r for r in opts if row_ok(r)] or opts for code, opts in options.items()}
+        return Choice(picks, {}, fails(picks) + sum(not _row_total_holds(p.values) for p in picks.values())), notes
     choice = solve(pools, lambda code: (BALANCE.get(code, 0), outcome_coefficient(code)))
     if choice is None:
-        choice = choose(options, row_ok, vector)
+        choice = choose(options, lambda r: _row_total_holds(r.values), vector)
     else:
-        choice.failures = fails(choice.picks) + sum(not row_ok(p) for p in choice.picks.values())
+        choice.failures = fails(choice.picks) + sum(not _row_total_holds(p.values) for p in choice.picks.values())
     return choice, notes
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _row_total_holds(values: tuple[int | float | None, ...]) -> bool:
+    """Do a row's first six cells sum to its seventh?  Cached: the same readings are weighed for
+    every placement tried, and rows of zeros recur across reports."""
+    return sum(x or 0 for x in values[:6]) == (values[6] or 0)
 
 
 def _unweighed(placer: RunPlacer, frontier: list[tuple], weighed: set[tuple], rows: int) -> set[int]:
