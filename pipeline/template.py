@@ -13,6 +13,7 @@ be unique between its neighbours.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 APPLICANT_TYPES: tuple[tuple[str, str], ...] = (
@@ -152,11 +153,11 @@ class Template:
     metric_headers: tuple[str, ...]
     metric_labels: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def value_rows(self) -> tuple[Row, ...]:
         return tuple(r for r in self.requests if r.carries_values)
 
-    @property
+    @functools.cached_property
     def categories(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.value_rows)  # type: ignore[misc]
 

@@ -61,6 +61,7 @@ def test_content_decides_the_kind_not_the_name():
 def test_normalisation_folds_widths_and_keeps_lines():
     assert normalize_line("（一）予以公开　１２３") == "(一)予以公开 123"
     assert normalize_text("甲\u200b１\r\n\x0b（二）\f\r\ufeff") == ["甲1", " (二) ", ""]
+    assert normalize_text("甲\r\u00ad\n乙") == ["甲", "", "乙"]  # a soft hyphen between CR and LF is a line
     assert canon("（二） 部分公開（區分處理的）") == canon("(二)部分公开(区分处理的)")
     assert canon("1、属于国家秘密") == canon("1.属于 国家秘密")
 
@@ -79,7 +80,7 @@ def test_password_protected_docx_is_not_called_legacy_doc():
     assert info.value.code == "encrypted_docx"
 
 
-_AWKWARD = "\r\n\x0b\x0c\u200b\u200c\u200d\u2060\ufeff\u00ad\u3000\u0301\u1100\u1161（１ｶﾞ⼆⺠⻚⺟"
+_AWKWARD = "\r\n\x0b\x0c\u200b\u200c\u200d\u2060\ufeff\u00ad\u3000\u0301\u0338\u1100\u1161（），：；．！？１ｶﾞ⼆⺠⻚⺟"
 
 
 @given(st.text(alphabet=st.sampled_from(_AWKWARD) | st.characters(), max_size=60))

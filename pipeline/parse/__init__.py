@@ -28,7 +28,6 @@ from pipeline.template import (
     TEMPLATES,
 )
 
-_TABLES_START = re.compile("|".join(map(re.escape, TABLES_START_HINTS)))
 _TABLES_END = re.compile("|".join(map(re.escape, TABLES_END_HINTS)))
 
 
@@ -66,12 +65,19 @@ def _layout(tokens: list[Token], lines: list[str], lo: int, hi: int, glued: bool
 def _table_lines(lines: list[str]) -> tuple[int, int]:
     """The lines that can hold the tables: from the heading of section 二 to the heading of
     section 五.  Only a cheap scan for hints; when one is missing, everything is kept."""
-    squeezed = [line.replace(" ", "") for line in lines]
-    first = next((i for i, line in enumerate(squeezed) if FIRST_ROW_HINT in line), None)
-    if first is None:
+    # one string with the lines' spaces squeezed out: no hint holds a line break, so none is
+    # found across two lines, and a match's line is the count of breaks before it
+    squeezed = "\n".join(lines).replace(" ", "")
+    hint = squeezed.find(FIRST_ROW_HINT)
+    if hint < 0:
         return 0, len(lines)
-    start = next((i for i in range(first, -1, -1) if _TABLES_START.search(squeezed[i])), 0)
-    end = next((i for i in range(first + 1, len(lines)) if _TABLES_END.search(squeezed[i])), len(lines))
+    eol = squeezed.find("\n", hint)
+    if eol < 0:
+        eol = len(squeezed)
+    heading = max(squeezed.rfind(h, 0, eol) for h in TABLES_START_HINTS)  # the last before the row
+    start = squeezed.count("\n", 0, heading) if heading >= 0 else 0
+    after = _TABLES_END.search(squeezed, eol + 1) if eol < len(squeezed) else None
+    end = squeezed.count("\n", 0, after.start()) if after else len(lines)
     return start, end
 
 

@@ -133,14 +133,21 @@ def _glued_numbers(tokens: list[Token], lo: int, hi: int) -> list[bool]:
     ]
 
 
+# What ``match_rows`` takes of each template, made once: keyed by the template's name, not by
+# its rows, whose frozen dataclasses hash in Python on every lookup.
 @functools.cache
-def _row_specs(rows: tuple[Row, ...]) -> Specs:
-    return tuple((r.keys, r.carries_values) for r in rows)
+def _request_specs(name: str) -> Specs:
+    return tuple((r.keys, r.carries_values) for r in TEMPLATES[name].requests)
 
 
 @functools.cache
-def _row_labels(rows: tuple[Row, ...]) -> tuple[str, ...]:
-    return tuple(canon(r.label) for r in rows)
+def _request_labels(name: str) -> tuple[str, ...]:
+    return tuple(canon(r.label) for r in TEMPLATES[name].requests)
+
+
+@functools.cache
+def _proactive_specs(name: str) -> Specs:
+    return tuple((item.keys, True) for item in TEMPLATES[name].proactive)
 
 
 def read_requests(tokens: list[Token], stream: LabelStream, template: Template | None) -> tuple[SectionResult, str]:
@@ -151,8 +158,8 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     lo, hi = stream.lo, stream.hi
     best: tuple[float, str, Template, list[Anchor | None]] | None = None
     for name, tpl in TEMPLATES.items():
-        specs = _row_specs(tpl.requests)
-        anchors = match_rows(stream, specs, _row_labels(tpl.requests))
+        specs = _request_specs(name)
+        anchors = match_rows(stream, specs, _request_labels(name))
         s = score(anchors, specs) + (0.5 if name == (template.name if template else "2021") else 0)
         if best is None or s > best[0]:
             best = (s, name, tpl, anchors)
@@ -625,7 +632,7 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
     """Section 二: for each item, the values right after its label."""
     result = SectionResult(glued=glued)
     hi = stream.hi
-    anchors = match_rows(stream, tuple((item.keys, True) for item in template.proactive))
+    anchors = match_rows(stream, _proactive_specs(template.name))
     if not any(anchors):
         result.checks.append(Check("section", "proactive", None, None, False, "section 二 not found"))
     taken: set[int] = set()
