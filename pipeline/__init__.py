@@ -23,7 +23,7 @@ def parser_sources() -> list[Path]:
             here / "read.py",
             here / "identities.py",
             *here.glob("parse/*.py"),
-            *here.glob("parse/*.c"),  # the C twin of a Python search (parse/totals.py)
+            *here.glob("parse/*.c"),  # the C twins of Python code (parse/totals.py, parse/tokens.py)
             *here.glob("readers/*.py"),
         ]
     )

@@ -95,9 +95,10 @@ def test_a_row_past_its_budget_has_no_reading_in_either_search():
     assert found[0][0] == () != found[-1][0]
 
 
-def test_without_the_c_search_the_parser_reads_the_same(tmp_path):
-    """Installed where no C compiler was, the parser searches in Python: glued and PDF-text
-    reports (the rows the search is for) read to the same cells and checks."""
+def test_without_the_c_modules_the_parser_reads_the_same(tmp_path):
+    """Installed where no C compiler was, the parser searches in Python and makes the dataclass
+    tokens (tokens.py): glued and PDF-text reports (the rows the search is for) read to the same
+    cells and checks."""
     folder = tmp_path / "reports"
     folder.mkdir()
     rng = random.Random(7)
@@ -106,11 +107,12 @@ def test_without_the_c_search_the_parser_reads_the_same(tmp_path):
         (folder / f"{k:02}.txt").write_bytes(g.data)
     script = (
         "import json, sys\n"
-        "if sys.argv[1] == 'python': sys.modules['pipeline.parse._totals'] = None\n"
+        "if sys.argv[1] == 'python':\n"
+        "    sys.modules['pipeline.parse._totals'] = sys.modules['pipeline.parse._tokens'] = None\n"
         "from pathlib import Path\n"
-        "from pipeline.parse import parse_text, totals\n"
+        "from pipeline.parse import parse_text, tokens, totals\n"
         "from pipeline.read import read_text\n"
-        "assert (totals._totals is None) == (sys.argv[1] == 'python')\n"
+        "assert (totals._totals is None) == (tokens._tokens is None) == (sys.argv[1] == 'python')\n"
         "out = []\n"
         "for p in sorted(Path(sys.argv[2]).iterdir()):\n"
         "    r = parse_text(read_text(p.name, p.read_bytes())[0])\n"
@@ -133,7 +135,7 @@ def test_the_c_search_is_part_of_the_parser_version():
     """A change to the C search changes what reports may parse to: like a change to the parser's
     Python, it must make the next build reparse everything."""
     names = {p.relative_to(Path(pipeline.__file__).parent).as_posix() for p in pipeline.parser_sources()}
-    assert {"parse/_totals.c", "parse/totals.py", "parse/readings.py"} <= names
+    assert {"parse/_totals.c", "parse/_tokens.c", "parse/totals.py", "parse/readings.py"} <= names
 
 
 @settings(max_examples=150, deadline=None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.template import DIGIT_HEADER_HINTS, DIGIT_HEADER_PHRASES, MARK_PAIRS, NA_CELLS, NOISE_LINE_PATTERNS
 
@@ -20,12 +21,25 @@ TEXT, NUM, NA, BLANK = "T", "N", "A", "B"
 
 
 @dataclass(slots=True)
-class Token:
+class PyToken:
+    """One token of a report's text.  The definition: ``_tokens.c`` makes the same object in C,
+    for speed alone, and ``Token`` is that one where the package was built with a C compiler."""
+
     kind: str
     text: str
     line: int  # 1-based line of the decoded text
     col: int  # offset in the line
     celled: bool  # the line is tab- or pipe-separated
+
+
+try:
+    from pipeline.parse import _tokens
+except ImportError:  # installed where no C compiler was: the dataclass alone
+    _tokens = None  # type: ignore[assignment]
+if TYPE_CHECKING:  # the two have the same fields: the type checker knows the dataclass
+    Token = PyToken
+else:
+    Token = PyToken if _tokens is None else _tokens.Token
 
 
 _UNBORDERED = re.compile(r"[^|\s].*\|\s*$")  # a pipe row with a first cell and no left border
@@ -138,6 +152,9 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
     """Tokens of lines[start:end]; line numbers stay those of the whole text."""
     # `a | b |` rows (no left border) print an empty first cell as ` |`: its pipe is no border
     bordered = not any(_UNBORDERED.match(line) for line in lines[start:end] if "|" in line)
+    if _tokens is not None:
+        first, stop, _ = slice(start, end).indices(len(lines))
+        return _tokens.tokenize(lines, first, stop, bordered, _line_tokens)
     return [
         Token(kind, text, number, col, celled)
         for number, line in enumerate(lines[start:end], start + 1)

@@ -1,0 +1,78 @@
+"""The token is written twice (pipeline/parse/_tokens.c says why): the C Token and its tokenize
+loop must give what the dataclass and the Python loop give, field for field."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from conftest import SHARED
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_golden import TEXT_REPORTS
+
+from pipeline.generate import generate_many
+from pipeline.normalize import normalize_text
+from pipeline.parse import _table_lines, _tokens, tokens
+from pipeline.parse.tokens import NUM, PyToken, Token
+from pipeline.read import read_text
+
+FIELDS = ("kind", "text", "line", "col", "celled")
+
+
+def as_rows(toks: list) -> list[tuple]:
+    return [tuple(getattr(t, f) for f in FIELDS) for t in toks]
+
+
+def python_tokens(lines: list[str], start: int = 0, end: int | None = None) -> list[PyToken]:
+    """tokens.tokenize as it runs with no C module."""
+    bordered = not any(tokens._UNBORDERED.match(line) for line in lines[start:end] if "|" in line)
+    return [
+        PyToken(kind, text, number, col, celled)
+        for number, line in enumerate(lines[start:end], start + 1)
+        for kind, text, col, celled in tokens._line_tokens(line, bordered)
+    ]
+
+
+def texts() -> list[str]:
+    """The golden corpus's text reports and generated reports of every layout."""
+    out = [read_text(rel, (SHARED / rel).read_bytes())[0] for rel in TEXT_REPORTS]
+    return out + [read_text("r.txt", g.data)[0] for g in generate_many(5, 24)]
+
+
+def test_the_c_module_is_built():
+    """`make build` compiles it: a missing module would pass every other test here in silence."""
+    assert _tokens is not None and Token is _tokens.Token
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["whole text", "table lines"])
+def test_c_tokens_are_the_dataclass_tokens(whole):
+    for text in texts():
+        lines = normalize_text(text)
+        bounds = (0, None) if whole else _table_lines(lines)
+        assert as_rows(tokens.tokenize(lines, *bounds)) == as_rows(python_tokens(lines, *bounds))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from("0123 4|\t/-—（）一总计.、无"), max_size=20), max_size=8), st.data())
+def test_c_tokens_of_any_lines(lines, data):
+    start = data.draw(st.integers(0, len(lines)))
+    end = data.draw(st.one_of(st.none(), st.integers(start, len(lines) + 2)))
+    assert as_rows(tokens.tokenize(lines, start, end)) == as_rows(python_tokens(lines, start, end))
+
+
+def test_a_c_token_behaves_as_the_dataclass():
+    a, b = Token(NUM, "3", 5, 0, True), PyToken(NUM, "3", 5, 0, True)
+    assert repr(a) == repr(b).replace("PyToken", "Token")
+    assert a == Token(kind=NUM, text="3", line=5, col=0, celled=True)
+    assert a != Token(NUM, "3", 5, 1, True)
+    assert (a == Token(NUM, "3", 5, 1, True)) is False
+    assert [a] == [Token(NUM, "3", 5, 0, True)]
+    assert a != b  # another class, as two dataclasses are
+    assert pickle.loads(pickle.dumps(a)) == a
+    with pytest.raises(TypeError):
+        hash(a)
+    with pytest.raises(TypeError):
+        Token(NUM, "3", 5, 0)
+    with pytest.raises(TypeError):
+        Token(NUM, "3", 5, 0, True, kind=NUM)
