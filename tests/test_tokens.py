@@ -3,7 +3,9 @@ loop must give what the dataclass and the Python loop give, field for field."""
 
 from __future__ import annotations
 
+import functools
 import pickle
+import random
 
 import pytest
 from conftest import SHARED
@@ -12,9 +14,9 @@ from hypothesis import strategies as st
 from test_golden import TEXT_REPORTS
 
 from pipeline.generate import generate_many
-from pipeline.normalize import normalize_text
-from pipeline.parse import _table_lines, _tokens, tokens
-from pipeline.parse.tokens import NUM, PyToken, Token
+from pipeline.normalize import canon, normalize_text
+from pipeline.parse import _table_lines, _tokens, anchors, sections, tokens
+from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, PyToken, Token
 from pipeline.read import read_text
 
 FIELDS = ("kind", "text", "line", "col", "celled")
@@ -34,6 +36,7 @@ def python_tokens(lines: list[str], start: int = 0, end: int | None = None) -> l
     ]
 
 
+@functools.cache
 def texts() -> list[str]:
     """The golden corpus's text reports and generated reports of every layout."""
     out = [read_text(rel, (SHARED / rel).read_bytes())[0] for rel in TEXT_REPORTS]
@@ -76,3 +79,46 @@ def test_a_c_token_behaves_as_the_dataclass():
         Token(NUM, "3", 5, 0)
     with pytest.raises(TypeError):
         Token(NUM, "3", 5, 0, True, kind=NUM)
+
+
+def test_c_label_text_and_value_tokens_are_the_python_ones():
+    rng = random.Random(3)
+    for text in texts():
+        toks = tokens.tokenize(normalize_text(text))
+        spans = [(0, len(toks))] + [tuple(sorted(rng.sample(range(len(toks) + 1), 2))) for _ in range(5)]
+        for lo, hi in spans:
+            assert _tokens.label_text(toks, lo, hi, TEXT, canon) == anchors.label_text(toks, lo, hi, TEXT, canon)
+            for width in (7, 15, 1):
+                assert _tokens.value_tokens(toks, lo, hi, width, TEXT, BLANK) == sections._value_tokens(
+                    toks, lo, hi, width
+                )
+
+
+TOKEN = st.tuples(
+    st.sampled_from([TEXT, NUM, NA, BLANK]),
+    st.sampled_from(["", "0", "1(一)", "总计", "/"]),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TOKEN, max_size=40), st.integers(1, 9), st.data())
+def test_c_label_text_and_value_tokens_of_any_tokens(specs, width, data):
+    """Tokens of every kind, on lines that change or not, celled or not."""
+    line, toks = 1, []
+    for k, (kind, text, next_line, celled) in enumerate(specs):
+        line += next_line
+        toks.append(Token(kind, text, line, k, celled))
+    lo = data.draw(st.integers(0, len(toks)))
+    hi = data.draw(st.integers(lo, len(toks)))
+    assert _tokens.label_text(toks, lo, hi, TEXT, canon) == anchors.label_text(toks, lo, hi, TEXT, canon)
+    assert _tokens.value_tokens(toks, lo, hi, width, TEXT, BLANK) == sections._value_tokens(toks, lo, hi, width)
+
+
+def test_c_loops_take_c_tokens_within_bounds():
+    toks = [Token(TEXT, "总计", 1, 0, False)]
+    with pytest.raises(TypeError):
+        _tokens.value_tokens([PyToken(TEXT, "总计", 1, 0, False)], 0, 1, 7, TEXT, BLANK)
+    with pytest.raises(IndexError):
+        _tokens.label_text(toks, 0, 2, TEXT, canon)

@@ -6,7 +6,11 @@
  * immutable object with the same five fields (kind, text, line, col, celled), the same equality
  * and repr, unhashable as the dataclass is; the lines' pieces still come from the Python
  * _line_tokens (cached there per line), so the two cannot read a line differently.
- * tests/test_tokens.py holds the C tokens equal to the dataclass's, field for field.
+ *
+ * Two loops over a text's tokens read the C Token's fields directly: LabelStream.of's (the
+ * label text and the token of each of its characters) and sections.value_tokens.  Each was
+ * 3-4 % of the parse.  Both are written in Python too, and used where the tokens are not C's.
+ * tests/test_tokens.py holds each C function equal to its Python, output for output.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -193,8 +197,173 @@ fail:
     return NULL;
 }
 
+/* The C Token at tokens[i], or NULL with a TypeError: the functions below read fields directly. */
+static Token *token_at(PyObject *tokens, Py_ssize_t i) {
+    PyObject *t = PyList_GET_ITEM(tokens, i);
+    if (!PyObject_TypeCheck(t, &TokenType)) {
+        PyErr_Format(PyExc_TypeError, "token %zd is a %.100s, not a C Token", i, Py_TYPE(t)->tp_name);
+        return NULL;
+    }
+    return (Token *)t;
+}
+
+/* Is the token's kind `kind` (one of the interned kind strings; equal strings count too)? */
+static int is_kind(Token *t, PyObject *kind) {
+    return t->kind == kind || (PyUnicode_Check(t->kind) && PyUnicode_Compare(t->kind, kind) == 0);
+}
+
+static int bounds(PyObject *tokens, Py_ssize_t *lo, Py_ssize_t *hi) {
+    if (*lo < 0 || *hi > PyList_GET_SIZE(tokens) || *lo > *hi) {
+        PyErr_SetString(PyExc_IndexError, "lo and hi must lie within the tokens, lo <= hi");
+        return -1;
+    }
+    for (Py_ssize_t i = *lo; i < *hi; i++)
+        if (token_at(tokens, i) == NULL) return -1;
+    return 0;
+}
+
+/* label_text(tokens, lo, hi, text_kind, canon): anchors.LabelStream.of's loop.  The canonical
+ * text of the TEXT tokens in tokens[lo:hi], joined, and for each of its characters the index of
+ * the token it came from. */
+static PyObject *label_text(PyObject *self, PyObject *args) {
+    PyObject *tokens, *text_kind, *canon;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "O!nnUO:label_text", &PyList_Type, &tokens, &lo, &hi, &text_kind, &canon)) return NULL;
+    if (bounds(tokens, &lo, &hi) < 0) return NULL;
+    PyObject *parts = PyList_New(0), *owner = PyList_New(0), *joined = NULL, *empty = NULL;
+    if (parts == NULL || owner == NULL) goto fail;
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        Token *t = (Token *)PyList_GET_ITEM(tokens, i);
+        if (!is_kind(t, text_kind)) continue;
+        PyObject *c = PyObject_CallOneArg(canon, t->text);
+        if (c == NULL) goto fail;
+        if (!PyUnicode_Check(c) || PyList_Append(parts, c) < 0) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "canon must return a str");
+            Py_DECREF(c);
+            goto fail;
+        }
+        Py_ssize_t n = PyUnicode_GET_LENGTH(c);
+        Py_DECREF(c);
+        if (n == 0) continue;
+        PyObject *index = PyLong_FromSsize_t(i);
+        if (index == NULL) goto fail;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            if (PyList_Append(owner, index) < 0) {
+                Py_DECREF(index);
+                goto fail;
+            }
+        }
+        Py_DECREF(index);
+    }
+    empty = PyUnicode_New(0, 0);
+    if (empty == NULL) goto fail;
+    joined = PyUnicode_Join(empty, parts);
+    Py_DECREF(empty);
+    if (joined == NULL) goto fail;
+    Py_DECREF(parts);
+    return Py_BuildValue("(NN)", joined, owner);
+fail:
+    Py_XDECREF(parts);
+    Py_XDECREF(owner);
+    return NULL;
+}
+
+/* value_tokens(tokens, lo, hi, width, text_kind, blank_kind): sections.value_tokens, step for
+ * step (that function says what it does and why); `pending` is its list of the same name. */
+typedef struct {
+    Py_ssize_t *items, len, cap;
+} Indices;
+
+static int push(Indices *v, Py_ssize_t i) {
+    if (v->len == v->cap) {
+        Py_ssize_t cap = v->cap ? 2 * v->cap : 64;
+        Py_ssize_t *items = PyMem_Realloc(v->items, cap * sizeof(Py_ssize_t));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        v->items = items;
+        v->cap = cap;
+    }
+    v->items[v->len++] = i;
+    return 0;
+}
+
+static int flush(PyObject *tokens, Indices *pending, Py_ssize_t width, PyObject *blank_kind, Indices *out) {
+    Py_ssize_t a = 0, b = pending->len; /* the values kept: pending[a:b] */
+    while (b - a > width && is_kind((Token *)PyList_GET_ITEM(tokens, pending->items[b - 1]), blank_kind)) b--;
+    while (b - a > width && is_kind((Token *)PyList_GET_ITEM(tokens, pending->items[a]), blank_kind)) a++;
+    int keep = b - a >= width;
+    for (Py_ssize_t k = a; k < b && !keep; k++)
+        keep = !is_kind((Token *)PyList_GET_ITEM(tokens, pending->items[k]), blank_kind);
+    for (Py_ssize_t k = a; keep && k < b; k++)
+        if (push(out, pending->items[k]) < 0) return -1;
+    pending->len = 0;
+    return 0;
+}
+
+static PyObject *value_tokens(PyObject *self, PyObject *args) {
+    PyObject *tokens, *text_kind, *blank_kind;
+    Py_ssize_t lo, hi, width;
+    if (!PyArg_ParseTuple(args, "O!nnnUU:value_tokens", &PyList_Type, &tokens, &lo, &hi, &width, &text_kind,
+                          &blank_kind))
+        return NULL;
+    if (bounds(tokens, &lo, &hi) < 0) return NULL;
+    Indices out = {NULL, 0, 0}, pending = {NULL, 0, 0};
+    PyObject *result = NULL;
+    Py_ssize_t i = lo;
+    while (i < hi) {
+        Token *tok = (Token *)PyList_GET_ITEM(tokens, i);
+        int celled = PyObject_IsTrue(tok->celled);
+        if (celled < 0) goto done;
+        if (!celled) {
+            if (pending.len && flush(tokens, &pending, width, blank_kind, &out) < 0) goto done;
+            if (!is_kind(tok, text_kind) && push(&out, i) < 0) goto done;
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i + 1;
+        while (j < hi) {
+            int same = PyObject_RichCompareBool(((Token *)PyList_GET_ITEM(tokens, j))->line, tok->line, Py_EQ);
+            if (same < 0) goto done;
+            if (!same) break;
+            j++;
+        }
+        Py_ssize_t first = i; /* the values of the line: the cells after its last label cell */
+        for (Py_ssize_t k = j - 1; k >= i; k--) {
+            if (is_kind((Token *)PyList_GET_ITEM(tokens, k), text_kind)) {
+                first = k + 1;
+                break;
+            }
+        }
+        if (j == i + 1 && !is_kind(tok, text_kind)) { /* a line of one value: one cell per line */
+            if (push(&pending, i) < 0) goto done;
+        } else {
+            if (pending.len && flush(tokens, &pending, width, blank_kind, &out) < 0) goto done;
+            for (Py_ssize_t k = first; k < j; k++)
+                if (push(&pending, k) < 0) goto done;
+            if (flush(tokens, &pending, width, blank_kind, &out) < 0) goto done;
+        }
+        i = j;
+    }
+    if (flush(tokens, &pending, width, blank_kind, &out) < 0) goto done;
+    result = PyList_New(out.len);
+    for (Py_ssize_t k = 0; result != NULL && k < out.len; k++) {
+        PyObject *index = PyLong_FromSsize_t(out.items[k]);
+        if (index == NULL) Py_CLEAR(result);
+        else PyList_SET_ITEM(result, k, index);
+    }
+done:
+    PyMem_Free(out.items);
+    PyMem_Free(pending.items);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize's loop in C: (lines, start, end, bordered, line_tokens)."},
+    {"label_text", label_text, METH_VARARGS, "anchors.LabelStream.of's loop in C: (tokens, lo, hi, text_kind, canon)."},
+    {"value_tokens", value_tokens, METH_VARARGS,
+     "sections.value_tokens in C: (tokens, lo, hi, width, text_kind, blank_kind)."},
     {NULL, NULL, 0, NULL},
 };
 

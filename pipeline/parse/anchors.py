@@ -13,10 +13,11 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.normalize import canon
-from pipeline.parse.tokens import TEXT, Token
+from pipeline.parse.tokens import TEXT, Token, _tokens
 
 
 @dataclass(slots=True)
@@ -36,16 +37,8 @@ class LabelStream:
 
     @classmethod
     def of(cls, tokens: list[Token], lo: int, hi: int) -> LabelStream:
-        parts: list[str] = []
-        owner: list[int] = []
-        for i in range(lo, hi):
-            tok = tokens[i]
-            if tok.kind != TEXT:
-                continue
-            c = canon(tok.text)
-            parts.append(c)
-            owner.extend([i] * len(c))
-        return cls("".join(parts), owner, lo, hi)
+        text, owner = _LABEL_TEXT(tokens, lo, hi, TEXT, canon)
+        return cls(text, owner, lo, hi)
 
     def span(self, c0: int, c1: int) -> LabelStream:
         """The label text in chars [c0, c1) and the tokens that hold it and the values after it,
@@ -78,6 +71,26 @@ class LabelStream:
         if char >= len(self.owner):
             return self.hi
         return self.owner[char]
+
+
+def label_text(
+    tokens: list[Token], lo: int, hi: int, text_kind: str, canon: Callable[[str], str]
+) -> tuple[str, list[int]]:
+    """The canonical text of the `text_kind` tokens in tokens[lo:hi], and for each of its
+    characters the index of its token (``_tokens.c`` has the same loop in C)."""
+    parts: list[str] = []
+    owner: list[int] = []
+    for i in range(lo, hi):
+        tok = tokens[i]
+        if tok.kind != text_kind:
+            continue
+        c = canon(tok.text)
+        parts.append(c)
+        owner.extend([i] * len(c))
+    return "".join(parts), owner
+
+
+_LABEL_TEXT = label_text if _tokens is None else _tokens.label_text
 
 
 Specs = tuple[tuple[tuple[str, ...], bool], ...]  # per row: its keys, and whether it carries values

@@ -25,7 +25,7 @@ from pipeline.model import Check, Fact
 from pipeline.normalize import canon
 from pipeline.parse.anchors import Anchor, LabelStream, Specs, match_rows, score
 from pipeline.parse.readings import Choice, Reading, choose, failed_lanes, readings, solve, totalled_readings
-from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, touches
+from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, _tokens, touches
 from pipeline.template import (
     APPEAL_OUTCOMES,
     APPEAL_PROCEEDINGS,
@@ -50,6 +50,14 @@ class SectionResult:
 
 
 def value_tokens(tokens: list[Token], lo: int, hi: int, width: int) -> list[int]:
+    """Indices of the value tokens in tokens[lo:hi] (``_value_tokens``; in C where the tokens
+    are C's)."""
+    if _tokens is not None:
+        return _tokens.value_tokens(tokens, lo, hi, width, TEXT, BLANK)
+    return _value_tokens(tokens, lo, hi, width)
+
+
+def _value_tokens(tokens: list[Token], lo: int, hi: int, width: int) -> list[int]:
     """Indices of the value tokens in tokens[lo:hi].
 
     On a tab/pipe line the values are the cells after its last label cell; empty cells there are
@@ -655,7 +663,8 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             if signed != toks:  # "—-126": a mark then 126, or a mark then -1 and 26
                 opts += readings(signed, n, integer=False, glued=glued, line=line)
             if opts:
-                opts.sort(key=lambda r: (r.cost, _proactive_cost(item.metrics, r.values)))
+                if len(opts) > 1:
+                    opts.sort(key=lambda r: (r.cost, _proactive_cost(item.metrics, r.values)))
                 rivals = len({r.values for r in opts})
                 if rivals > 1:
                     result.checks.append(
