@@ -25,22 +25,21 @@ def _n(v: int | float | None) -> int | float:
 def request_checks(rows: Rows) -> list[Check]:
     """balance per column, row_total per row, outcome_total per column."""
     checks: list[Check] = []
-    new, carried = rows.get("received.new"), rows.get("received.carried_over")
-    total, forward = rows.get("outcome.total"), rows.get("carried_forward")
-    leaves = [v for code, v in rows.items() if code.startswith("outcome.") and code not in _LEAF_EXCLUDED]
-    for c, col in enumerate(APPLICANT_CODES):
-        if new is not None and carried is not None and total is not None and forward is not None:
-            exp = _n(total[c]) + _n(forward[c])
-            act = _n(new[c]) + _n(carried[c])
+    filled = {code: [0 if v is None else v for v in vals] for code, vals in rows.items()}
+    new, carried = filled.get("received.new"), filled.get("received.carried_over")
+    total, forward = filled.get("outcome.total"), filled.get("carried_forward")
+    leaves = [v for code, v in filled.items() if code.startswith("outcome.") and code not in _LEAF_EXCLUDED]
+    if new is not None and carried is not None and total is not None and forward is not None:
+        for c, col in enumerate(APPLICANT_CODES):
+            exp = total[c] + forward[c]
+            act = new[c] + carried[c]
             checks.append(Check("balance", col, exp, act, exp == act))
-    for code, vals in rows.items():
-        exp = _n(vals[6])
-        act = sum(_n(v) for v in vals[:6])
+    for code, vals in filled.items():
+        exp, act = vals[6], sum(vals[:6])
         checks.append(Check("row_total", code, exp, act, exp == act))
     if total is not None and leaves:
-        for c, col in enumerate(APPLICANT_CODES):
-            exp = _n(total[c])
-            act = sum(_n(v[c]) for v in leaves)
+        for c, (col, act) in enumerate(zip(APPLICANT_CODES, map(sum, zip(*leaves, strict=True)), strict=True)):
+            exp = total[c]
             checks.append(Check("outcome_total", col, exp, act, exp == act))
     return checks
 

@@ -270,18 +270,22 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
 def _request_cells(template: Template, rows: Template, printed: dict[str, Reading]) -> list[Fact]:
     """Seven cells for every category of the report's template, and of the row set it printed
     (a 2021 report may print the 2019 （六） row); NULL where a row was not printed."""
-    categories = list(template.categories)
-    categories += [c for c in rows.categories if c not in categories]
     cells: list[Fact] = []
-    for code in categories:
+    for code, keys in _request_keys(template.name, rows.name):
         pick = printed.get(code)
-        for col, applicant in enumerate(APPLICANT_CODES):
-            if pick is None:
-                cells.append(("requests", code, applicant, "", None, None))
-            else:
-                raw, value, line = pick.cells[col]
-                cells.append(("requests", code, applicant, raw, value, line))
+        if pick is None:
+            cells.extend([(*key, "", None, None) for key in keys])
+        else:
+            cells.extend([key + cell for key, cell in zip(keys, pick.cells, strict=True)])
     return cells
+
+
+@functools.cache
+def _request_keys(template: str, rows: str) -> tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]:
+    """The categories of `_request_cells`, each with its cells' keys (table, category, applicant)."""
+    categories = list(TEMPLATES[template].categories)
+    categories += [c for c in TEMPLATES[rows].categories if c not in categories]
+    return tuple((code, tuple(("requests", code, applicant) for applicant in APPLICANT_CODES)) for code in categories)
 
 
 def _balanced(toks: list[Token], size: int, blocks: int, *, glued: bool, line: int, **search) -> list[Reading]:
