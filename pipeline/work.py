@@ -6,12 +6,13 @@ stages — no polars, no duckdb — and the same function can run on any distrib
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
 import signal
 import threading
-from pathlib import Path
+from collections.abc import Iterator
 
 from pipeline.errors import Reject
 from pipeline.model import FileResult
@@ -36,7 +37,7 @@ def _read(raw_root: str, rel: str) -> tuple[bytes, FileResult]:
     work) or locked comes back as no bytes and a reject: it costs this file, not the build.  So
     does a file too large to be a report (a dump saved among the reports), hashed but not read."""
     try:
-        with open(Path(raw_root, rel), "rb") as f:
+        with open(os.path.join(raw_root, rel), "rb") as f:
             st = os.fstat(f.fileno())
             if st.st_size > MAX_INPUT_BYTES:
                 result = FileResult(
@@ -63,37 +64,54 @@ class _Timeout(BaseException):
 
 
 class _Deadline:
-    """FILE_SECONDS for one file, by SIGALRM (the parse is Python, so the signal lands between
+    """FILE_SECONDS for each file, by SIGALRM (the parse is Python, so the signal lands between
     two of its steps).  Only in a process's main thread, where signals are delivered: elsewhere
-    there is no limit."""
+    there is no limit.  The handler is installed once for a batch of files and the timer set per
+    file: ``signal.signal`` costs 6 us a call, the timer under 1."""
 
     def __init__(self) -> None:
         self.armed = threading.current_thread() is threading.main_thread()
+        self.running = False  # a file is being read
 
     def _ring(self, signum: int, frame: object) -> None:
-        if self.armed:  # a signal that arrives as the file finishes is ignored
+        if self.running:  # a signal that arrives as the file finishes is ignored
             raise _Timeout
 
     def __enter__(self) -> _Deadline:
         if self.armed:
             self._previous = signal.signal(signal.SIGALRM, self._ring)
-            signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.armed:
             self.armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self._previous)
 
+    @contextlib.contextmanager
+    def file(self) -> Iterator[None]:
+        if not self.armed:
+            yield
+            return
+        self.running = True
+        signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS)
+        try:
+            yield
+        finally:
+            self.running = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
-def process(raw_root: str, rel: str) -> FileResult:
+
+def process(raw_root: str, rel: str, deadline: _Deadline | None = None) -> FileResult:
+    """Read and parse one file; `deadline` is the batch's (one of its own without)."""
+    if deadline is None:
+        with _Deadline() as own:
+            return process(raw_root, rel, own)
     data, result = _read(raw_root, rel)
     if result.reject is not None:
         return result
     try:
-        with _Deadline():
-            text, reader = read_text(Path(rel).name, data)
+        with deadline.file():
+            text, reader = read_text(os.path.basename(rel), data)
             report = parse_text(text)
     except Reject as reject:
         result.reject = reject
@@ -120,7 +138,8 @@ def process(raw_root: str, rel: str) -> FileResult:
 
 
 def process_batch(raw_root: str, rels: list[str]) -> list[FileResult]:
-    return [process(raw_root, rel) for rel in rels]
+    with _Deadline() as deadline:
+        return [process(raw_root, rel, deadline) for rel in rels]
 
 
 def crashed(raw_root: str, rel: str) -> FileResult:
