@@ -214,5 +214,10 @@ def _weight(rows: Specs, r: int, rank: int) -> float:
     return (100.0 if rows[r][1] else 1.0) - rank
 
 
+def best_score(rows: Specs) -> float:
+    """The most ``score`` can give: every row found by its most specific key."""
+    return sum(_weight(rows, r, 0) for r in range(len(rows)))
+
+
 def score(anchors: list[Anchor | None], rows: Specs) -> float:
     return sum(_weight(rows, i, a.key_rank) for i, a in enumerate(anchors) if a)

@@ -303,9 +303,9 @@ def totalled_readings(
             budget,
             max_blanks,
         )
-        out += [
-            Reading(tuple((raw, v, line if k < 0 else lines[k]) for raw, v, k in cells), cost) for cells, cost in found
-        ]
+        for cells, cost in found:
+            placed = tuple([(raw, v, line if k < 0 else lines[k]) for raw, v, k in cells])
+            out.append(Reading(placed, cost, tuple([v for _, v, _ in cells])))
     if len(variants) > 1:  # several ways to lead a group: best first across them
         out = sorted(out, key=lambda r: r.cost)[:keep]
     return out

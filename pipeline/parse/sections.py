@@ -23,7 +23,7 @@ from pipeline.identities import (
 )
 from pipeline.model import Check, Fact
 from pipeline.normalize import canon
-from pipeline.parse.anchors import Anchor, LabelStream, Specs, match_rows, score
+from pipeline.parse.anchors import Anchor, LabelStream, Specs, best_score, match_rows, score
 from pipeline.parse.readings import Choice, Reading, choose, failed_lanes, readings, solve, totalled_readings
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, _tokens, touches
 from pipeline.template import (
@@ -154,6 +154,11 @@ def _request_labels(name: str) -> tuple[str, ...]:
 
 
 @functools.cache
+def _request_best(name: str) -> float:
+    return best_score(_request_specs(name))
+
+
+@functools.cache
 def _proactive_specs(name: str) -> Specs:
     return tuple((item.keys, True) for item in TEMPLATES[name].proactive)
 
@@ -167,8 +172,11 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     best: tuple[float, str, Template, list[Anchor | None]] | None = None
     for name, tpl in TEMPLATES.items():
         specs = _request_specs(name)
+        bonus = 0.5 if name == (template.name if template else "2021") else 0
+        if best is not None and best[0] >= _request_best(name) + bonus:
+            continue  # every row of this set found could not score more: not worth placing
         anchors = match_rows(stream, specs, _request_labels(name))
-        s = score(anchors, specs) + (0.5 if name == (template.name if template else "2021") else 0)
+        s = score(anchors, specs) + bonus
         if best is None or s > best[0]:
             best = (s, name, tpl, anchors)
     assert best is not None  # there are two row sets
