@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import pickle
 import random
+from unittest import mock
 
 import pytest
 from conftest import SHARED
@@ -28,12 +29,8 @@ def as_rows(toks: list) -> list[tuple]:
 
 def python_tokens(lines: list[str], start: int = 0, end: int | None = None) -> list[PyToken]:
     """tokens.tokenize as it runs with no C module."""
-    bordered = not any(tokens._UNBORDERED.match(line) for line in lines[start:end] if "|" in line)
-    return [
-        PyToken(kind, text, number, col, celled)
-        for number, line in enumerate(lines[start:end], start + 1)
-        for kind, text, col, celled in tokens._line_tokens(line, bordered)
-    ]
+    with mock.patch.object(tokens, "_tokens", None):
+        return tokens.tokenize(lines, start, end)
 
 
 @functools.cache

@@ -8,8 +8,6 @@ from the title.
 
 from __future__ import annotations
 
-import re
-
 from pipeline.model import Check, Report
 from pipeline.normalize import normalize_text
 from pipeline.parse.anchors import LabelStream
@@ -27,8 +25,6 @@ from pipeline.template import (
     TABLES_START_HINTS,
     TEMPLATES,
 )
-
-_TABLES_END = re.compile("|".join(map(re.escape, TABLES_END_HINTS)))
 
 
 def _template_from_headers(stream: LabelStream, lo_char: int, hi_char: int) -> str | None:
@@ -76,8 +72,8 @@ def _table_lines(lines: list[str]) -> tuple[int, int]:
         eol = len(squeezed)
     heading = max(squeezed.rfind(h, 0, eol) for h in TABLES_START_HINTS)  # the last before the row
     start = squeezed.count("\n", 0, heading) if heading >= 0 else 0
-    after = _TABLES_END.search(squeezed, eol + 1) if eol < len(squeezed) else None
-    end = squeezed.count("\n", 0, after.start()) if after else len(lines)
+    after = min((p for p in (squeezed.find(h, eol) for h in TABLES_END_HINTS) if p >= 0), default=-1)
+    end = squeezed.count("\n", 0, after) if after >= 0 else len(lines)
     return start, end
 
 

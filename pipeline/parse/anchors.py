@@ -37,7 +37,10 @@ class LabelStream:
 
     @classmethod
     def of(cls, tokens: list[Token], lo: int, hi: int) -> LabelStream:
-        text, owner = _LABEL_TEXT(tokens, lo, hi, TEXT, canon)
+        if _tokens is not None:
+            text, owner = _tokens.label_text(tokens, lo, hi, TEXT, canon)
+        else:
+            text, owner = label_text(tokens, lo, hi, TEXT, canon)
         return cls(text, owner, lo, hi)
 
     def span(self, c0: int, c1: int) -> LabelStream:
@@ -77,7 +80,7 @@ def label_text(
     tokens: list[Token], lo: int, hi: int, text_kind: str, canon: Callable[[str], str]
 ) -> tuple[str, list[int]]:
     """The canonical text of the `text_kind` tokens in tokens[lo:hi], and for each of its
-    characters the index of its token (``_tokens.c`` has the same loop in C)."""
+    characters the index of its token (``LabelStream.of``; in C where the tokens are C's)."""
     parts: list[str] = []
     owner: list[int] = []
     for i in range(lo, hi):
@@ -88,9 +91,6 @@ def label_text(
         parts.append(c)
         owner.extend([i] * len(c))
     return "".join(parts), owner
-
-
-_LABEL_TEXT = label_text if _tokens is None else _tokens.label_text
 
 
 Specs = tuple[tuple[tuple[str, ...], bool], ...]  # per row: its keys, and whether it carries values

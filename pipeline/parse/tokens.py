@@ -149,15 +149,20 @@ def _chunk_tokens(chunk: str, col: int, celled: bool, out: list[Piece]) -> None:
 
 
 def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[Token]:
-    """Tokens of lines[start:end]; line numbers stay those of the whole text."""
+    """Tokens of lines[start:end]; line numbers stay those of the whole text (``_tokenize``; in C
+    where the package was built with it)."""
+    first, stop, _ = slice(start, end).indices(len(lines))
     # `a | b |` rows (no left border) print an empty first cell as ` |`: its pipe is no border
-    bordered = not any(_UNBORDERED.match(line) for line in lines[start:end] if "|" in line)
+    bordered = not any(_UNBORDERED.match(line) for line in lines[first:stop] if "|" in line)
     if _tokens is not None:
-        first, stop, _ = slice(start, end).indices(len(lines))
         return _tokens.tokenize(lines, first, stop, bordered, _line_tokens)
+    return _tokenize(lines, first, stop, bordered)
+
+
+def _tokenize(lines: list[str], first: int, stop: int, bordered: bool) -> list[PyToken]:
     return [
-        Token(kind, text, number, col, celled)
-        for number, line in enumerate(lines[start:end], start + 1)
+        PyToken(kind, text, number, col, celled)
+        for number, line in enumerate(lines[first:stop], first + 1)
         for kind, text, col, celled in _line_tokens(line, bordered)
     ]
 
