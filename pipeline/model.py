@@ -5,6 +5,7 @@ Plain dataclasses, picklable, so a parse can run in a worker process and come ba
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 from pipeline.errors import Reject
@@ -73,12 +74,55 @@ class Report:
         return {(table, key1, key2): value for table, key1, key2, _, value, _ in self.facts}
 
 
+# How a report's cells and checks travel from a worker to the tidy stage: each column of the
+# report as one value, not one Python object per cell.  Text columns are joined by line breaks (a
+# cell's text comes from one line, so it holds none: ``_joined`` makes sure); numbers are the bytes
+# of a C array, NaN or 0 standing for none.  A report's ~200 cells and ~40 checks then pickle as
+# 12 objects instead of ~1,500: a twentieth of the unpickling in the main process, and the tidy
+# stage reads a batch's columns in one vectorised step each.
+CELL_COLUMNS = (("table", "str"), ("key1", "str"), ("key2", "str"), ("raw", "str"), ("value", "f64"), ("line", "i32"))
+CHECK_COLUMNS = (
+    ("rule", "str"),
+    ("scope", "str"),
+    ("note", "str"),
+    ("expected", "f64"),
+    ("actual", "f64"),
+    ("passed", "bool"),
+)
+_NAN = float("nan")
+
+
+def _joined(texts: tuple[str, ...], column: str) -> str:
+    joined = "\n".join(texts)
+    if texts and joined.count("\n") != len(texts) - 1:
+        bad = next(t for t in texts if "\n" in t)
+        raise ValueError(f"a {column} holds a line break: {bad!r}")
+    return joined
+
+
+def _packed(rows: list[tuple], columns: tuple[tuple[str, str], ...]) -> tuple[str | bytes, ...]:
+    """`rows` (tuples in the order of `columns`) as one value per column (see CELL_COLUMNS)."""
+    if not rows:
+        return tuple("" if kind == "str" else b"" for _, kind in columns)
+    packed: list[str | bytes] = []
+    for (name, kind), values in zip(columns, zip(*rows, strict=True), strict=True):
+        if kind == "str":
+            packed.append(_joined(values, name))
+        elif kind == "f64":
+            packed.append(array("d", [_NAN if v is None else v for v in values]).tobytes())
+        elif kind == "i32":
+            packed.append(array("i", [0 if v is None else v for v in values]).tobytes())
+        else:
+            packed.append(bytes(values))
+    return tuple(packed)
+
+
 @dataclass(slots=True)
 class FileResult:
     """The outcome of reading and parsing one input file: a report or a reject, never neither.
 
     Built in a worker process and pickled back, so the report travels packed: its cells and
-    checks as columns (``pack``), which pickle in a fraction of the time of one object per cell.
+    checks as a few columns (``pack``), not as an object for each.
     """
 
     path: str  # relative to the raw root, '/'-separated
@@ -90,8 +134,9 @@ class FileResult:
     status: str | None = None
     checks_failed: int = 0
     printed: int = 0  # cells with something printed in them
-    cells: dict[str, tuple[list, ...]] = field(default_factory=dict)  # table -> key1, key2, raw, value, line
-    checks: tuple[list, ...] = ()  # rule, scope, expected, actual, passed, note
+    cells: tuple[str | bytes, ...] = ()  # CELL_COLUMNS, packed
+    checks: tuple[str | bytes, ...] = ()  # CHECK_COLUMNS, packed
+    counts: tuple[int, int] = (0, 0)  # cells, checks
 
     @property
     def report_id(self) -> str:
@@ -99,28 +144,12 @@ class FileResult:
         return self.sha256[:16]
 
     def pack(self, report: Report) -> None:
+        """Keep the report's cells and checks as columns (see CELL_COLUMNS); a ValueError if a
+        text holds a line break, which no text read from one line can."""
+        checks = [(c.rule, c.scope, c.note, c.expected, c.actual, c.passed) for c in report.checks]
+        self.cells, self.checks = _packed(report.facts, CELL_COLUMNS), _packed(checks, CHECK_COLUMNS)
+        self.counts = (len(report.facts), len(checks))
         self.status, self.checks_failed = report.status, report.checks_failed
         self.printed = sum(f[3] != "" for f in report.facts)
-        tables: dict[str, list[Fact]] = {"requests": [], "proactive": [], "appeals": []}
-        for f in report.facts:
-            tables[f[0]].append(f)
-        for table, facts in tables.items():
-            _, key1, key2, raw, value, line = zip(*facts, strict=True) if facts else ((),) * 6
-            self.cells[table] = (
-                list(key1),
-                list(key2),
-                list(raw),
-                [None if v is None else float(v) for v in value],
-                list(line),
-            )
-        ch = report.checks
-        self.checks = (
-            [c.rule for c in ch],
-            [c.scope for c in ch],
-            [None if c.expected is None else float(c.expected) for c in ch],
-            [None if c.actual is None else float(c.actual) for c in ch],
-            [c.passed for c in ch],
-            [c.note for c in ch],
-        )
         report.facts, report.checks = [], []
         self.report = report

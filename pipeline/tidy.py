@@ -8,8 +8,9 @@ Python.  Column names and types are the contract in SPEC.md.
 from __future__ import annotations
 
 import polars as pl
+import pyarrow as pa
 
-from pipeline.model import FileResult
+from pipeline.model import CELL_COLUMNS, CHECK_COLUMNS, FileResult
 from pipeline.template import (
     APPEAL_OUTCOMES,
     APPEAL_PROCEEDINGS,
@@ -28,6 +29,14 @@ for _tpl in TEMPLATES.values():
 for _p, _pzh in APPEAL_PROCEEDINGS:
     for _o, _ozh in APPEAL_OUTCOMES:
         _LABELS[("appeals", _p, _o)] = f"{_pzh}｜{_ozh}"
+_LABEL_FRAME = pl.DataFrame(
+    {
+        "table": [k[0] for k in _LABELS],
+        "key1": [k[1] for k in _LABELS],
+        "key2": [k[2] for k in _LABELS],
+        "label_zh": list(_LABELS.values()),
+    }
+)
 
 PROVENANCE = {
     "source_path": pl.String,
@@ -147,37 +156,15 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
         "report_id", "agency", "year", "source_path", "source_sha256", "parser_version", "run_id"
     ).with_row_index("_r")
     frames = {"reports": reports}
+    cells = (
+        _unpacked([r.cells for r in parsed], [r.counts[0] for r in parsed], CELL_COLUMNS)
+        .join(per_report, on="_r", how="left", maintain_order="left")
+        .join(_LABEL_FRAME, on=["table", "key1", "key2"], how="left", maintain_order="left")
+    )
     for table, (k1, k2) in _KEYS.items():
-        cols: dict[str, list] = {"_r": [], k1: [], k2: [], "raw": [], "_value": [], "source_line": []}
-        names = list(cols)[1:]
-        for i, r in enumerate(parsed):
-            packed = r.cells[table]
-            cols["_r"].extend([i] * len(packed[0]))
-            for name, values in zip(names, packed, strict=True):
-                cols[name].extend(values)
-        facts = pl.DataFrame(
-            cols,
-            schema={
-                "_r": pl.UInt32,
-                k1: pl.String,
-                k2: pl.String,
-                "raw": pl.String,
-                "_value": pl.Float64,
-                "source_line": pl.Int64,
-            },
-        )
-        labels = pl.DataFrame(
-            {
-                k1: [k[1] for k in _LABELS if k[0] == table],
-                k2: [k[2] for k in _LABELS if k[0] == table],
-                "label_zh": [v for k, v in _LABELS.items() if k[0] == table],
-            }
-        )
-        value = (
-            pl.col("_value").alias("value") if table == "proactive" else pl.col("_value").cast(pl.Int64).alias("count")
-        )
-        frame = facts.join(per_report, on="_r", how="left").join(labels, on=[k1, k2], how="left").with_columns(value)
-        frames[table] = frame.select(list(SCHEMAS[table]))
+        value = pl.col("value") if table == "proactive" else pl.col("value").cast(pl.Int64).alias("count")
+        frame = cells.filter(pl.col("table") == table).rename({"key1": k1, "key2": k2, "line": "source_line"})
+        frames[table] = frame.with_columns(value).select(list(SCHEMAS[table]))
     frames["checks"] = _checks(parsed, run_id)
     frames["rejects"] = pl.DataFrame(
         {
@@ -196,14 +183,47 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
 
 
 def _checks(parsed: list[FileResult], run_id: str) -> pl.DataFrame:
-    cols: dict[str, list] = {k: [] for k in SCHEMAS["checks"]}
-    packed = ("rule", "scope", "expected", "actual", "passed", "note")
-    for r in parsed:
-        n = len(r.checks[0]) if r.checks else 0
-        cols["report_id"].extend([r.report_id] * n)
-        cols["year"].extend([r.report.year] * n)
-        cols["source_path"].extend([r.path] * n)
-        cols["run_id"].extend([run_id] * n)
-        for name, values in zip(packed, r.checks, strict=True):
-            cols[name].extend(values)
-    return pl.DataFrame(cols, schema=SCHEMAS["checks"])
+    per_report = pl.DataFrame(
+        {
+            "report_id": [r.report_id for r in parsed],
+            "year": [r.report.year for r in parsed],
+            "source_path": [r.path for r in parsed],
+        },
+        schema={"report_id": pl.String, "year": pl.Int32, "source_path": pl.String},
+    ).with_row_index("_r")
+    checks = _unpacked([r.checks for r in parsed], [r.counts[1] for r in parsed], CHECK_COLUMNS)
+    return (
+        checks.join(per_report, on="_r", how="left", maintain_order="left")
+        .with_columns(pl.lit(run_id, pl.String).alias("run_id"))
+        .select(list(SCHEMAS["checks"]))
+    )
+
+
+_ARROW = {"f64": pa.float64(), "i32": pa.int32(), "bool": pa.uint8()}
+
+
+def _unpacked(
+    packs: list[tuple[str | bytes, ...]], counts: list[int], columns: tuple[tuple[str, str], ...]
+) -> pl.DataFrame:
+    """The columns ``FileResult.pack`` made, of every report, as one frame with the index of the
+    report (``_r``) on each row; NaN and 0 read back as null."""
+    total = sum(counts)
+    index = pl.Series("_r", range(len(counts)), pl.UInt32).repeat_by(pl.Series(counts))
+    frame = {"_r": index.explode(empty_as_null=False)}
+    for i, (name, kind) in enumerate(columns):
+        if kind == "str":
+            joined = "\n".join([p[i] for p, n in zip(packs, counts, strict=True) if n])
+            frame[name] = (
+                pl.Series(name, [joined]).str.split("\n").explode() if total else pl.Series(name, [], pl.String)
+            )
+            continue
+        data = pa.py_buffer(b"".join([p[i] for p in packs]))
+        series = pl.Series(name, pa.Array.from_buffers(_ARROW[kind], total, [None, data]))
+        if kind == "f64":
+            series = series.fill_nan(None)
+        elif kind == "i32":
+            series = series.cast(pl.Int64).replace(0, None)
+        else:
+            series = series.cast(pl.Boolean)
+        frame[name] = series
+    return pl.DataFrame(frame)

@@ -35,17 +35,24 @@ MAX_INPUT_BYTES = 128 * 2**20  # the largest report seen is under 1 MB; a PDF fu
 def _read(raw_root: str, rel: str) -> tuple[bytes, FileResult]:
     """The file's bytes and the result they start; a file gone since the scan (a crawler at
     work) or locked comes back as no bytes and a reject: it costs this file, not the build.  So
-    does a file too large to be a report (a dump saved among the reports), hashed but not read."""
+    does a file too large to be a report (a dump saved among the reports), hashed but not read.
+    Read with bare ``os`` calls: a Python file object (a buffer, an isatty probe) cost as much as
+    the read itself."""
     try:
-        with open(os.path.join(raw_root, rel), "rb") as f:
-            st = os.fstat(f.fileno())
+        fd = os.open(os.path.join(raw_root, rel), os.O_RDONLY)
+        try:
+            st = os.fstat(fd)
             if st.st_size > MAX_INPUT_BYTES:
-                result = FileResult(
-                    source_path(rel), hashlib.file_digest(f, "sha256").hexdigest(), st.st_size, st.st_mtime_ns
-                )
+                with open(fd, "rb", closefd=False) as f:
+                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+                result = FileResult(source_path(rel), digest, st.st_size, st.st_mtime_ns)
                 result.reject = Reject("read", "too_large", f"{st.st_size / 2**20:.0f} MB: no report is this large")
                 return b"", result
-            data = f.read()
+            data = os.read(fd, st.st_size)
+            while more := os.read(fd, 2**20):  # grown since the stat
+                data += more
+        finally:
+            os.close(fd)
     except OSError as exc:
         result = FileResult(
             source_path(rel), hashlib.sha256(b"").hexdigest(), -1, -1
@@ -133,7 +140,10 @@ def process(raw_root: str, rel: str, deadline: _Deadline | None = None) -> FileR
         table, key1, key2, raw, _, line = huge
         result.reject = Reject("parse", "parser_error", f"{table}.{key1}.{key2} read as {raw!r} (line {line})")
         return result
-    result.pack(report)
+    try:
+        result.pack(report)
+    except ValueError as exc:  # a text with a line break: a parser bug, kept visible as a reject
+        result.reject = Reject("parse", "parser_error", str(exc))
     return result
 
 

@@ -1,0 +1,96 @@
+"""The packed columns a worker sends back (``FileResult.pack``) tidy to exactly the parser's cells
+and checks, in order: text, numbers, blanks, NULL lines, reports with nothing in them."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from pipeline import work
+from pipeline.generate import generate_many
+from pipeline.model import Check, FileResult, Report
+from pipeline.parse import parse_text
+from pipeline.read import read_text
+from pipeline.tidy import tidy
+
+RAW = Path(__file__).parent.parent / "data" / "raw"
+_KEYS = {
+    "requests": ("category", "applicant_type"),
+    "proactive": ("item", "metric"),
+    "appeals": ("proceeding", "outcome"),
+}
+
+
+def _reports() -> list[Report]:
+    texts = [read_text(p.name, p.read_bytes())[0] for p in sorted(RAW.iterdir())]
+    texts += [g.text for g in generate_many(7, 24)]
+    reports = [parse_text(t) for t in texts]
+    odd = Report(agency="某局", year=2021, template="2021", layout="text/plain", sections={"requests": True})
+    odd.facts = [
+        ("requests", "received.new", "total", "", None, None),  # a row not printed
+        ("proactive", "regulations", "issued", "1.5", 1.5, 3),
+        ("appeals", "review", "total", "—", 0, 9),
+    ]
+    odd.checks = [Check("balance", "requests.total", 3, None, False, "其他，“说明”")]
+    empty = Report(agency="空", year=2019, template="2019", layout="text/plain", sections={"requests": True})
+    return [reports[0], empty, odd, *reports[1:], empty]
+
+
+def _packed(reports: list[Report]) -> list[FileResult]:
+    results = []
+    for i, report in enumerate(reports):
+        result = FileResult(f"r{i}.txt", f"{i:064x}", 100 + i, 0)
+        result.pack(copy.deepcopy(report))
+        results.append(result)
+    return results
+
+
+def test_packed_reports_tidy_to_the_parsers_cells_and_checks_in_order():
+    reports = _reports()
+    frames = tidy(_packed(reports), "v1", "run1")
+    assert frames["reports"]["cells"].to_list() == [sum(f[3] != "" for f in r.facts) for r in reports]
+    for table, (k1, k2) in _KEYS.items():
+        value = "value" if table == "proactive" else "count"
+        got = frames[table].select("source_path", k1, k2, "raw", value, "source_line").rows()
+        want = [
+            (f"r{i}.txt", key1, key2, raw, None if v is None else (float(v) if table == "proactive" else int(v)), line)
+            for i, r in enumerate(reports)
+            for t, key1, key2, raw, v, line in r.facts
+            if t == table
+        ]
+        assert got == want
+        assert frames[table]["report_id"].null_count() == 0
+    assert frames["requests"]["label_zh"].null_count() == 0
+    got = frames["checks"].select("source_path", "rule", "scope", "expected", "actual", "passed", "note").rows()
+    want = [
+        (f"r{i}.txt", c.rule, c.scope, c.expected, c.actual, c.passed, c.note)
+        for i, r in enumerate(reports)
+        for c in r.checks
+    ]
+    assert got == want
+    assert len(want) > 24 * 20 and any(not c[5] for c in want)  # real checks, failed ones among them
+
+
+def test_a_batch_of_only_empty_reports_tidies_to_empty_tables():
+    empty = Report(agency="空", year=2019, template="2019", layout="text/plain", sections={"requests": True})
+    frames = tidy(_packed([empty, empty]), "v1", "run1")
+    assert frames["reports"].height == 2
+    assert all(frames[t].is_empty() for t in ("requests", "proactive", "appeals", "checks"))
+
+
+def test_a_cell_with_a_line_break_is_a_parser_error_not_a_shifted_column(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    broken = Report(agency="某局", year=2021, template="2021", layout="text/plain", sections={"requests": True})
+    broken.facts = [
+        ("requests", "received.new", "total", "1\n2", 12, 4),
+        ("requests", "received.new", "other_org", "3", 3, 4),
+    ]
+    with pytest.raises(ValueError, match=r"a raw holds a line break: '1\\n2'"):
+        FileResult("a.txt", "0" * 64, 1, 0).pack(broken)
+    (tmp_path / "a.txt").write_text("政府信息公开工作年度报告")
+    monkeypatch.setattr(work, "parse_text", lambda text: copy.deepcopy(broken))
+    result = work.process(str(tmp_path), "a.txt")
+    assert result.report is None and result.cells == ()
+    reject = result.reject
+    assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", "a raw holds a line break: '1\\n2'")
