@@ -27,10 +27,27 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 DB_NAME = "warehouse.duckdb"
 VIEWS = "views.duckdb"  # in each generation; warehouse.duckdb is a hard link to the current one
 GENERATIONS = "generations"
+_VIEWS = pl.CompatLevel.newest()
 PARTITIONED = ("requests", "proactive", "appeals", "reports", "checks")
 ROW_GROUP_ROWS = 200_000  # rows per row group of the published files, at most
 BUFFER_BYTES = 64 * 2**20  # rows held in memory before the largest tables' are written out
 DUCKDB_MEMORY = "384MB"  # for the checks run before a switch; DuckDB spills beyond it
+# Columns without min/max statistics in the files the writer streams: text that differs by
+# report (ids, hashes, names, notes) in rows ordered by path, whose row groups' min and max span
+# nearly every value, so no filter could skip a row group by them; computing them was a third of
+# the writer's time.  Codes, numbers and source_path (rows are in path order) keep theirs.
+NO_STATISTICS = {
+    "report_id",
+    "agency",
+    "title",
+    "raw",
+    "label_zh",
+    "note",
+    "message",
+    "source_sha256",
+    "parser_version",
+    "run_id",
+}
 
 
 class GenerationWriter:
@@ -76,7 +93,8 @@ class GenerationWriter:
         self.tmp.mkdir()
         self._row_group_rows, self._buffer_bytes = row_group_rows, buffer_bytes
         self._schemas = {t: list(s.items()) for t, s in SCHEMAS.items()}
-        self._arrow = {t: pl.DataFrame(schema=s).to_arrow().schema for t, s in SCHEMAS.items()}
+        # polars' strings go to Arrow as views, without a copy (the Parquet is the same)
+        self._arrow = {t: pl.DataFrame(schema=s).to_arrow(compat_level=_VIEWS).schema for t, s in SCHEMAS.items()}
         self._pending: dict[str, list[pl.DataFrame]] = {t: [] for t in SCHEMAS}
         self._pending_bytes = dict.fromkeys(SCHEMAS, 0)
         # output file (table, folder: "year=…" or ".") -> its writer, open until the close
@@ -142,8 +160,16 @@ class GenerationWriter:
         if writer is None:
             path = self.tmp / table / folder / "part-0.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = self._files[(table, folder)] = pq.ParquetWriter(path, self._arrow[table], compression="zstd")
-        writer.write_table(rows.to_arrow().cast(self._arrow[table]), row_group_size=self._row_group_rows)
+            writer = self._files[(table, folder)] = pq.ParquetWriter(
+                path,
+                self._arrow[table],
+                compression="zstd",
+                write_statistics=[c for c in SCHEMAS[table] if c not in NO_STATISTICS],
+                store_schema=False,  # readers see plain strings, not the views written from
+            )
+        writer.write_table(
+            rows.to_arrow(compat_level=_VIEWS).cast(self._arrow[table]), row_group_size=self._row_group_rows
+        )
         self._written[table] += rows.height
 
     def close(self, extra: dict[str, pl.DataFrame] | None = None) -> Path:

@@ -7,11 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 import pipeline.build as build_mod
-from pipeline.publish import GENERATIONS, GenerationWriter
+from pipeline.publish import GENERATIONS, NO_STATISTICS, GenerationWriter
 from pipeline.tidy import SCHEMAS
 
 
@@ -49,6 +50,12 @@ def test_streamed_pieces_make_ordered_files_with_row_groups_as_large_as_the_buff
         assert sizes[-1] > 0 and len(sizes) > 5
         written = pl.read_parquet(path)
         assert written.schema == pl.Schema(SCHEMAS["requests"])
+        assert pq.read_schema(path).field("agency").type == pa.string()  # not the views written from
+        stats = {
+            meta.row_group(0).column(i).path_in_schema: meta.row_group(0).column(i).is_stats_set for i in range(13)
+        }
+        assert stats == {c: c not in NO_STATISTICS for c in SCHEMAS["requests"]}
+        assert stats["year"] and stats["category"] and stats["source_path"] and not stats["raw"]
         assert written.equals(whole.filter(pl.col("year").eq_missing(year)))  # same rows, same order
     for table in ("proactive", "appeals", "reports", "checks", "rejects"):
         (empty,) = (gen / table).iterdir()
