@@ -48,9 +48,9 @@ def _read(raw_root: str, rel: str) -> tuple[bytes, FileResult]:
                 result = FileResult(source_path(rel), digest, st.st_size, st.st_mtime_ns)
                 result.reject = Reject("read", "too_large", f"{st.st_size / 2**20:.0f} MB: no report is this large")
                 return b"", result
-            data = os.read(fd, st.st_size)
-            while more := os.read(fd, 2**20):  # grown since the stat
-                data += more
+            data = os.read(fd, st.st_size + 1)  # a regular file reads whole, or to its end
+            if len(data) > st.st_size:  # grown since the stat
+                data += b"".join(iter(lambda: os.read(fd, 2**20), b""))
         finally:
             os.close(fd)
     except OSError as exc:

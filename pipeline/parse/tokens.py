@@ -193,7 +193,9 @@ def _line_tokens(line: str, bordered: bool) -> tuple[Piece, ...]:
             stripped = cell.strip()
             if not stripped:
                 out.append((BLANK, "", col, True))
-            elif len(stripped.split()) == 1:  # one chunk: the usual cell
+            elif stripped.isdecimal():  # a plain number: the usual cell (as _chunk_tokens reads it)
+                out.append((NUM, stripped, col + cell.find(stripped), True))
+            elif len(stripped.split()) == 1:  # one chunk
                 _chunk_tokens(stripped, col + cell.find(stripped), True, out)
             else:
                 inner = col + cell.find(stripped)
@@ -205,7 +207,10 @@ def _line_tokens(line: str, bordered: bool) -> tuple[Piece, ...]:
             chunk = m.group()
             if out and out[-1][0] == NA and out[-1][1] + chunk[0] in MARK_PAIRS:
                 out[-1] = (TEXT, *out[-1][1:])  # "（四）无 法提供": a stray space inside a label
-            _chunk_tokens(chunk, m.start(), False, out)
+            if chunk.isdecimal():  # a plain number (as _chunk_tokens reads it)
+                out.append((NUM, chunk, m.start(), False))
+            else:
+                _chunk_tokens(chunk, m.start(), False, out)
     for k in range(1, len(out)):
         if out[k][0] == NA and out[k][1] in _WORD_MARKS and out[k - 1][0] == TEXT and _ORDINAL.fullmatch(out[k - 1][1]):
             out[k] = (TEXT, *out[k][1:])
