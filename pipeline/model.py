@@ -110,7 +110,9 @@ def _packed(rows: list[tuple], columns: tuple[tuple[str, str], ...]) -> tuple[st
             packed.append(_joined(values, name))
         elif kind == "f64":
             packed.append(array("d", [_NAN if v is None else v for v in values]).tobytes())
-        elif kind == "i32":
+        elif kind == "i32":  # line numbers, 1-based: 0 stands for none
+            if 0 in values:
+                raise ValueError(f"a {name} of 0: lines are numbered from 1")
             packed.append(array("i", [0 if v is None else v for v in values]).tobytes())
         else:
             packed.append(bytes(values))

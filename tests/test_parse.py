@@ -507,3 +507,17 @@ def test_a_label_printed_beside_its_groups_starts_where_its_first_line_is():
     found = match_rows(stream, specs, tuple(canon(r.label) for r in rows))
     assert [(tokens[a.start_tok].text, tokens[a.start_tok].line) for a in found] == [("8.属", 1), ("1.本", 6)]
     assert tokens[match_rows(stream, specs)[1].start_tok].text == "不掌"
+
+
+@pytest.mark.parametrize(
+    ("index", "code"), [(3675, "outcome.not_processed.publication"), (7503, "outcome.withheld.internal_affairs")]
+)
+def test_a_row_read_from_no_tokens_has_no_line(index: int, code: str):
+    """Bench reports (seed 1) whose row of section 三 holds no token where its label should be:
+    its seven blank cells come from no line of the text, so their line is None, never 0 (a line
+    the text does not have, which the warehouse would publish as a line number)."""
+    generated = next(generate_many(1, index + 1, start=index))
+    report = parse_text(read_text("report.txt", generated.data)[0])
+    cells = [f for f in report.facts if f[:2] == ("requests", code)]
+    assert len(cells) == 7 and all(raw == "" and value is None and line is None for *_, raw, value, line in cells)
+    assert all(f[5] is None or f[5] >= 1 for f in report.facts)

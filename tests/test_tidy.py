@@ -94,3 +94,12 @@ def test_a_cell_with_a_line_break_is_a_parser_error_not_a_shifted_column(monkeyp
     assert result.report is None and result.cells == ()
     reject = result.reject
     assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", "a raw holds a line break: '1\\n2'")
+
+
+def test_a_line_0_is_refused_not_published_as_null():
+    """Lines are numbered from 1 and the packed column says none by 0: a 0 from the parser
+    would become NULL without a word, so it is a parser error."""
+    report = Report(agency="某局", year=2021, template="2021", layout="text/plain", sections={"requests": True})
+    report.facts = [("requests", "received.new", "total", "", None, 0)]
+    with pytest.raises(ValueError, match="a line of 0: lines are numbered from 1"):
+        FileResult("a.txt", "0" * 64, 1, 0).pack(report)

@@ -24,7 +24,7 @@ from pipeline.parse.tokens import BLANK, NA, NUM, Token
 from pipeline.parse.totals import MAX_COUNT
 from pipeline.template import AMOUNT_UNITS
 
-CellReading = tuple[str, "int | float | None", int]  # raw, value, line
+CellReading = tuple[str, "int | float | None", "int | None"]  # raw, value, line (None: no line printed)
 
 _SPLITTABLE = re.compile(r"(?P<sign>[+\-]?)(?P<int>\d+)(?P<rest>(?:,\d{3})*(?:\.\d+)?(?:万元|元)?)")
 _GROUP_LEAD = 3  # digits before the first thousands separator, at most
@@ -186,7 +186,7 @@ def readings(
     *,
     integer: bool,
     glued: bool,
-    line: int,
+    line: int | None,
     blank_weight: Sequence[float] | None = None,
 ) -> list[Reading]:
     """Every reading of `tokens` as exactly n cells, cheapest first.
@@ -275,7 +275,7 @@ def totalled_readings(
     blocks: int,
     *,
     glued: bool,
-    line: int,
+    line: int | None,
     blank_weight: Sequence[float] | None = None,
     cut: bool | None = None,
     keep: int = 32,
@@ -330,10 +330,10 @@ def _totalled(
     if n < len(shape) and not cut:
         return ()
     toks = [Token(kind, text, k, 0, False) for k, (kind, text) in enumerate(shape)]
-    whole = []
-    for t in toks:
-        cell = _cell(t, t.text, True)
-        whole.append(cell if _whole(t) and (cell[1] is None or 0 <= cell[1] < MAX_COUNT) else None)
+    whole: list[totals.CellReading | None] = []
+    for k, t in enumerate(toks):
+        value = cell_value(t.text, True) if t.kind == NUM else None
+        whole.append((t.text, value, k) if _whole(t) and (value is None or 0 <= value < MAX_COUNT) else None)
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
     return totals.best(
         tuple(t.text for t in toks),

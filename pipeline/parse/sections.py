@@ -194,7 +194,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         result.cells = _request_cells(template, tpl, {})
         return result, variant
     vals = value_tokens(tokens, lo, hi, WIDTH)
-    seen: dict[tuple[tuple[int, ...], int], tuple[list[Reading], list[Reading]]] = {}
+    seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]] = {}
 
     def attempt(per_row: list[list[int] | None]) -> tuple[int, Choice, list[Check]]:
         choice, notes = _read_rows(tokens, value_rows, per_row, result.glued, seen)
@@ -296,7 +296,7 @@ def _request_keys(template: str, rows: str) -> tuple[tuple[str, tuple[tuple[str,
     return tuple((code, tuple(("requests", code, applicant) for applicant in APPLICANT_CODES)) for code in categories)
 
 
-def _balanced(toks: list[Token], size: int, blocks: int, *, glued: bool, line: int, **search) -> list[Reading]:
+def _balanced(toks: list[Token], size: int, blocks: int, *, glued: bool, line: int | None, **search) -> list[Reading]:
     """``totalled_readings``, and in spaced text where nothing balances, the same with cells an
     extractor glued together cut apart."""
     opts = totalled_readings(toks, size, blocks, glued=glued, line=line, **search)
@@ -305,7 +305,7 @@ def _balanced(toks: list[Token], size: int, blocks: int, *, glued: bool, line: i
     return opts
 
 
-def _row_readings(tokens: list[Token], idx: list[int], glued: bool, line: int) -> list[Reading]:
+def _row_readings(tokens: list[Token], idx: list[int], glued: bool, line: int | None) -> list[Reading]:
     toks = [tokens[k] for k in idx]
     opts = []
     if len(toks) != WIDTH:
@@ -325,7 +325,7 @@ def _read_rows(
     value_rows: list[tuple[Row, Anchor | None]],
     per_row: list[list[int] | None],
     glued: bool,
-    seen: dict[tuple[tuple[int, ...], int], tuple[list[Reading], list[Reading]]],
+    seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]],
 ) -> tuple[Choice, list[Check]]:
     """Readings of every row from the tokens given to it, and the choice the identities make.
     `seen` keeps the readings of a run of tokens across the assignments tried, with those whose
@@ -336,7 +336,7 @@ def _read_rows(
     for (row, a), idx in zip(value_rows, per_row, strict=True):
         if idx is None:
             continue
-        line = tokens[a.end_tok].line if a else tokens[idx[0]].line if idx else 0
+        line = tokens[a.end_tok].line if a else tokens[idx[0]].line if idx else None  # None: no line printed
         key = (tuple(idx), line)
         known = seen.get(key)
         if known is None:
@@ -549,7 +549,7 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
         ):
             break
         picked.append(k)
-    line = tokens[lo].line if lo < len(tokens) else 0
+    line = tokens[lo].line if lo < len(tokens) else None  # None: no line printed
     toks = [tokens[k] for k in picked]
     opts = []
     if len(toks) != APPEALS_WIDTH:
@@ -705,8 +705,7 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             if pick is None:
                 result.cells.append(("proactive", item.code, metric, "", None, None))
             else:
-                raw, value, line = pick.cells[m]
-                result.cells.append(("proactive", item.code, metric, raw, value, line))
+                result.cells.append(("proactive", item.code, metric, *pick.cells[m]))
     first = min((a.start_tok for a in anchors if a is not None), default=hi)
     left = sum(tokens[k].kind == NUM for k in range(first, hi) if k not in taken)
     result.checks += _numbers_flag("proactive", left, "belong to no row")
