@@ -100,22 +100,22 @@ def _joined(texts: tuple[str, ...], column: str) -> str:
     return joined
 
 
-def _packed(rows: list[tuple], columns: tuple[tuple[str, str], ...]) -> tuple[str | bytes, ...]:
-    """`rows` (tuples in the order of `columns`) as one value per column (see CELL_COLUMNS)."""
-    if not rows:
-        return tuple("" if kind == "str" else b"" for _, kind in columns)
+def _packed(values: list[tuple], columns: tuple[tuple[str, str], ...]) -> tuple[str | bytes, ...]:
+    """Each column's `values` (``zip(*rows)``, `columns` in order) as one value (see CELL_COLUMNS)."""
     packed: list[str | bytes] = []
-    for (name, kind), values in zip(columns, zip(*rows, strict=True), strict=True):
+    for (name, kind), column in zip(columns, values, strict=True):
         if kind == "str":
-            packed.append(_joined(values, name))
-        elif kind == "f64":
-            packed.append(array("d", [_NAN if v is None else v for v in values]).tobytes())
+            packed.append(_joined(column, name))
+        elif kind == "f64":  # most reports have no None: the array takes the tuple as it is
+            numbers = column if None not in column else [_NAN if v is None else v for v in column]
+            packed.append(array("d", numbers).tobytes())
         elif kind == "i32":  # line numbers, 1-based: 0 stands for none
-            if 0 in values:
+            if 0 in column:
                 raise ValueError(f"a {name} of 0: lines are numbered from 1")
-            packed.append(array("i", [0 if v is None else v for v in values]).tobytes())
+            lines = column if None not in column else [0 if v is None else v for v in column]
+            packed.append(array("i", lines).tobytes())
         else:
-            packed.append(bytes(values))
+            packed.append(bytes(column))
     return tuple(packed)
 
 
@@ -148,10 +148,15 @@ class FileResult:
     def pack(self, report: Report) -> None:
         """Keep the report's cells and checks as columns (see CELL_COLUMNS); a ValueError if a
         text holds a line break, which no text read from one line can."""
-        checks = [(c.rule, c.scope, c.note, c.expected, c.actual, c.passed) for c in report.checks]
-        self.cells, self.checks = _packed(report.facts, CELL_COLUMNS), _packed(checks, CHECK_COLUMNS)
-        self.counts = (len(report.facts), len(checks))
+        cells = list(zip(*report.facts, strict=True)) or [()] * len(CELL_COLUMNS)
+        checks = list(
+            zip(*[(c.rule, c.scope, c.note, c.expected, c.actual, c.passed) for c in report.checks], strict=True)
+        )
+        self.cells = _packed(cells, CELL_COLUMNS)
+        self.checks = _packed(checks or [()] * len(CHECK_COLUMNS), CHECK_COLUMNS)
+        raw = cells[3]
+        self.counts = (len(raw), len(report.checks))
         self.status, self.checks_failed = report.status, report.checks_failed
-        self.printed = sum(f[3] != "" for f in report.facts)
+        self.printed = len(raw) - raw.count("")  # cells with something printed in them
         report.facts, report.checks = [], []
         self.report = report
