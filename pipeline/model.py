@@ -9,6 +9,7 @@ from array import array
 from dataclasses import dataclass, field
 
 from pipeline.errors import Reject
+from pipeline.template import CELL_LABELS
 
 
 @dataclass(slots=True)
@@ -81,7 +82,7 @@ class Report:
 # 12 objects instead of ~1,500: the main process, the part of a build that does not run in
 # parallel, unpickles them in a third of the time, and the tidy stage reads a batch's columns in
 # one vectorised step each.
-CELL_COLUMNS = (("table", "str"), ("key1", "str"), ("key2", "str"), ("raw", "str"), ("value", "f64"), ("line", "i32"))
+CELL_COLUMNS = (("key", "u16"), ("raw", "str"), ("value", "f64"), ("line", "i32"))  # key: in CELL_LABELS
 CHECK_COLUMNS = (
     ("rule", "str"),
     ("scope", "str"),
@@ -91,6 +92,7 @@ CHECK_COLUMNS = (
     ("passed", "bool"),
 )
 _NAN = float("nan")
+_CELL_KEYS = {key: i for i, key in enumerate(CELL_LABELS)}
 
 
 def _joined(texts: tuple[str, ...], column: str) -> str:
@@ -115,6 +117,8 @@ def _packed(values: list[tuple], columns: tuple[tuple[str, str], ...]) -> tuple[
                 raise ValueError(f"a {name} of 0: lines are numbered from 1")
             lines = column if None not in column else [0 if v is None else v for v in column]
             packed.append(array("i", lines).tobytes())
+        elif kind == "u16":
+            packed.append(array("H", column).tobytes())
         else:
             packed.append(bytes(column))
     return tuple(packed)
@@ -149,13 +153,18 @@ class FileResult:
     def pack(self, report: Report) -> None:
         """Keep the report's cells and checks as columns (see CELL_COLUMNS); a ValueError if a
         text holds a line break, which no text read from one line can."""
-        cells = list(zip(*report.facts, strict=True)) or [()] * len(CELL_COLUMNS)
+        facts = report.facts
+        try:
+            keys = tuple([_CELL_KEYS[f[:3]] for f in facts])
+        except KeyError as exc:
+            raise ValueError(f"a cell no template has: {exc.args[0]}") from None
+        _, _, _, raw, value, line = zip(*facts, strict=True) if facts else ((),) * 6
+        cells = [keys, raw, value, line]
         checks = list(
             zip(*[(c.rule, c.scope, c.note, c.expected, c.actual, c.passed) for c in report.checks], strict=True)
         )
         self.cells = _packed(cells, CELL_COLUMNS)
         self.checks = _packed(checks or [()] * len(CHECK_COLUMNS), CHECK_COLUMNS)
-        raw = cells[3]
         self.counts = (len(raw), len(report.checks))
         self.status, self.checks_failed = report.status, report.checks_failed
         self.printed = len(raw) - raw.count("")  # cells with something printed in them

@@ -228,6 +228,27 @@ TEMPLATE_2019 = Template(
 
 TEMPLATES: dict[str, Template] = {"2021": TEMPLATE_2021, "2019": TEMPLATE_2019}
 
+
+def _cell_labels() -> dict[tuple[str, str, str], str]:
+    labels: dict[tuple[str, str, str], str] = {}
+    for tpl in TEMPLATES.values():
+        for row in tpl.value_rows:
+            for code, zh in APPLICANT_TYPES:
+                labels.setdefault(("requests", row.code or "", code), f"{row.label}｜{zh}")
+        for item in tpl.proactive:
+            for metric in item.metrics:
+                labels.setdefault(("proactive", item.code, metric), f"{item.label}｜{tpl.metric_labels[metric]}")
+    for proceeding, proceeding_zh in APPEAL_PROCEEDINGS:
+        for outcome, outcome_zh in APPEAL_OUTCOMES:
+            labels[("appeals", proceeding, outcome)] = f"{proceeding_zh}｜{outcome_zh}"
+    return labels
+
+
+# Every cell either template has, (table, key1, key2) -> its printed label (the first template's
+# where both print it), in a fixed order: the warehouse's label_zh, and the cell's number while
+# a parsed report travels from a worker (``FileResult.pack``).
+CELL_LABELS: dict[tuple[str, str, str], str] = _cell_labels()
+
 # A row with numbers rarely leaves natural_person or total blank: blanks lost by an extractor are
 # put back in the organisation columns first (a weight per applicant column).
 REQUEST_BLANK_WEIGHT = (2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0)

@@ -11,31 +11,17 @@ import polars as pl
 import pyarrow as pa
 
 from pipeline.model import CELL_COLUMNS, CHECK_COLUMNS, FileResult
-from pipeline.template import (
-    APPEAL_OUTCOMES,
-    APPEAL_PROCEEDINGS,
-    APPLICANT_TYPES,
-    TEMPLATES,
-)
+from pipeline.template import CELL_LABELS
 
-_LABELS: dict[tuple[str, str, str], str] = {}
-for _tpl in TEMPLATES.values():
-    for _row in _tpl.value_rows:
-        for _code, _zh in APPLICANT_TYPES:
-            _LABELS.setdefault(("requests", _row.code, _code), f"{_row.label}｜{_zh}")
-    for _item in _tpl.proactive:
-        for _m in _item.metrics:
-            _LABELS.setdefault(("proactive", _item.code, _m), f"{_item.label}｜{_tpl.metric_labels[_m]}")
-for _p, _pzh in APPEAL_PROCEEDINGS:
-    for _o, _ozh in APPEAL_OUTCOMES:
-        _LABELS[("appeals", _p, _o)] = f"{_pzh}｜{_ozh}"
-_LABEL_FRAME = pl.DataFrame(
+_CELL_KEYS = pl.DataFrame(
     {
-        "table": [k[0] for k in _LABELS],
-        "key1": [k[1] for k in _LABELS],
-        "key2": [k[2] for k in _LABELS],
-        "label_zh": list(_LABELS.values()),
-    }
+        "key": range(len(CELL_LABELS)),
+        "table": [k[0] for k in CELL_LABELS],
+        "key1": [k[1] for k in CELL_LABELS],
+        "key2": [k[2] for k in CELL_LABELS],
+        "label_zh": list(CELL_LABELS.values()),
+    },
+    schema_overrides={"key": pl.UInt16},
 )
 
 PROVENANCE = {
@@ -159,7 +145,7 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
     cells = (
         _unpacked([r.cells for r in parsed], [r.counts[0] for r in parsed], CELL_COLUMNS)
         .join(per_report, on="_r", how="left", maintain_order="left")
-        .join(_LABEL_FRAME, on=["table", "key1", "key2"], how="left", maintain_order="left")
+        .join(_CELL_KEYS, on="key", how="left", maintain_order="left")
     )
     for table, (k1, k2) in _KEYS.items():
         value = pl.col("value") if table == "proactive" else pl.col("value").cast(pl.Int64).alias("count")
@@ -199,7 +185,7 @@ def _checks(parsed: list[FileResult], run_id: str) -> pl.DataFrame:
     )
 
 
-_ARROW = {"f64": pa.float64(), "i32": pa.int32(), "bool": pa.uint8()}
+_ARROW = {"u16": pa.uint16(), "f64": pa.float64(), "i32": pa.int32(), "bool": pa.uint8()}
 
 
 def _unpacked(
@@ -223,7 +209,7 @@ def _unpacked(
             series = series.fill_nan(None)
         elif kind == "i32":
             series = series.cast(pl.Int64).replace(0, None)
-        else:
+        elif kind == "bool":
             series = series.cast(pl.Boolean)
         frame[name] = series
     return pl.DataFrame(frame)

@@ -103,3 +103,12 @@ def test_a_line_0_is_refused_not_published_as_null():
     report.facts = [("requests", "received.new", "total", "", None, 0)]
     with pytest.raises(ValueError, match="a line of 0: lines are numbered from 1"):
         FileResult("a.txt", "0" * 64, 1, 0).pack(report)
+
+
+def test_a_cell_no_template_has_is_refused():
+    """A cell travels as its number in CELL_LABELS: one outside it is a parser error, not a row
+    with no label."""
+    report = Report(agency="某局", year=2021, template="2021", layout="text/plain", sections={"requests": True})
+    report.facts = [("requests", "received.new", "total", "3", 3, 4), ("requests", "no.such.row", "total", "1", 1, 5)]
+    with pytest.raises(ValueError, match=r"a cell no template has: \('requests', 'no.such.row', 'total'\)"):
+        FileResult("a.txt", "0" * 64, 1, 0).pack(report)
