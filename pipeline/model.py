@@ -6,6 +6,7 @@ Plain dataclasses, picklable, so a parse can run in a worker process and come ba
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.errors import Reject
@@ -95,7 +96,7 @@ _NAN = float("nan")
 _CELL_KEYS = {key: i for i, key in enumerate(CELL_LABELS)}
 
 
-def _joined(texts: tuple[str, ...], column: str) -> str:
+def _joined(texts: Sequence[str], column: str) -> str:
     joined = "\n".join(texts)
     if texts and joined.count("\n") != len(texts) - 1:
         bad = next(t for t in texts if "\n" in t)
@@ -103,7 +104,7 @@ def _joined(texts: tuple[str, ...], column: str) -> str:
     return joined
 
 
-def _packed(values: list[tuple], columns: tuple[tuple[str, str], ...]) -> tuple[str | bytes, ...]:
+def _packed(values: Sequence[Sequence], columns: tuple[tuple[str, str], ...]) -> tuple[str | bytes, ...]:
     """Each column's `values` (``zip(*rows)``, `columns` in order) as one value (see CELL_COLUMNS)."""
     packed: list[str | bytes] = []
     for (name, kind), column in zip(columns, values, strict=True):
@@ -151,11 +152,12 @@ class FileResult:
         return self.sha256[:16]
 
     def pack(self, report: Report) -> None:
-        """Keep the report's cells and checks as columns (see CELL_COLUMNS); a ValueError if a
-        text holds a line break, which no text read from one line can."""
+        """Keep the report's cells and checks as columns (see CELL_COLUMNS).  A ValueError, a
+        parser bug, if a text holds a line break (no text read from one line can), a line is 0
+        or a cell is one no template has."""
         facts = report.facts
         try:
-            keys = tuple([_CELL_KEYS[f[:3]] for f in facts])
+            keys = [_CELL_KEYS[f[:3]] for f in facts]
         except KeyError as exc:
             raise ValueError(f"a cell no template has: {exc.args[0]}") from None
         _, _, _, raw, value, line = zip(*facts, strict=True) if facts else ((),) * 6
