@@ -80,7 +80,7 @@ class Report:
 # report as one value, not one Python object per cell.  Text columns are joined by line breaks (a
 # cell's text comes from one line, so it holds none: ``_joined`` makes sure); numbers are the bytes
 # of a C array, NaN or 0 standing for none.  A report's ~200 cells and ~40 checks then pickle as
-# 12 objects instead of ~1,500: the main process, the part of a build that does not run in
+# 10 values instead of ~1,500: the main process, the part of a build that does not run in
 # parallel, unpickles them in a third of the time, and the tidy stage reads a batch's columns in
 # one vectorised step each.
 CELL_COLUMNS = (("key", "u16"), ("raw", "str"), ("value", "f64"), ("line", "i32"))  # key: in CELL_LABELS

@@ -151,7 +151,7 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
         value = pl.col("value") if table == "proactive" else pl.col("value").cast(pl.Int64).alias("count")
         frame = cells.filter(pl.col("table") == table).rename({"key1": k1, "key2": k2, "line": "source_line"})
         frames[table] = frame.with_columns(value).select(list(SCHEMAS[table]))
-    frames["checks"] = _checks(parsed, run_id)
+    frames["checks"] = _checks(parsed, per_report)
     frames["rejects"] = pl.DataFrame(
         {
             "source_path": [r.path for r in results if r.reject],
@@ -168,21 +168,10 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
     return frames
 
 
-def _checks(parsed: list[FileResult], run_id: str) -> pl.DataFrame:
-    per_report = pl.DataFrame(
-        {
-            "report_id": [r.report_id for r in parsed],
-            "year": [r.report.year for r in parsed],
-            "source_path": [r.path for r in parsed],
-        },
-        schema={"report_id": pl.String, "year": pl.Int32, "source_path": pl.String},
-    ).with_row_index("_r")
+def _checks(parsed: list[FileResult], per_report: pl.DataFrame) -> pl.DataFrame:
+    """The checks of `parsed`, each with its report's columns from `per_report` (by ``_r``)."""
     checks = _unpacked([r.checks for r in parsed], [r.counts[1] for r in parsed], CHECK_COLUMNS)
-    return (
-        checks.join(per_report, on="_r", how="left", maintain_order="left")
-        .with_columns(pl.lit(run_id, pl.String).alias("run_id"))
-        .select(list(SCHEMAS["checks"]))
-    )
+    return checks.join(per_report, on="_r", how="left", maintain_order="left").select(list(SCHEMAS["checks"]))
 
 
 _ARROW = {"u16": pa.uint16(), "f64": pa.float64(), "i32": pa.int32(), "bool": pa.uint8()}

@@ -142,7 +142,7 @@ def process(raw_root: str, rel: str, deadline: _Deadline | None = None) -> FileR
         return result
     try:
         result.pack(report)
-    except ValueError as exc:  # a text with a line break: a parser bug, kept visible as a reject
+    except ValueError as exc:  # a cell pack refuses: a parser bug, kept visible as a reject
         result.reject = Reject("parse", "parser_error", str(exc))
     return result
 

@@ -331,9 +331,9 @@ def _totalled(
         return ()
     toks = [Token(kind, text, k, 0, False) for k, (kind, text) in enumerate(shape)]
     whole: list[totals.CellReading | None] = []
-    for k, t in enumerate(toks):
-        value = cell_value(t.text, True) if t.kind == NUM else None
-        whole.append((t.text, value, k) if _whole(t) and (value is None or 0 <= value < MAX_COUNT) else None)
+    for t in toks:
+        raw, value, _ = _cell(t, t.text, True)
+        whole.append((raw, value, t.line) if _whole(t) and (value is None or 0 <= value < MAX_COUNT) else None)
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
     return totals.best(
         tuple(t.text for t in toks),
