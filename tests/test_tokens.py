@@ -16,7 +16,7 @@ from test_golden import TEXT_REPORTS
 
 from pipeline.generate import generate_many
 from pipeline.normalize import canon, normalize_text
-from pipeline.parse import _table_lines, _tokens, anchors, sections, tokens
+from pipeline.parse import _table_lines, _tokens, anchors, readings, sections, tokens
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, PyToken, Token
 from pipeline.read import read_text
 
@@ -61,6 +61,28 @@ def test_c_tokens_of_any_lines(lines, data):
     assert as_rows(tokens.tokenize(lines, start, end)) == as_rows(python_tokens(lines, start, end))
 
 
+# every character a branch of _line_tokens turns on: separators, spaces (ideographic, vertical
+# tab), digits that are decimal or only digits, signs, groups, units, ordinals, marks and the
+# label words they pair with, page chrome, a URL, a digit-count header, a Markdown rule
+LINE_CHARS = st.sampled_from(
+    list("0123456789 |\t\u3000\x0b\r+-,.、万元()（）一四十总计/—–－\\×无法提供增减保留位小数第页共#:wh٣²a")
+    + ["http://", "www.", "---", "——", "保留2位小数", "第 3 页", "2/3", "2026/1/5 10:00", "(四)无", "4. 无"]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(LINE_CHARS, max_size=24).map("".join), st.booleans())
+def test_c_line_tokens_of_any_line(line, bordered):
+    assert _tokens.line_tokens(line, bordered) == tokens._line_tokens.__wrapped__(line, bordered)
+
+
+def test_c_line_tokens_of_every_line_of_the_texts():
+    for text in texts():
+        for line in normalize_text(text):
+            for bordered in (True, False):
+                assert _tokens.line_tokens(line, bordered) == tokens._line_tokens.__wrapped__(line, bordered)
+
+
 def test_a_c_token_behaves_as_the_dataclass():
     a, b = Token(NUM, "3", 5, 0, True), PyToken(NUM, "3", 5, 0, True)
     assert repr(a) == repr(b).replace("PyToken", "Token")
@@ -86,9 +108,14 @@ def test_c_label_text_and_value_tokens_are_the_python_ones():
         for lo, hi in spans:
             assert _tokens.label_text(toks, lo, hi, TEXT, canon) == anchors.label_text(toks, lo, hi, TEXT, canon)
             for width in (7, 15, 1):
-                assert _tokens.value_tokens(toks, lo, hi, width, TEXT, BLANK) == sections._value_tokens(
-                    toks, lo, hi, width
-                )
+                vals = _tokens.value_tokens(toks, lo, hi, width, TEXT, BLANK)
+                assert vals == sections._value_tokens(toks, lo, hi, width)
+                assert _tokens.groups_of(toks, vals, TEXT) == sections._groups_of(toks, vals)
+            for k in range(lo, hi - 7):  # every stretch of 7 tokens as a row
+                for integer in (True, False):
+                    assert readings.plain_cells(toks[k : k + 7], integer) == readings._plain_cells(
+                        toks[k : k + 7], integer
+                    )
 
 
 TOKEN = st.tuples(
@@ -111,11 +138,43 @@ def test_c_label_text_and_value_tokens_of_any_tokens(specs, width, data):
     hi = data.draw(st.integers(lo, len(toks)))
     assert _tokens.label_text(toks, lo, hi, TEXT, canon) == anchors.label_text(toks, lo, hi, TEXT, canon)
     assert _tokens.value_tokens(toks, lo, hi, width, TEXT, BLANK) == sections._value_tokens(toks, lo, hi, width)
+    vals = sorted(data.draw(st.sets(st.integers(0, len(toks) - 1))) if toks else [])
+    if data.draw(st.booleans()):  # out of line order too
+        vals = data.draw(st.permutations(vals))
+    assert _tokens.groups_of(toks, vals, TEXT) == sections._groups_of(toks, vals)
+
+
+NUMBER_TEXT = st.sampled_from(["0", "7", "0012", "99999999", "1" * 30, "", "3.5", "1,234", "-3", "３", "²", "万元"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([NUM, NUM, TEXT, NA, BLANK]), NUMBER_TEXT), max_size=9), st.booleans())
+def test_c_plain_cells_of_any_row(specs, integer):
+    """Plain digits, digits too large for a count, numbers that are not plain, digits that are
+    not ASCII: the C reads a row as the Python does, or leaves it to the Python (None)."""
+    toks = [Token(kind, text, 4 + k // 3, k, False) for k, (kind, text) in enumerate(specs)]
+    python = outcome(readings._plain_cells, toks, integer)
+    assert outcome(readings.plain_cells, toks, integer) == python
+    assert outcome(readings.plain_cells, tuple(toks), integer) == python
+
+
+def outcome(f, *args):
+    """What f returns, or the type of what it raises ("²" is a digit that int() refuses)."""
+    try:
+        return f(*args)
+    except ValueError as exc:
+        return type(exc)
 
 
 def test_c_loops_take_c_tokens_within_bounds():
     toks = [Token(TEXT, "总计", 1, 0, False)]
     with pytest.raises(TypeError):
         _tokens.value_tokens([PyToken(TEXT, "总计", 1, 0, False)], 0, 1, 7, TEXT, BLANK)
+    with pytest.raises(TypeError):
+        _tokens.groups_of([PyToken(NUM, "3", 1, 0, False)], [0], TEXT)
+    with pytest.raises(TypeError):
+        _tokens.plain_cells([PyToken(NUM, "3", 1, 0, False)], True, NUM, 10)
+    with pytest.raises(IndexError):
+        _tokens.groups_of(toks, [1], TEXT)
     with pytest.raises(IndexError):
         _tokens.label_text(toks, 0, 2, TEXT, canon)

@@ -7,10 +7,12 @@
  * and repr, unhashable as the dataclass is; the lines' pieces still come from the Python
  * _line_tokens (cached there per line), so the two cannot read a line differently.
  *
- * Two loops over a text's tokens read the C Token's fields directly: LabelStream.of's (the
- * label text and the token of each of its characters) and sections.value_tokens.  Each was
- * 3-4 % of the parse.  Both are written in Python too, and used where the tokens are not C's.
- * tests/test_tokens.py holds each C function equal to its Python, output for output.
+ * Four loops over a text's tokens read the C Token's fields directly: LabelStream.of's (the
+ * label text and the token of each of its characters), sections.value_tokens, sections.groups_of
+ * (the runs of those values) and readings.plain_cells (a row of one plain cell per token, read
+ * ~25 times a report).  Each was 2-4 % of the parse.  All are written in Python too, and used
+ * where the tokens are not C's.  tests/test_tokens.py holds each C function equal to its Python,
+ * output for output.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -359,11 +361,426 @@ done:
     return result;
 }
 
+/* groups_of(tokens, vals, text_kind): sections.groups_of, step for step (that function says what
+ * it does and why).  A value token alone on its line is `single`; the tokens of a text come in
+ * line order, so its neighbours in `vals` tell it, unless `vals` are out of that order, where
+ * every pair is compared. */
+static PyObject *groups_of(PyObject *self, PyObject *args) {
+    PyObject *tokens, *vals, *text_kind;
+    if (!PyArg_ParseTuple(args, "O!O!U:groups_of", &PyList_Type, &tokens, &PyList_Type, &vals, &text_kind))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(vals), size = PyList_GET_SIZE(tokens);
+    Py_ssize_t *idx = PyMem_Malloc((3 * n + 1) * sizeof(Py_ssize_t));
+    if (idx == NULL) return PyErr_NoMemory();
+    Py_ssize_t *line = idx + n, *single = idx + 2 * n;
+    PyObject *out = NULL, *run = NULL;
+    int ordered = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        idx[i] = PyLong_AsSsize_t(PyList_GET_ITEM(vals, i));
+        if (idx[i] == -1 && PyErr_Occurred()) goto done;
+        if (idx[i] < 0 || idx[i] >= size) {
+            PyErr_SetString(PyExc_IndexError, "a value token's index lies outside the tokens");
+            goto done;
+        }
+        Token *t = token_at(tokens, idx[i]);
+        if (t == NULL) goto done;
+        line[i] = PyLong_AsSsize_t(t->line);
+        if (line[i] == -1 && PyErr_Occurred()) goto done;
+        if (i && line[i] < line[i - 1]) ordered = 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        single[i] = 1;
+        Py_ssize_t from = ordered ? (i ? i - 1 : 0) : 0, to = ordered ? (i + 1 < n ? i + 1 : i) : n - 1;
+        for (Py_ssize_t j = from; j <= to && single[i]; j++)
+            if (j != i && line[j] == line[i]) single[i] = 0;
+    }
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int joins = 0;
+        if (run != NULL) {
+            Py_ssize_t k = idx[i], prev = idx[i - 1]; /* a run always ends with the value before */
+            joins = line[i] == line[i - 1] || (single[i] && single[i - 1]);
+            for (Py_ssize_t m = prev + 1; joins && m < k; m++) {
+                Token *t = token_at(tokens, m);
+                if (t == NULL) goto fail;
+                if (is_kind(t, text_kind)) joins = 0;
+            }
+        }
+        if (!joins) {
+            run = PyList_New(0);
+            if (run == NULL) goto fail;
+            int added = PyList_Append(out, run);
+            Py_DECREF(run); /* `out` holds it */
+            if (added < 0) goto fail;
+        }
+        if (PyList_Append(run, PyList_GET_ITEM(vals, i)) < 0) goto fail;
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyMem_Free(idx);
+    return out;
+}
+
+/* plain_cells(tokens, integer, num_kind, max_count): readings._plain_cells, step for step: the
+ * usual row of one plain cell per token, or None where a number is not plain digits. */
+static PyObject *plain_cells(PyObject *self, PyObject *args) {
+    PyObject *seq, *num_kind, *max_count;
+    int integer;
+    if (!PyArg_ParseTuple(args, "OpUO:plain_cells", &seq, &integer, &num_kind, &max_count)) return NULL;
+    PyObject *tokens = PySequence_Fast(seq, "tokens must be a sequence");
+    if (tokens == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(tokens);
+    PyObject *cells = PyTuple_New(n), *values = PyTuple_New(n), *result = NULL;
+    int too_large = 0;
+    if (cells == NULL || values == NULL) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(tokens, i);
+        if (!PyObject_TypeCheck(item, &TokenType)) {
+            PyErr_Format(PyExc_TypeError, "token %zd is a %.100s, not a C Token", i, Py_TYPE(item)->tp_name);
+            goto done;
+        }
+        Token *t = (Token *)item;
+        PyObject *value = Py_None;
+        if (is_kind(t, num_kind)) {
+            if (!PyUnicode_Check(t->text)) {
+                PyErr_Format(PyExc_TypeError, "token %zd's text is not a str", i);
+                goto done;
+            }
+            Py_ssize_t size = PyUnicode_GET_LENGTH(t->text);
+            int kind = PyUnicode_KIND(t->text);
+            const void *data = PyUnicode_DATA(t->text);
+            int digits = size > 0; /* str.isdigit() */
+            for (Py_ssize_t c = 0; c < size && digits; c++) digits = Py_UNICODE_ISDIGIT(PyUnicode_READ(kind, data, c));
+            if (!digits) {
+                result = Py_None; /* not plain digits: readings() reads the row otherwise */
+                goto done;
+            }
+            value = integer ? PyLong_FromUnicodeObject(t->text, 10) : PyFloat_FromString(t->text);
+            if (value == NULL) goto done;
+            int large = PyObject_RichCompareBool(value, max_count, Py_GE);
+            if (large < 0) {
+                Py_DECREF(value);
+                goto done;
+            }
+            too_large |= large;
+        } else {
+            Py_INCREF(value);
+        }
+        PyObject *cell = PyTuple_Pack(3, t->text, value, t->line);
+        PyTuple_SET_ITEM(values, i, value); /* `values` takes the reference */
+        if (cell == NULL) goto done;
+        PyTuple_SET_ITEM(cells, i, cell);
+    }
+    result = Py_BuildValue("(OOO)", cells, values, too_large ? Py_True : Py_False);
+done:
+    Py_DECREF(tokens);
+    Py_XDECREF(cells);
+    Py_XDECREF(values);
+    if (result == Py_None) Py_INCREF(result);
+    return result;
+}
+
+/* line_tokens(line, bordered): tokens._line_tokens, step for step (that function and the ones it
+ * calls say what each step does and why).  tokens.py calls configure() once with the template's
+ * data and its compiled patterns.  The patterns a line or a label is matched against whole (page
+ * chrome, a Markdown rule, a digit-count header, an ordinal) stay Python's re, called from here,
+ * and so does the rare label piece that holds marks (_text_or_marks).  Written here are the loops
+ * over a line's characters: cells, chunks, and the numbers cut out of glued text as _NUMBER reads
+ * them, [+-]?\d+(,\d{3})*(\.\d+)?(万元|元)? with \d a Unicode decimal digit (as re's \d and
+ * str.isdecimal), and \s a Unicode space (as re's \s, str.strip and str.split). */
+enum {
+    C_TEXT, C_NUM, C_NA, C_BLANK, /* the kinds */
+    C_NA_CELLS, C_MARK_PAIRS, C_WORD_MARKS, /* frozensets of str */
+    C_MARKS,                                /* str: the one-character marks */
+    C_NOISE, C_MD_RULE, C_ORDINAL,          /* fullmatch methods of compiled patterns */
+    C_DIGIT_HINTS,                          /* tuple of str: a line may hold a digit header */
+    C_DIGIT_SUB,                            /* line -> the line with its digit headers masked */
+    C_TEXT_OR_MARKS,                        /* (piece, col, celled, out) -> None, appends to out */
+    N_CONFIG
+};
+static PyObject *config[N_CONFIG];
+static Py_ssize_t noise_max = -1; /* -1: not configured */
+
+static PyObject *configure(PyObject *self, PyObject *args) {
+    PyObject *v[N_CONFIG];
+    Py_ssize_t max;
+    if (!PyArg_ParseTuple(args, "UUUUO!O!O!UOOOO!OOn:configure", &v[C_TEXT], &v[C_NUM], &v[C_NA], &v[C_BLANK],
+                          &PyFrozenSet_Type, &v[C_NA_CELLS], &PyFrozenSet_Type, &v[C_MARK_PAIRS], &PyFrozenSet_Type,
+                          &v[C_WORD_MARKS], &v[C_MARKS], &v[C_NOISE], &v[C_MD_RULE], &v[C_ORDINAL], &PyTuple_Type,
+                          &v[C_DIGIT_HINTS], &v[C_DIGIT_SUB], &v[C_TEXT_OR_MARKS], &max))
+        return NULL;
+    for (int k = 0; k < N_CONFIG; k++) {
+        Py_INCREF(v[k]);
+        Py_XSETREF(config[k], v[k]);
+    }
+    noise_max = max;
+    Py_RETURN_NONE;
+}
+
+typedef struct {
+    PyObject *line; /* the line read (after digit headers are masked) */
+    int kind;
+    const void *data;
+    Py_ssize_t len;
+    PyObject *out; /* list of (kind, text, col, celled) */
+} Line;
+
+#define CH(L, i) PyUnicode_READ((L)->kind, (L)->data, (i))
+
+static int same_str(PyObject *a, PyObject *b) {
+    return a == b || (PyUnicode_Check(a) && PyUnicode_Compare(a, b) == 0);
+}
+
+static int is_mark(Py_UCS4 ch) {
+    PyObject *marks = config[C_MARKS];
+    return PyUnicode_FindChar(marks, ch, 0, PyUnicode_GET_LENGTH(marks), 1) >= 0;
+}
+
+/* Append (kind, line[a:b], col, celled); `text` instead of the slice where given. */
+static int piece(Line *L, PyObject *kind, Py_ssize_t a, Py_ssize_t b, PyObject *text, Py_ssize_t col, int celled) {
+    PyObject *t = text ? Py_NewRef(text) : PyUnicode_Substring(L->line, a, b);
+    if (t == NULL) return -1;
+    PyObject *c = PyLong_FromSsize_t(col);
+    if (c == NULL) {
+        Py_DECREF(t);
+        return -1;
+    }
+    PyObject *p = PyTuple_Pack(4, kind, t, c, celled ? Py_True : Py_False);
+    Py_DECREF(t);
+    Py_DECREF(c);
+    if (p == NULL) return -1;
+    int rc = PyList_Append(L->out, p);
+    Py_DECREF(p);
+    return rc;
+}
+
+static int all_decimal(Line *L, Py_ssize_t a, Py_ssize_t b) {
+    if (a >= b) return 0;
+    for (Py_ssize_t i = a; i < b; i++)
+        if (!Py_UNICODE_ISDECIMAL(CH(L, i))) return 0;
+    return 1;
+}
+
+/* _text_or_marks(line[a:b], ...): label text, unless it holds a mark (Python reads that). */
+static int text_or_marks(Line *L, Py_ssize_t a, Py_ssize_t b, int celled) {
+    int marked = 0;
+    for (Py_ssize_t i = a; i < b && !marked; i++) marked = is_mark(CH(L, i));
+    if (!marked) return piece(L, config[C_TEXT], a, b, NULL, a, celled);
+    PyObject *text = PyUnicode_Substring(L->line, a, b), *col = PyLong_FromSsize_t(a);
+    PyObject *r = NULL;
+    if (text != NULL && col != NULL) {
+        PyObject *call[4] = {text, col, celled ? Py_True : Py_False, L->out};
+        r = PyObject_Vectorcall(config[C_TEXT_OR_MARKS], call, 4, NULL);
+    }
+    Py_XDECREF(text);
+    Py_XDECREF(col);
+    Py_XDECREF(r);
+    return r == NULL ? -1 : 0;
+}
+
+/* _signs_after(ch): can a "-" after `ch` be the sign of the number after it? */
+static int signs_after(Py_UCS4 ch) { return Py_UNICODE_ISDIGIT(ch) || (ch >= 128 && !is_mark(ch)); }
+
+/* The end of the _NUMBER match at i, or -1 where none starts at i. */
+static Py_ssize_t number_at(Line *L, Py_ssize_t i, Py_ssize_t b) {
+    Py_ssize_t k = i;
+    if (CH(L, k) == '+' || CH(L, k) == '-') k++;
+    if (k >= b || !Py_UNICODE_ISDECIMAL(CH(L, k))) return -1;
+    while (k < b && Py_UNICODE_ISDECIMAL(CH(L, k))) k++;
+    while (k + 3 < b && CH(L, k) == ',' && Py_UNICODE_ISDECIMAL(CH(L, k + 1)) && Py_UNICODE_ISDECIMAL(CH(L, k + 2)) &&
+           Py_UNICODE_ISDECIMAL(CH(L, k + 3)))
+        k += 4;
+    if (k + 1 < b && CH(L, k) == '.' && Py_UNICODE_ISDECIMAL(CH(L, k + 1))) {
+        k += 2;
+        while (k < b && Py_UNICODE_ISDECIMAL(CH(L, k))) k++;
+    }
+    if (k + 1 < b && CH(L, k) == 0x4E07 /* 万 */ && CH(L, k + 1) == 0x5143 /* 元 */) k += 2;
+    else if (k < b && CH(L, k) == 0x5143) k++;
+    return k;
+}
+
+/* _chunk_tokens(line[a:b], col=a, celled). */
+static int chunk_tokens(Line *L, Py_ssize_t a, Py_ssize_t b, int celled) {
+    if (all_decimal(L, a, b)) return piece(L, config[C_NUM], a, b, NULL, a, celled);
+    PyObject *chunk = PyUnicode_Substring(L->line, a, b);
+    if (chunk == NULL) return -1;
+    int na = PySet_Contains(config[C_NA_CELLS], chunk);
+    int rc = na < 0 ? -1 : na ? piece(L, config[C_NA], a, b, chunk, a, celled) : 1;
+    Py_DECREF(chunk);
+    if (rc != 1) return rc;
+    int digit = 0;
+    for (Py_ssize_t i = a; i < b && !digit; i++) digit = Py_UNICODE_ISDECIMAL(CH(L, i));
+    if (!digit) return text_or_marks(L, a, b, celled);
+    Py_ssize_t pos = a, i = a;
+    while (i < b) {
+        Py_ssize_t end = number_at(L, i, b);
+        if (end < 0) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i, stop = end;
+        if (start > a && CH(L, start) == '-' && !signs_after(CH(L, start - 1))) start++;
+        i = end; /* the search goes on after the match, whatever is made of it */
+        if (end < b && (CH(L, end) == '.' || CH(L, end) == 0x3001 /* 、 */) &&
+            !(end + 1 < b && Py_UNICODE_ISDECIMAL(CH(L, end + 1))) && Py_UNICODE_ISDIGIT(CH(L, end - 1))) {
+            stop = end - 1; /* "2.其他法律": the last digit numbers the label */
+            if (stop == start || (stop == start + 1 && (CH(L, start) == '+' || CH(L, start) == '-'))) continue;
+        }
+        if (start > pos && text_or_marks(L, pos, start, celled) < 0) return -1;
+        if (piece(L, config[C_NUM], start, stop, NULL, start, celled) < 0) return -1;
+        pos = stop;
+    }
+    return pos < b ? text_or_marks(L, pos, b, celled) : 0;
+}
+
+/* The chunks (runs of non-space) of line[a:b], each through chunk_tokens; in a space-separated
+ * line (`spaced`) a mark before a chunk it forms a label's pair of characters with is text. */
+static int chunks(Line *L, Py_ssize_t a, Py_ssize_t b, int celled, int spaced) {
+    Py_ssize_t i = a;
+    while (i < b) {
+        while (i < b && Py_UNICODE_ISSPACE(CH(L, i))) i++;
+        if (i >= b) break;
+        Py_ssize_t j = i;
+        while (j < b && !Py_UNICODE_ISSPACE(CH(L, j))) j++;
+        Py_ssize_t n = PyList_GET_SIZE(L->out);
+        if (spaced && n) {
+            PyObject *last = PyList_GET_ITEM(L->out, n - 1);
+            if (same_str(PyTuple_GET_ITEM(last, 0), config[C_NA])) {
+                PyObject *pair = PyUnicode_FromFormat("%U%c", PyTuple_GET_ITEM(last, 1), (int)CH(L, i));
+                int found = pair == NULL ? -1 : PySet_Contains(config[C_MARK_PAIRS], pair);
+                Py_XDECREF(pair);
+                if (found < 0) return -1;
+                if (found) { /* "（四）无 法提供": a stray space inside a label */
+                    PyObject *text = PyTuple_Pack(4, config[C_TEXT], PyTuple_GET_ITEM(last, 1),
+                                                  PyTuple_GET_ITEM(last, 2), PyTuple_GET_ITEM(last, 3));
+                    if (text == NULL || PyList_SetItem(L->out, n - 1, text) < 0) return -1;
+                }
+            }
+        }
+        if (chunk_tokens(L, i, j, celled) < 0) return -1;
+        i = j;
+    }
+    return 0;
+}
+
+static int truthy_call(PyObject *f, PyObject *arg) {
+    PyObject *r = PyObject_CallOneArg(f, arg);
+    if (r == NULL) return -1;
+    int t = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return t;
+}
+
+static void read_line(Line *L, PyObject *line) {
+    L->line = line;
+    L->kind = PyUnicode_KIND(line);
+    L->data = PyUnicode_DATA(line);
+    L->len = PyUnicode_GET_LENGTH(line);
+}
+
+/* The cells of line[a:b] split at tabs and pipes, each stripped of spaces: a blank, a plain
+ * number, or chunks. */
+static int cells(Line *L, Py_ssize_t a, Py_ssize_t b) {
+    for (Py_ssize_t start = a, p = a;; p++) {
+        if (p < b && CH(L, p) != '\t' && CH(L, p) != '|') continue;
+        Py_ssize_t x = start, y = p;
+        while (x < y && Py_UNICODE_ISSPACE(CH(L, x))) x++;
+        while (y > x && Py_UNICODE_ISSPACE(CH(L, y - 1))) y--;
+        int rc = x == y                ? piece(L, config[C_BLANK], x, x, NULL, start, 1)
+                 : all_decimal(L, x, y) ? piece(L, config[C_NUM], x, y, NULL, x, 1)
+                                        : chunks(L, x, y, 1, 0);
+        if (rc < 0) return -1;
+        if (p == b) return 0;
+        start = p + 1;
+    }
+}
+
+/* A word that is also a mark ("无") right after an ordinal begins the row's label. */
+static int ordinal_words(Line *L) {
+    for (Py_ssize_t k = 1; k < PyList_GET_SIZE(L->out); k++) {
+        PyObject *item = PyList_GET_ITEM(L->out, k), *prev = PyList_GET_ITEM(L->out, k - 1);
+        if (!same_str(PyTuple_GET_ITEM(item, 0), config[C_NA]) || !same_str(PyTuple_GET_ITEM(prev, 0), config[C_TEXT]))
+            continue;
+        int word = PySet_Contains(config[C_WORD_MARKS], PyTuple_GET_ITEM(item, 1));
+        if (word > 0) word = truthy_call(config[C_ORDINAL], PyTuple_GET_ITEM(prev, 1));
+        if (word < 0) return -1;
+        if (!word) continue;
+        PyObject *text = PyTuple_Pack(4, config[C_TEXT], PyTuple_GET_ITEM(item, 1), PyTuple_GET_ITEM(item, 2),
+                                      PyTuple_GET_ITEM(item, 3));
+        if (text == NULL || PyList_SetItem(L->out, k, text) < 0) return -1;
+    }
+    return 0;
+}
+
+static PyObject *line_tokens(PyObject *self, PyObject *args) {
+    PyObject *line;
+    int bordered;
+    if (!PyArg_ParseTuple(args, "Up:line_tokens", &line, &bordered)) return NULL;
+    if (noise_max < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "line_tokens before configure()");
+        return NULL;
+    }
+    Line L;
+    read_line(&L, line);
+    int blank = 1, space = L.len > 0, separated = 0, rule = 0;
+    for (Py_ssize_t i = 0; i < L.len; i++) {
+        Py_UCS4 ch = CH(&L, i);
+        if (ch != '\n' && ch != '\r' && ch != 0x0b && ch != 0x0c && ch != ' ') blank = 0;
+        if (!Py_UNICODE_ISSPACE(ch)) space = 0;
+        if (ch == '\t' || ch == '|') separated = 1;
+        if (ch == '-' && i >= 2 && CH(&L, i - 1) == '-' && CH(&L, i - 2) == '-') rule = 1;
+    }
+    if (blank) return PyTuple_New(0); /* a line of tabs only is a row of empty cells */
+    int skip = L.len < noise_max && !space ? truthy_call(config[C_NOISE], line) : 0;
+    if (skip == 0 && rule) skip = truthy_call(config[C_MD_RULE], line);
+    if (skip < 0) return NULL;
+    if (skip) return PyTuple_New(0);
+    PyObject *masked = NULL, *result = NULL;
+    for (Py_ssize_t h = 0; h < PyTuple_GET_SIZE(config[C_DIGIT_HINTS]) && masked == NULL; h++) {
+        Py_ssize_t at = PyUnicode_Find(line, PyTuple_GET_ITEM(config[C_DIGIT_HINTS], h), 0, L.len, 1);
+        if (at == -2) return NULL;
+        if (at < 0) continue;
+        masked = PyObject_CallOneArg(config[C_DIGIT_SUB], line);
+        if (masked == NULL) return NULL;
+        if (!PyUnicode_Check(masked) || PyUnicode_GET_LENGTH(masked) != L.len) {
+            PyErr_SetString(PyExc_TypeError, "the digit-header mask must return a str of the line's length");
+            Py_DECREF(masked);
+            return NULL;
+        }
+        read_line(&L, masked);
+    }
+    L.out = PyList_New(0);
+    if (L.out == NULL) goto done;
+    int rc;
+    if (separated) {
+        Py_ssize_t a = 0, b = L.len;
+        while (a < b && CH(&L, a) == ' ') a++;
+        while (b > a && CH(&L, b - 1) == ' ') b--;
+        if (bordered && a < b && CH(&L, a) == '|') a++;
+        if (b > a && CH(&L, b - 1) == '|') b--;
+        rc = cells(&L, a, b);
+    } else {
+        rc = chunks(&L, 0, L.len, 0, 1);
+    }
+    if (rc == 0 && ordinal_words(&L) == 0) result = PyList_AsTuple(L.out);
+done:
+    Py_XDECREF(masked);
+    Py_XDECREF(L.out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize's loop in C: (lines, start, end, bordered, line_tokens)."},
     {"label_text", label_text, METH_VARARGS, "anchors.LabelStream.of's loop in C: (tokens, lo, hi, text_kind, canon)."},
     {"value_tokens", value_tokens, METH_VARARGS,
      "sections.value_tokens in C: (tokens, lo, hi, width, text_kind, blank_kind)."},
+    {"groups_of", groups_of, METH_VARARGS, "sections.groups_of in C: (tokens, vals, text_kind)."},
+    {"configure", configure, METH_VARARGS, "line_tokens' data and patterns, from tokens.py (see there)."},
+    {"line_tokens", line_tokens, METH_VARARGS, "tokens._line_tokens in C: (line, bordered)."},
+    {"plain_cells", plain_cells, METH_VARARGS, "readings._plain_cells in C: (tokens, integer, num_kind, max_count)."},
     {NULL, NULL, 0, NULL},
 };
 

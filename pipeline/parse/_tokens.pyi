@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from pipeline.parse.tokens import PyToken
 
@@ -17,3 +17,29 @@ def label_text(
 def value_tokens(
     tokens: list[PyToken], lo: int, hi: int, width: int, text_kind: str, blank_kind: str
 ) -> list[int]: ...  # sections._value_tokens, in C (C tokens only)
+def groups_of(
+    tokens: list[PyToken], vals: list[int], text_kind: str
+) -> list[list[int]]: ...  # sections._groups_of, in C
+def plain_cells(
+    tokens: Sequence[PyToken], integer: bool, num_kind: str, max_count: int
+) -> (
+    tuple[tuple[tuple[str, int | float | None, int], ...], tuple[int | float | None, ...], bool] | None
+): ...  # readings._plain_cells, in C
+def configure(
+    text: str,
+    num: str,
+    na: str,
+    blank: str,
+    na_cells: frozenset[str],
+    mark_pairs: frozenset[str],
+    word_marks: frozenset[str],
+    marks: str,
+    noise: Callable[[str], object],
+    md_rule: Callable[[str], object],
+    ordinal: Callable[[str], object],
+    digit_hints: tuple[str, ...],
+    digit_sub: Callable[[str], str],
+    text_or_marks: Callable[[str, int, bool, list[tuple[str, str, int, bool]]], None],
+    noise_max: int,
+) -> None: ...  # line_tokens' data and patterns
+def line_tokens(line: str, bordered: bool) -> tuple[tuple[str, str, int, bool], ...]: ...  # tokens._line_tokens, in C

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from pipeline.parse import totals
-from pipeline.parse.tokens import BLANK, NA, NUM, Token
+from pipeline.parse.tokens import BLANK, NA, NUM, Token, _tokens
 from pipeline.parse.totals import MAX_COUNT
 from pipeline.template import AMOUNT_UNITS
 
@@ -180,6 +180,36 @@ def _cut(toks: list[Token], n: int) -> list[list[tuple[Token, str]]]:
     return out
 
 
+PlainCells = tuple[tuple[CellReading, ...], tuple[int | float | None, ...], bool]
+
+
+def plain_cells(tokens: Sequence[Token], integer: bool) -> PlainCells | None:
+    """``_plain_cells`` (in C where the tokens are C's)."""
+    if _tokens is not None:
+        return _tokens.plain_cells(tokens, integer, NUM, MAX_COUNT)
+    return _plain_cells(tokens, integer)
+
+
+def _plain_cells(tokens: Sequence[Token], integer: bool) -> PlainCells | None:
+    """The row read as one cell per token, when every number is plain digits: the cells, their
+    values, and whether a count is too large to be one.  None when a number is not plain."""
+    cells: list[CellReading] = []
+    values: list[int | float | None] = []
+    too_large = False
+    for t in tokens:
+        if t.kind != NUM:
+            cells.append((t.text, None, t.line))
+            values.append(None)
+        elif t.text.isdigit():
+            v = int(t.text) if integer else float(t.text)
+            too_large = too_large or v >= MAX_COUNT
+            cells.append((t.text, v, t.line))
+            values.append(v)
+        else:
+            return None
+    return tuple(cells), tuple(values), too_large
+
+
 def readings(
     tokens: Sequence[Token],
     n: int,
@@ -197,23 +227,11 @@ def readings(
     "18871887" is 1887, five blanks, 1887.  Extra tokens are dropped only when they stand alone
     on their line (a stray page number)."""
     if len(tokens) == n:
-        # the usual row: one plain cell per token (one loop: most rows of most reports)
-        plain: list[CellReading] = []
-        counts: list[int | float | None] = []
-        too_large = False
-        for t in tokens:
-            if t.kind != NUM:
-                plain.append((t.text, None, t.line))
-                counts.append(None)
-            elif t.text.isdigit():
-                v = int(t.text) if integer else float(t.text)
-                too_large = too_large or v >= MAX_COUNT
-                plain.append((t.text, v, t.line))
-                counts.append(v)
-            else:
-                break
-        else:
-            return [] if integer and too_large else [Reading(tuple(plain), 0.0, tuple(counts))]
+        # the usual row: one plain cell per token (most rows of most reports)
+        plain = plain_cells(tokens, integer)
+        if plain is not None:
+            cells, counts, too_large = plain
+            return [] if integer and too_large else [Reading(cells, 0.0, counts)]
     toks = printed = unsigned(tokens) if integer else list(tokens)
     if len(toks) > n:
         toks = _trim_blanks(toks, n)

@@ -105,6 +105,13 @@ def _value_tokens(tokens: list[Token], lo: int, hi: int, width: int) -> list[int
 
 
 def groups_of(tokens: list[Token], vals: list[int]) -> list[list[int]]:
+    """``_groups_of`` (in C where the tokens are C's)."""
+    if _tokens is not None:
+        return _tokens.groups_of(tokens, vals, TEXT)
+    return _groups_of(tokens, vals)
+
+
+def _groups_of(tokens: list[Token], vals: list[int]) -> list[list[int]]:
     """Runs of value tokens: split where label text intervenes, and at line breaks between
     lines that hold several values each (lines of one value each form one run)."""
     per_line = Counter(tokens[k].line for k in vals)
@@ -425,6 +432,7 @@ class RunPlacer:
         self.groups, self.anchors, self.tokens, self.lo = groups, anchors, tokens, lo
         self._costs: dict[tuple[int, int, int], float] = {}
         self._cells_before = [0, *itertools.accumulate(map(len, groups))]  # cells in runs before run j
+        self.whole: list[tuple[int, int]] | None = None  # the placement of rows printed whole, if so
         self.prev_end, self.next_start = [], []
         # a row's runs end where the nearest label after its own starts: two labels a PDF cell
         # ran together ("…公开申请3.其他") share the runs after them, in order
@@ -473,7 +481,8 @@ class RunPlacer:
     def best(self) -> list[tuple[int, int]]:
         n_rows, n_groups = len(self.anchors), len(self.groups)
         if n_groups == n_rows and all(len(g) == WIDTH and self.place(i, i) == 0.0 for i, g in enumerate(self.groups)):
-            return [(i, i + 1) for i in range(n_rows)]  # every row printed whole after its label
+            self.whole = [(i, i + 1) for i in range(n_rows)]  # every row printed whole after its label
+            return list(self.whole)
         inf = math.inf
         cost = [[inf] * (n_groups + 1) for _ in range(n_rows + 1)]
         back: list[list[tuple[int, int] | None]] = [[None] * (n_groups + 1) for _ in range(n_rows + 1)]
@@ -518,7 +527,11 @@ class RunPlacer:
         return spans[::-1]
 
     def alternatives(self, spans: list[tuple[int, int]]):
-        """Assignments that move one run across the boundary of two neighbouring rows."""
+        """Assignments that move one run across the boundary of two neighbouring rows.  None
+        from rows printed whole: moving a run leaves one row empty and gives the other 14 cells,
+        which costs far more than _CLOSE (so that case is not weighed run by run)."""
+        if spans == self.whole:
+            return
         for r in range(len(spans) - 1):
             (j1, e1), (j2, e2) = spans[r], spans[r + 1]
             if e1 != j2:

@@ -155,7 +155,7 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
     # `a | b |` rows (no left border) print an empty first cell as ` |`: its pipe is no border
     bordered = not any(_UNBORDERED.match(line) for line in lines[first:stop] if "|" in line)
     if _tokens is not None:
-        return _tokens.tokenize(lines, first, stop, bordered, _line_tokens)
+        return _tokens.tokenize(lines, first, stop, bordered, _c_line_tokens)
     return _tokenize(lines, first, stop, bordered)
 
 
@@ -180,7 +180,7 @@ def _line_tokens(line: str, bordered: bool) -> tuple[Piece, ...]:
     ):
         return ()
     if _DIGIT_HEADER_HINT.search(line):
-        line = _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
+        line = _masked_digit_headers(line)
     if "\t" in line or "|" in line:
         body = line.strip(" ")
         offset = line.find(body)
@@ -215,3 +215,30 @@ def _line_tokens(line: str, bordered: bool) -> tuple[Piece, ...]:
         if out[k][0] == NA and out[k][1] in _WORD_MARKS and out[k - 1][0] == TEXT and _ORDINAL.fullmatch(out[k - 1][1]):
             out[k] = (TEXT, *out[k][1:])
     return tuple(out)
+
+
+def _masked_digit_headers(line: str) -> str:
+    """A header that says how many decimals a column prints ("保留2位小数") is not a number."""
+    return _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
+
+
+if _tokens is not None:
+    # _line_tokens in C: its data and patterns given once, cached per line as the Python is
+    _tokens.configure(
+        TEXT,
+        NUM,
+        NA,
+        BLANK,
+        _NA,
+        MARK_PAIRS,
+        _WORD_MARKS,
+        _MARK_CHARS,
+        _NOISE.fullmatch,
+        _MD_RULE.fullmatch,
+        _ORDINAL.fullmatch,
+        tuple(DIGIT_HEADER_HINTS),
+        _masked_digit_headers,
+        _text_or_marks,
+        _NOISE_MAX,
+    )
+    _c_line_tokens = functools.lru_cache(maxsize=1 << 14)(_tokens.line_tokens)
