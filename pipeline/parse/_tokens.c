@@ -772,12 +772,250 @@ done:
     return result;
 }
 
+/* place_runs(tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs):
+ * sections.RunPlacer._best, step for step (RunPlacer says what it does and why): the runs of
+ * values given to rows at the least cost, as [(first run, end run)] per row, and whether every
+ * row was printed whole after its label.  `starts` holds each row's label's first token (None:
+ * not found); `costs` the placer's constants, (before label, no label, lost cell, extra cell,
+ * noise, blank noise, empty row, max runs).  The costs are sums of halves and small integers:
+ * exact in doubles, so the sums and their ties are the Python's. */
+typedef struct {
+    Py_ssize_t first, final, size;
+    int stacked;  /* more than one value, each on a line of its own */
+    long line;    /* the line of its first value */
+    double noise; /* the cost of giving it to no row */
+} Run;
+
+typedef struct {
+    Run *runs;
+    Py_ssize_t n_runs, *cells_before;
+    int *labelled;
+    Py_ssize_t *start, *prev_end, *next_start, *prev_line; /* per row */
+    Py_ssize_t lo, width;
+    double before_label, no_label, lost_cell, extra_cell, noise, blank_noise, empty_row;
+    Py_ssize_t max_runs;
+} Placer;
+
+static double place(Placer *P, Py_ssize_t g, Py_ssize_t r) {
+    Run *run = &P->runs[g];
+    if (!P->labelled[r]) return P->prev_end[r] < run->first && run->final < P->next_start[r] ? P->no_label : Py_HUGE_VAL;
+    if (P->start[r] < run->first && run->final < P->next_start[r]) return 0.0;
+    if (P->prev_end[r] < run->first && run->final < P->start[r] && !run->stacked &&
+        (P->prev_end[r] < P->lo || P->prev_line[r] != run->line))
+        return P->before_label;
+    return Py_HUGE_VAL;
+}
+
+static double size_cost(Placer *P, Py_ssize_t j, Py_ssize_t e) {
+    Py_ssize_t size = P->cells_before[e] - P->cells_before[j];
+    return size <= P->width ? (P->width - size) * P->lost_cell : (size - P->width) * P->extra_cell;
+}
+
+static double row_cost(Placer *P, Py_ssize_t r, Py_ssize_t j, Py_ssize_t e) {
+    double cost = 0.0;
+    for (Py_ssize_t g = j; g < e; g++) cost += place(P, g, r);
+    return cost + size_cost(P, j, e);
+}
+
+static Py_ssize_t bisect_right(Run *runs, Py_ssize_t n, Py_ssize_t x) { /* on the runs' firsts */
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (x < runs[mid].first) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo;
+}
+
+static Py_ssize_t bisect_left(Run *runs, Py_ssize_t n, Py_ssize_t x) { /* on the runs' finals */
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (runs[mid].final < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static int token_line(PyObject *tokens, Py_ssize_t k, long *line) {
+    if (k < 0 || k >= PyList_GET_SIZE(tokens)) {
+        PyErr_SetString(PyExc_IndexError, "a run's token lies outside the tokens");
+        return -1;
+    }
+    Token *t = token_at(tokens, k);
+    if (t == NULL) return -1;
+    *line = PyLong_AsLong(t->line);
+    return *line == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+static int index_list(PyObject *list, Py_ssize_t n, Py_ssize_t *out, const char *what) {
+    if (!PyList_Check(list) || PyList_GET_SIZE(list) != n) {
+        PyErr_Format(PyExc_ValueError, "%s must be a list of one int per row", what);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        out[i] = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
+        if (out[i] == -1 && PyErr_Occurred()) return -1;
+    }
+    return 0;
+}
+
+static PyObject *place_runs(PyObject *self, PyObject *args) {
+    PyObject *tokens, *groups, *starts, *prev_end, *next_start, *blank_kind, *costs;
+    Placer P = {0};
+    if (!PyArg_ParseTuple(args, "O!O!O!OOnnUO!:place_runs", &PyList_Type, &tokens, &PyList_Type, &groups, &PyList_Type,
+                          &starts, &prev_end, &next_start, &P.lo, &P.width, &blank_kind, &PyTuple_Type, &costs))
+        return NULL;
+    if (!PyArg_ParseTuple(costs, "dddddddn:costs", &P.before_label, &P.no_label, &P.lost_cell, &P.extra_cell, &P.noise,
+                          &P.blank_noise, &P.empty_row, &P.max_runs))
+        return NULL;
+    Py_ssize_t R = PyList_GET_SIZE(starts), G = PyList_GET_SIZE(groups);
+    PyObject *result = NULL;
+    double *cost = NULL;
+    Py_ssize_t *back = NULL;
+    P.runs = PyMem_Calloc(G + 1, sizeof(Run));
+    P.cells_before = PyMem_Calloc(G + 1, sizeof(Py_ssize_t));
+    P.labelled = PyMem_Calloc(R + 1, sizeof(int));
+    P.start = PyMem_Calloc(4 * (R + 1), sizeof(Py_ssize_t));
+    if (P.runs == NULL || P.cells_before == NULL || P.labelled == NULL || P.start == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    P.prev_end = P.start + (R + 1);
+    P.next_start = P.start + 2 * (R + 1);
+    P.prev_line = P.start + 3 * (R + 1);
+    P.n_runs = G;
+    for (Py_ssize_t g = 0; g < G; g++) {
+        PyObject *group = PyList_GET_ITEM(groups, g);
+        Run *run = &P.runs[g];
+        if (!PyList_Check(group) || PyList_GET_SIZE(group) == 0) {
+            PyErr_SetString(PyExc_ValueError, "a run must be a non-empty list of token indices");
+            goto done;
+        }
+        run->size = PyList_GET_SIZE(group);
+        run->stacked = run->size > 1;
+        int blank = 1;
+        for (Py_ssize_t i = 0; i < run->size; i++) {
+            Py_ssize_t k = PyLong_AsSsize_t(PyList_GET_ITEM(group, i));
+            long line;
+            if ((k == -1 && PyErr_Occurred()) || token_line(tokens, k, &line) < 0) goto done;
+            if (i == 0) run->first = k, run->line = line;
+            run->final = k;
+            blank = blank && is_kind((Token *)PyList_GET_ITEM(tokens, k), blank_kind);
+            for (Py_ssize_t m = 0; m < i && run->stacked; m++) { /* each value on a line of its own? */
+                long other;
+                if (token_line(tokens, PyLong_AsSsize_t(PyList_GET_ITEM(group, m)), &other) < 0) goto done;
+                if (other == line) run->stacked = 0;
+            }
+        }
+        run->noise = blank ? P.blank_noise : P.noise;
+        P.cells_before[g + 1] = P.cells_before[g] + run->size;
+    }
+    if (index_list(prev_end, R, P.prev_end, "prev_end") < 0 || index_list(next_start, R, P.next_start, "next_start") < 0)
+        goto done;
+    for (Py_ssize_t r = 0; r < R; r++) {
+        PyObject *s = PyList_GET_ITEM(starts, r);
+        P.labelled[r] = s != Py_None;
+        if (P.labelled[r] && (P.start[r] = PyLong_AsSsize_t(s)) == -1 && PyErr_Occurred()) goto done;
+        long line = 0;
+        if (P.prev_end[r] >= P.lo && token_line(tokens, P.prev_end[r], &line) < 0) goto done;
+        P.prev_line[r] = line;
+    }
+    int whole = G == R;
+    for (Py_ssize_t i = 0; i < R && whole; i++) whole = P.runs[i].size == P.width && place(&P, i, i) == 0.0;
+    PyObject *spans = PyList_New(0);
+    if (spans == NULL) goto done;
+    if (whole) { /* every row printed whole after its label */
+        for (Py_ssize_t i = 0; i < R; i++) {
+            PyObject *span = Py_BuildValue("(nn)", i, i + 1);
+            if (span == NULL || PyList_Append(spans, span) < 0) {
+                Py_XDECREF(span);
+                Py_DECREF(spans);
+                goto done;
+            }
+            Py_DECREF(span);
+        }
+        result = Py_BuildValue("(NO)", spans, Py_True);
+        goto done;
+    }
+    Py_ssize_t W = G + 1, cells = (R + 1) * W;
+    cost = PyMem_Malloc(cells * sizeof(double));
+    back = PyMem_Malloc(2 * cells * sizeof(Py_ssize_t)); /* (row, run) each cell was reached from */
+    if (cost == NULL || back == NULL) {
+        Py_DECREF(spans);
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t c = 0; c < cells; c++) cost[c] = Py_HUGE_VAL, back[2 * c] = back[2 * c + 1] = -1;
+    cost[0] = 0.0;
+#define LINK(r2, j2, total)                                          \
+    do {                                                             \
+        cost[(r2) * W + (j2)] = (total);                             \
+        back[2 * ((r2) * W + (j2))] = r, back[2 * ((r2) * W + (j2)) + 1] = j; \
+    } while (0)
+    for (Py_ssize_t r = 0; r <= R; r++) {
+        Py_ssize_t w0 = 0, w1 = 0; /* the runs a row can take lie between its neighbours' labels */
+        if (r < R) w0 = bisect_right(P.runs, G, P.prev_end[r]), w1 = bisect_left(P.runs, G, P.next_start[r]);
+        for (Py_ssize_t j = 0; j <= G; j++) {
+            double c = cost[r * W + j];
+            if (c == Py_HUGE_VAL) continue;
+            if (j < G && c + P.runs[j].noise < cost[r * W + j + 1]) LINK(r, j + 1, c + P.runs[j].noise);
+            if (r == R) continue;
+            if (!(w0 <= j && j < w1)) { /* the row takes no run here */
+                if (c + P.empty_row < cost[(r + 1) * W + j]) LINK(r + 1, j, c + P.empty_row);
+                continue;
+            }
+            Py_ssize_t last = w1 < j + P.max_runs ? w1 : j + P.max_runs;
+            for (Py_ssize_t e = j; e <= last; e++) {
+                double step = row_cost(&P, r, j, e);
+                if (step == Py_HUGE_VAL) break;
+                if (c + step < cost[(r + 1) * W + e]) LINK(r + 1, e, c + step);
+            }
+        }
+    }
+#undef LINK
+    Py_ssize_t r = R, j = G;
+    while (r != 0 || j != 0) {
+        Py_ssize_t pr = back[2 * (r * W + j)], pj = back[2 * (r * W + j) + 1];
+        if (pr < 0) {
+            Py_DECREF(spans);
+            PyErr_SetString(PyExc_AssertionError, "a cell on the cheapest path was not reached");
+            goto done;
+        }
+        if (pr < r) {
+            PyObject *span = Py_BuildValue("(nn)", pj, j);
+            if (span == NULL || PyList_Append(spans, span) < 0) {
+                Py_XDECREF(span);
+                Py_DECREF(spans);
+                goto done;
+            }
+            Py_DECREF(span);
+        }
+        r = pr, j = pj;
+    }
+    if (PyList_Reverse(spans) < 0) {
+        Py_DECREF(spans);
+        goto done;
+    }
+    result = Py_BuildValue("(NO)", spans, Py_False);
+done:
+    PyMem_Free(P.runs);
+    PyMem_Free(P.cells_before);
+    PyMem_Free(P.labelled);
+    PyMem_Free(P.start);
+    PyMem_Free(cost);
+    PyMem_Free(back);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize's loop in C: (lines, start, end, bordered, line_tokens)."},
     {"label_text", label_text, METH_VARARGS, "anchors.LabelStream.of's loop in C: (tokens, lo, hi, text_kind, canon)."},
     {"value_tokens", value_tokens, METH_VARARGS,
      "sections.value_tokens in C: (tokens, lo, hi, width, text_kind, blank_kind)."},
     {"groups_of", groups_of, METH_VARARGS, "sections.groups_of in C: (tokens, vals, text_kind)."},
+    {"place_runs", place_runs, METH_VARARGS,
+     "sections.RunPlacer._best in C: (tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs)."},
     {"configure", configure, METH_VARARGS, "line_tokens' data and patterns, from tokens.py (see there)."},
     {"line_tokens", line_tokens, METH_VARARGS, "tokens._line_tokens in C: (line, bordered)."},
     {"plain_cells", plain_cells, METH_VARARGS, "readings._plain_cells in C: (tokens, integer, num_kind, max_count)."},

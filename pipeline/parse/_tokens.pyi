@@ -43,3 +43,14 @@ def configure(
     noise_max: int,
 ) -> None: ...  # line_tokens' data and patterns
 def line_tokens(line: str, bordered: bool) -> tuple[tuple[str, str, int, bool], ...]: ...  # tokens._line_tokens, in C
+def place_runs(
+    tokens: list[PyToken],
+    groups: list[list[int]],
+    starts: list[int | None],
+    prev_end: list[int],
+    next_start: list[int],
+    lo: int,
+    width: int,
+    blank_kind: str,
+    costs: tuple[float, float, float, float, float, float, float, int],
+) -> tuple[list[tuple[int, int]], bool]: ...  # sections.RunPlacer._best, in C

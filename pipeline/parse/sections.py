@@ -416,6 +416,7 @@ _EMPTY_ROW = WIDTH * _LOST_CELL  # a row given no run at all
 _CLOSE = 1.0  # alternatives this close to the cheapest are weighed by the identities too
 _PLACEMENTS = 24  # placements of runs weighed by the identities, at most
 _REACH = 2000  # placements looked through (not weighed) for the rows the unweighed ones move
+_COSTS = (_BEFORE_LABEL, _NO_LABEL, _LOST_CELL, _EXTRA_CELL, _NOISE, _BLANK_NOISE, _EMPTY_ROW, _MAX_RUNS)  # for the C
 
 
 class RunPlacer:
@@ -479,10 +480,23 @@ class RunPlacer:
         return cost
 
     def best(self) -> list[tuple[int, int]]:
+        """The cheapest placement: ``_best`` (in C where the tokens are C's)."""
+        if _tokens is not None:
+            starts = [a.start_tok if a else None for a in self.anchors]
+            spans, whole = _tokens.place_runs(
+                self.tokens, self.groups, starts, self.prev_end, self.next_start, self.lo, WIDTH, BLANK, _COSTS
+            )
+        else:
+            spans, whole = self._best()
+        if whole:
+            self.whole = list(spans)
+        return spans
+
+    def _best(self) -> tuple[list[tuple[int, int]], bool]:
+        """The cheapest placement, and whether it is every row printed whole after its label."""
         n_rows, n_groups = len(self.anchors), len(self.groups)
         if n_groups == n_rows and all(len(g) == WIDTH and self.place(i, i) == 0.0 for i, g in enumerate(self.groups)):
-            self.whole = [(i, i + 1) for i in range(n_rows)]  # every row printed whole after its label
-            return list(self.whole)
+            return [(i, i + 1) for i in range(n_rows)], True
         inf = math.inf
         cost = [[inf] * (n_groups + 1) for _ in range(n_rows + 1)]
         back: list[list[tuple[int, int] | None]] = [[None] * (n_groups + 1) for _ in range(n_rows + 1)]
@@ -524,7 +538,7 @@ class RunPlacer:
             if pr < r:
                 spans.append((pj, j))
             r, j = pr, pj
-        return spans[::-1]
+        return spans[::-1], False
 
     def alternatives(self, spans: list[tuple[int, int]]):
         """Assignments that move one run across the boundary of two neighbouring rows.  None
