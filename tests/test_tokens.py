@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_golden import TEXT_REPORTS
 
+import pipeline.parse as parse
 from pipeline.generate import generate_many
 from pipeline.normalize import canon, normalize_text
 from pipeline.parse import _table_lines, _tokens, anchors, parse_text, readings, sections, tokens
@@ -113,6 +114,7 @@ def test_c_label_text_and_value_tokens_are_the_python_ones():
                 vals = _tokens.value_tokens(toks, lo, hi, width, TEXT, BLANK)
                 assert vals == sections._value_tokens(toks, lo, hi, width)
                 assert _tokens.groups_of(toks, vals, TEXT) == sections._groups_of(toks, vals)
+            assert _tokens.line_counts(toks, lo, hi, NUM) == parse._line_counts(toks, lo, hi)
             for k in range(lo, hi - 7):  # every stretch of 7 tokens as a row
                 for integer in (True, False):
                     assert readings.plain_cells(toks[k : k + 7], integer) == readings._plain_cells(
@@ -144,6 +146,9 @@ def test_c_label_text_and_value_tokens_of_any_tokens(specs, width, data):
     if data.draw(st.booleans()):  # out of line order too
         vals = data.draw(st.permutations(vals))
     assert _tokens.groups_of(toks, vals, TEXT) == sections._groups_of(toks, vals)
+    assert _tokens.line_counts(toks, lo, hi, NUM) == parse._line_counts(toks, lo, hi)
+    shuffled = data.draw(st.permutations(toks))  # lines out of order
+    assert _tokens.line_counts(shuffled, lo, hi, NUM) == parse._line_counts(shuffled, lo, hi)
 
 
 NUMBER_TEXT = st.sampled_from(["0", "7", "0012", "99999999", "1" * 30, "", "3.5", "1,234", "-3", "３", "²", "万元"])

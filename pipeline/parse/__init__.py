@@ -8,12 +8,14 @@ from the title.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pipeline.model import Check, Report
 from pipeline.normalize import normalize_text
 from pipeline.parse.anchors import LabelStream
 from pipeline.parse.meta import find_title, find_year, places
 from pipeline.parse.sections import read_appeals, read_proactive, read_requests, unread_appeals
-from pipeline.parse.tokens import NUM, Token, tokenize
+from pipeline.parse.tokens import NUM, Token, _tokens, tokenize
 from pipeline.template import (
     FIRST_ROW_HINT,
     FIRST_ROW_KEYS,
@@ -37,25 +39,33 @@ def _template_from_headers(stream: LabelStream, lo_char: int, hi_char: int) -> s
 
 
 def _layout(tokens: list[Token], lines: list[str], lo: int, hi: int, glued: bool) -> str:
-    table = tokens[lo:hi]
-    if not table:
+    lo, hi, _ = slice(lo, hi).indices(len(tokens))
+    if lo >= hi:
         return "text/unknown"
     if glued:
         return "text/glued"
-    celled_lines = {t.line for t in table if t.celled}
-    if len(celled_lines) * 2 > len({t.line for t in table}):
+    if _tokens is not None:
+        celled_lines, n_lines, nums, alone = _tokens.line_counts(tokens, lo, hi, NUM)
+    else:
+        celled_lines, n_lines, nums, alone = _line_counts(tokens, lo, hi)
+    if len(celled_lines) * 2 > n_lines:
         if any("\t" in lines[n - 1] for n in celled_lines):
             return "text/tsv"
         if any("---" in line and set(line.strip()) <= set("|-: ") for line in lines):
             return "text/markdown"
         return "text/pipe"
-    nums = [t for t in table if t.kind == NUM]
-    per_line: dict[int, int] = {}
-    for t in table:
-        per_line[t.line] = per_line.get(t.line, 0) + 1
-    if nums and sum(per_line[t.line] == 1 for t in nums) * 2 > len(nums):
+    if nums and alone * 2 > nums:
         return "text/cells"
     return "text/pdf"
+
+
+def _line_counts(tokens: list[Token], lo: int, hi: int) -> tuple[set[int], int, int, int]:
+    """Of tokens[lo:hi]: the lines that hold cells, how many lines hold a token, how many tokens
+    are numbers, and how many of those stand alone on their line (in C where the tokens are C's)."""
+    table = tokens[lo:hi]
+    per_line = Counter(t.line for t in table)
+    nums = [t for t in table if t.kind == NUM]
+    return {t.line for t in table if t.celled}, len(per_line), len(nums), sum(per_line[t.line] == 1 for t in nums)
 
 
 def _table_lines(lines: list[str]) -> tuple[int, int]:

@@ -1008,6 +1008,79 @@ done:
     return result;
 }
 
+/* line_counts(tokens, lo, hi, num_kind): parse._line_counts, for the layout.  The per-line counts
+ * of tokens in line order are runs; out of that order a dict counts them. */
+static PyObject *line_counts(PyObject *self, PyObject *args) {
+    PyObject *tokens, *num_kind;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "O!nnU:line_counts", &PyList_Type, &tokens, &lo, &hi, &num_kind)) return NULL;
+    if (bounds(tokens, &lo, &hi) < 0) return NULL;
+    PyObject *celled = PySet_New(NULL), *per_line = PyDict_New(), *result = NULL;
+    if (celled == NULL || per_line == NULL) goto done;
+    Py_ssize_t lines = 0, nums = 0, alone = 0;
+    int ordered = 1;
+    for (Py_ssize_t i = lo; i < hi && ordered; i++) {
+        if (i > lo) {
+            int le = PyObject_RichCompareBool(((Token *)PyList_GET_ITEM(tokens, i - 1))->line,
+                                              ((Token *)PyList_GET_ITEM(tokens, i))->line, Py_LE);
+            if (le < 0) goto done;
+            ordered = le;
+        }
+    }
+    for (Py_ssize_t i = lo; i < hi;) {
+        Token *t = (Token *)PyList_GET_ITEM(tokens, i);
+        Py_ssize_t j = i + 1, count;
+        if (ordered) { /* the run of tokens on t's line */
+            while (j < hi) {
+                int same = PyObject_RichCompareBool(((Token *)PyList_GET_ITEM(tokens, j))->line, t->line, Py_EQ);
+                if (same < 0) goto done;
+                if (!same) break;
+                j++;
+            }
+            count = j - i;
+            lines++;
+        } else {
+            j = i + 1;
+            count = 0;
+        }
+        for (Py_ssize_t k = i; k < j; k++) {
+            Token *u = (Token *)PyList_GET_ITEM(tokens, k);
+            int is_celled = PyObject_IsTrue(u->celled);
+            if (is_celled < 0 || (is_celled && PySet_Add(celled, u->line) < 0)) goto done;
+            if (!ordered) { /* counted on a second pass */
+                PyObject *n = PyDict_GetItemWithError(per_line, u->line);
+                if (n == NULL && PyErr_Occurred()) goto done;
+                PyObject *m = PyLong_FromSsize_t(n ? PyLong_AsSsize_t(n) + 1 : 1);
+                if (m == NULL || PyDict_SetItem(per_line, u->line, m) < 0) {
+                    Py_XDECREF(m);
+                    goto done;
+                }
+                Py_DECREF(m);
+            } else if (is_kind(u, num_kind)) {
+                nums++;
+                alone += count == 1;
+            }
+        }
+        i = j;
+    }
+    if (!ordered) {
+        lines = PyDict_GET_SIZE(per_line);
+        for (Py_ssize_t i = lo; i < hi; i++) {
+            Token *u = (Token *)PyList_GET_ITEM(tokens, i);
+            if (!is_kind(u, num_kind)) continue;
+            nums++;
+            PyObject *n = PyDict_GetItemWithError(per_line, u->line);
+            if (n == NULL) goto done;
+            alone += PyLong_AsSsize_t(n) == 1;
+        }
+    }
+    result = Py_BuildValue("(Onnn)", celled, lines, nums, alone);
+done:
+    Py_XDECREF(celled);
+    Py_XDECREF(per_line);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize's loop in C: (lines, start, end, bordered, line_tokens)."},
     {"label_text", label_text, METH_VARARGS, "anchors.LabelStream.of's loop in C: (tokens, lo, hi, text_kind, canon)."},
@@ -1016,6 +1089,7 @@ static PyMethodDef methods[] = {
     {"groups_of", groups_of, METH_VARARGS, "sections.groups_of in C: (tokens, vals, text_kind)."},
     {"place_runs", place_runs, METH_VARARGS,
      "sections.RunPlacer._best in C: (tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs)."},
+    {"line_counts", line_counts, METH_VARARGS, "parse._line_counts in C: (tokens, lo, hi, num_kind)."},
     {"configure", configure, METH_VARARGS, "line_tokens' data and patterns, from tokens.py (see there)."},
     {"line_tokens", line_tokens, METH_VARARGS, "tokens._line_tokens in C: (line, bordered)."},
     {"plain_cells", plain_cells, METH_VARARGS, "readings._plain_cells in C: (tokens, integer, num_kind, max_count)."},

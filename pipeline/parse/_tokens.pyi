@@ -54,3 +54,6 @@ def place_runs(
     blank_kind: str,
     costs: tuple[float, float, float, float, float, float, float, int],
 ) -> tuple[list[tuple[int, int]], bool]: ...  # sections.RunPlacer._best, in C
+def line_counts(
+    tokens: list[PyToken], lo: int, hi: int, num_kind: str
+) -> tuple[set[int], int, int, int]: ...  # parse._line_counts, in C
