@@ -6,12 +6,17 @@ negative contributions — are checked against every combination."""
 from __future__ import annotations
 
 import itertools
+from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.generate import generate_many
 from pipeline.identities import BALANCE, outcome_coefficient
+from pipeline.parse import _solve, parse_text, readings
 from pipeline.parse.readings import MAX_COUNT, Reading, solve
+from pipeline.read import read_text
 
 # rows with every kind of coefficient: balance +1/-1, outcome leaf, outcome total, neither
 CODES = (
@@ -55,13 +60,18 @@ def instances(draw):
         options = draw(st.lists(st.lists(value, min_size=WIDTH, max_size=WIDTH), min_size=1, max_size=3))
         rows[code] = [reading(vals, draw(st.integers(0, 5)) / 2) for vals in options]
     if draw(st.integers(0, 3)):  # most often, make the first readings balance: the totals absorb the rest
-        for absorber, lane in (("outcome.total", WIDTH), ("carried_forward", 0)):
-            if absorber in rows:
-                first = {c: r[0] for c, r in rows.items()}
-                first[absorber] = reading([0] * WIDTH, 0.0)
-                lanes = residual(first)
-                rows[absorber][0] = reading([lanes[lane + col] for col in range(WIDTH)], 0.0)
+        balance(rows)
     return rows
+
+
+def balance(rows: dict[str, list[Reading]]) -> None:
+    """Make the first readings fit the identities: the totals' first readings absorb the rest."""
+    for absorber, lane in (("outcome.total", WIDTH), ("carried_forward", 0)):
+        if absorber in rows:
+            first = {c: r[0] for c, r in rows.items()}
+            first[absorber] = reading([0] * WIDTH, 0.0)
+            lanes = residual(first)
+            rows[absorber][0] = reading([lanes[lane + col] for col in range(WIDTH)], 0.0)
 
 
 @settings(max_examples=300, deadline=None)
@@ -81,3 +91,63 @@ def test_solve_agrees_with_every_combination(rows):
         fits = {picks[code].values for picks in exact}
         expected = len(fits) if len(options) > 1 and len(fits) > 1 else None
         assert choice.doubtful.get(code) == expected, code
+
+
+def recorded_layers(monkeypatch) -> list[tuple]:
+    """The arguments of every call of readings.layers from here on."""
+    calls: list[tuple] = []
+    inner = readings.layers
+
+    def recording(*args):
+        calls.append(args)
+        return inner(*args)
+
+    monkeypatch.setattr(readings, "layers", recording)
+    return calls
+
+
+def test_the_c_module_is_built():
+    assert _solve is not None
+
+
+@st.composite
+def crowded(draw):
+    """Rows of few small values and costs: many paths reach one state at one cost (ties)."""
+    codes = draw(st.lists(st.sampled_from(CODES), min_size=4, max_size=len(CODES), unique=True))
+    small = st.lists(st.sampled_from([None, 0, 1]), min_size=WIDTH, max_size=WIDTH)
+    rows = {
+        c: [reading(v, draw(st.integers(0, 1))) for v in draw(st.lists(small, min_size=2, max_size=4))] for c in codes
+    }
+    balance(rows)
+    return rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(instances(), crowded()), st.sampled_from([50000, 50000, 3, 1]))
+def test_the_c_layers_are_the_python_ones(rows, max_states):
+    """Every search solve makes, with room for all states or only a few: the C's path and steps
+    are the Python's, and so is solve's choice, picks and doubts in the same order."""
+    with pytest.MonkeyPatch.context() as patch:
+        calls = recorded_layers(patch)
+        choice = solve(rows, coefficients, max_states)
+    for args in calls:
+        assert _solve.layers(*args) == readings._layers(*args)
+    with mock.patch.object(readings, "_solve", None):
+        python = solve(rows, coefficients, max_states)
+    assert repr(choice) == repr(python)
+
+
+def test_the_c_layers_of_reports_are_the_python_ones(monkeypatch):
+    calls = recorded_layers(monkeypatch)
+    for g in generate_many(13, 40):
+        parse_text(read_text("r.txt", g.data)[0])
+    assert len(calls) >= 10
+    for args in calls:
+        assert _solve.layers(*args) == readings._layers(*args)
+
+
+def test_lanes_too_wide_for_the_c_are_left_to_the_python():
+    wide = 2**51
+    args = ((wide, -wide), [[((-wide, wide), 0, 0.0)]], [(-wide, -wide), (0, 0)], [(wide, wide), (0, 0)], 10)
+    assert _solve.layers(*args) is NotImplemented
+    assert readings.layers(*args) == readings._layers(*args) == ([0], [{0}])

@@ -22,6 +22,11 @@ from decimal import Decimal, InvalidOperation
 from pipeline.parse import totals
 from pipeline.parse.tokens import BLANK, NA, NUM, Token, _tokens
 from pipeline.parse.totals import MAX_COUNT
+
+try:
+    from pipeline.parse import _solve
+except ImportError:  # installed where no C compiler was: solve runs its Python
+    _solve = None  # type: ignore[assignment]
 from pipeline.template import AMOUNT_UNITS
 
 CellReading = tuple[str, "int | float | None", "int | None"]  # raw, value, line (None: no line printed)
@@ -605,12 +610,55 @@ def solve(
         high.append(tuple(map(operator.sub, high[-1], map(min, lanes_of))))
     low.reverse()
     high.reverse()
-    # The search runs on vectors packed into one integer, lane i in bits [i*bits, (i+1)*bits):
-    # packing is linear, so adding packed vectors adds them, and with every lane offset by
-    # `half` the lane-wise bounds are one subtraction and one mask each.  A lane of a bound is
-    # at most `reach` from zero, a step at most 2 * reach (the difference of two bounds), so a
-    # lane differs from a bound by at most 4 * reach: `half` exceeds that, and lanes never
-    # carry into each other.
+    dp_steps = [
+        [(add, k, rows[code][k].cost) for add, k, _ in steps] for code, steps in zip(order, steps_by_row, strict=True)
+    ]
+    found = layers(first, dp_steps, low, high, max_states)
+    if found is None:
+        return None
+    path, used = found
+    picks: dict[str, Reading] = {c: rows[c][0] for c in fixed}
+    doubtful: dict[str, int] = {}
+    for r in range(len(order) - 1, -1, -1):  # last row first: the order the checks come out in
+        code = order[r]
+        picks[code] = rows[code][path[r]]
+        viable_values = {rows[code][k].values for g in used[r] for k in steps_by_row[r][g][2]}
+        if len(viable_values) > 1:
+            doubtful[code] = len(viable_values)
+    return Choice(picks, doubtful, 0)
+
+
+Step = tuple[Vector, int, float]  # what a row adds, the reading that adds it, its cost
+
+
+def layers(
+    first: Vector, steps: list[list[Step]], low: list[Vector], high: list[Vector], max_states: int
+) -> tuple[list[int], list[set[int]]] | None:
+    """``_layers`` (in C where the package was built with it; the C leaves lanes too wide for
+    its 64-bit integers to the Python)."""
+    if _solve is not None:
+        found = _solve.layers(first, steps, low, high, max_states)
+        if found is not NotImplemented:
+            return found
+    return _layers(first, steps, low, high, max_states)
+
+
+def _layers(
+    first: Vector, steps: list[list[Step]], low: list[Vector], high: list[Vector], max_states: int
+) -> tuple[list[int], list[set[int]]] | None:
+    """The dynamic programming of ``solve``: from the residuals `first`, row after row, every
+    step of the row added to every state that can still reach zero (lane by lane, between
+    low[r] and high[r]), each state kept at its cheapest; insertion order breaks ties.  Returns
+    the reading of each row on the cheapest path to zero, and for each row the steps on any path
+    to zero; None when zero cannot be reached or a row's states pass `max_states`.
+
+    The vectors are packed into one integer, lane i in bits [i*bits, (i+1)*bits): packing is
+    linear, so adding packed vectors adds them, and with every lane offset by `half` the
+    lane-wise bounds are one subtraction and one mask each.  A lane of a bound is at most
+    `reach` from zero, a step at most 2 * reach (the difference of two bounds), so a lane
+    differs from a bound by at most 4 * reach: `half` exceeds that, and lanes never carry into
+    each other."""
+    lanes = len(first)
     reach = max(abs(x) for v in (first, *low, *high) for x in v)
     bits = (4 * reach + 1).bit_length() + 2
     half = 1 << (bits - 2)  # lane offset
@@ -619,7 +667,7 @@ def solve(
 
     floor = [_pack(v, bits) for v in low]
     ceiling = [_pack(v, bits) + 2 * offset for v in high]
-    packed_steps = [[(_pack(add, bits), k) for add, k, _ in steps] for steps in steps_by_row]
+    packed_steps = [[(_pack(add, bits), k, cost) for add, k, cost in row] for row in steps]
 
     def viable(state: int, r: int) -> bool:  # low[r] <= state <= high[r], lane by lane
         return (state - floor[r]) & signs == signs and (ceiling[r] - state) & signs == signs
@@ -627,44 +675,40 @@ def solve(
     origin, goal = _pack(first, bits) + offset, offset  # the zero vector, offset
     if not viable(origin, 0):
         return None
-    layers: list[dict[int, tuple[float, int | None, int]]] = [{origin: (0.0, None, -1)}]
+    states: list[dict[int, tuple[float, int | None, int]]] = [{origin: (0.0, None, -1)}]
     edges: list[list[tuple[int, int, int]]] = []
-    for r, code in enumerate(order):
+    for r, row in enumerate(packed_steps):
         nxt: dict[int, tuple[float, int | None, int]] = {}
         row_edges = []
-        options, below, above = rows[code], floor[r + 1], ceiling[r + 1]
-        for src, (cost, _, _) in layers[-1].items():
-            for g, (add, k) in enumerate(packed_steps[r]):
+        below, above = floor[r + 1], ceiling[r + 1]
+        for src, (cost, _, _) in states[-1].items():
+            for g, (add, k, step_cost) in enumerate(row):
                 new = src + add
                 if (new - below) & signs != signs or (above - new) & signs != signs:  # not viable
                     continue
                 row_edges.append((src, g, new))
-                total = cost + options[k].cost
+                total = cost + step_cost
                 if new not in nxt or total < nxt[new][0]:
                     nxt[new] = (total, src, k)
         if not nxt or len(nxt) > max_states:
             return None
-        layers.append(nxt)
+        states.append(nxt)
         edges.append(row_edges)
-    if goal not in layers[-1]:
+    if goal not in states[-1]:
         return None
-    picks: dict[str, Reading] = {c: rows[c][0] for c in fixed}
+    path = [0] * len(steps)
     state = goal
-    for r in range(len(order), 0, -1):
-        _, prev, k = layers[r][state]
-        picks[order[r - 1]] = rows[order[r - 1]][k]
+    for r in range(len(steps), 0, -1):
+        _, prev, path[r - 1] = states[r][state]
         if prev is not None:  # None before the first row only
             state = prev
-    doubtful: dict[str, int] = {}
+    used: list[set[int]] = [set() for _ in steps]
     alive = {goal}
-    for r in range(len(order) - 1, -1, -1):
+    for r in range(len(steps) - 1, -1, -1):
         before: set[int] = set()
-        viable_values: set[tuple[int | float | None, ...]] = set()
         for s, g, new in edges[r]:
             if new in alive:
                 before.add(s)
-                viable_values.update(rows[order[r]][k].values for k in steps_by_row[r][g][2])
-        if len(viable_values) > 1:
-            doubtful[order[r]] = len(viable_values)
+                used[r].add(g)
         alive = before
-    return Choice(picks, doubtful, 0)
+    return path, used

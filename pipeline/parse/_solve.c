@@ -1,0 +1,317 @@
+/* The dynamic programming of pipeline/parse/readings.py's solve (``_layers``), in C.
+ *
+ * readings._layers is the definition and says what it does; this file does the same, step for
+ * step, for speed alone (in PDF text it was the largest cost of reading section 三).  The Python
+ * packs a state's lanes into one integer; here a state is its lanes, as 64-bit integers, kept in
+ * insertion order with an open-addressing index, so ties go the way the Python dict's do.  Lanes
+ * too wide for that (a reading of implausible counts) are left to the Python: NotImplemented.
+ * tests/test_solve.py holds the two equal, output for output.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define WIDEST ((int64_t)1 << 50) /* a lane within +-2^50: sums of a report's rows stay in 64 bits */
+
+typedef struct { /* the states of one layer, in insertion order */
+    Py_ssize_t lanes, n, cap;
+    int64_t *vec; /* n * lanes */
+    double *cost;
+    Py_ssize_t *src;
+    Py_ssize_t *k;
+    Py_ssize_t *index, slots; /* open addressing: state number + 1, 0 for empty */
+} Layer;
+
+typedef struct {
+    Py_ssize_t src, g, dst;
+} Edge;
+
+static uint64_t hash(const int64_t *v, Py_ssize_t lanes) {
+    uint64_t h = 1469598103934665603ULL;
+    for (Py_ssize_t i = 0; i < lanes; i++) h = (h ^ (uint64_t)v[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+static void layer_free(Layer *L) {
+    PyMem_Free(L->vec);
+    PyMem_Free(L->cost);
+    PyMem_Free(L->src);
+    PyMem_Free(L->k);
+    PyMem_Free(L->index);
+    memset(L, 0, sizeof(*L));
+}
+
+static int layer_init(Layer *L, Py_ssize_t lanes) {
+    memset(L, 0, sizeof(*L));
+    L->lanes = lanes;
+    L->slots = 16;
+    L->index = PyMem_Calloc(L->slots, sizeof(Py_ssize_t));
+    if (L->index == NULL) return -1;
+    return 0;
+}
+
+/* The state equal to v, or -1. */
+static Py_ssize_t layer_find(Layer *L, const int64_t *v) {
+    for (uint64_t s = hash(v, L->lanes) & (L->slots - 1);; s = (s + 1) & (L->slots - 1)) {
+        Py_ssize_t at = L->index[s];
+        if (at == 0) return -1;
+        if (memcmp(&L->vec[(at - 1) * L->lanes], v, L->lanes * sizeof(int64_t)) == 0) return at - 1;
+    }
+}
+
+static int layer_reindex(Layer *L, Py_ssize_t slots) {
+    Py_ssize_t *index = PyMem_Calloc(slots, sizeof(Py_ssize_t));
+    if (index == NULL) return -1;
+    PyMem_Free(L->index);
+    L->index = index;
+    L->slots = slots;
+    for (Py_ssize_t i = 0; i < L->n; i++) {
+        uint64_t s = hash(&L->vec[i * L->lanes], L->lanes) & (slots - 1);
+        while (index[s]) s = (s + 1) & (slots - 1);
+        index[s] = i + 1;
+    }
+    return 0;
+}
+
+/* Append state v (not in the layer). */
+static Py_ssize_t layer_add(Layer *L, const int64_t *v, double cost, Py_ssize_t src, Py_ssize_t k) {
+    if (L->n == L->cap) {
+        Py_ssize_t cap = L->cap ? 2 * L->cap : 64;
+        int64_t *vec = PyMem_Realloc(L->vec, cap * L->lanes * sizeof(int64_t));
+        if (vec == NULL) return -1;
+        L->vec = vec;
+        double *c = PyMem_Realloc(L->cost, cap * sizeof(double));
+        if (c == NULL) return -1;
+        L->cost = c;
+        Py_ssize_t *s = PyMem_Realloc(L->src, cap * sizeof(Py_ssize_t));
+        if (s == NULL) return -1;
+        L->src = s;
+        Py_ssize_t *kk = PyMem_Realloc(L->k, cap * sizeof(Py_ssize_t));
+        if (kk == NULL) return -1;
+        L->k = kk;
+        L->cap = cap;
+    }
+    Py_ssize_t i = L->n++;
+    memcpy(&L->vec[i * L->lanes], v, L->lanes * sizeof(int64_t));
+    L->cost[i] = cost, L->src[i] = src, L->k[i] = k;
+    if (2 * L->n > L->slots) return layer_reindex(L, 2 * L->slots) < 0 ? -1 : i;
+    uint64_t s = hash(v, L->lanes) & (L->slots - 1);
+    while (L->index[s]) s = (s + 1) & (L->slots - 1);
+    L->index[s] = i + 1;
+    return i;
+}
+
+/* A tuple of `lanes` ints into out; 1 if a lane is wider than WIDEST, -1 on error. */
+static int read_vector(PyObject *t, Py_ssize_t lanes, int64_t *out) {
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != lanes) {
+        PyErr_Format(PyExc_ValueError, "a vector must be a tuple of %zd ints", lanes);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < lanes; i++) {
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(PyTuple_GET_ITEM(t, i), &overflow);
+        if (x == -1 && PyErr_Occurred()) return -1;
+        if (overflow || x > WIDEST || x < -WIDEST) return 1;
+        out[i] = x;
+    }
+    return 0;
+}
+
+static int between(const int64_t *v, const int64_t *low, const int64_t *high, Py_ssize_t lanes) {
+    for (Py_ssize_t i = 0; i < lanes; i++)
+        if (v[i] < low[i] || v[i] > high[i]) return 0;
+    return 1;
+}
+
+typedef struct {
+    int64_t *add;
+    Py_ssize_t *k, n;
+    double *cost;
+} Row;
+
+/* layers(first, steps, low, high, max_states): readings._layers. */
+static PyObject *layers(PyObject *self, PyObject *args) {
+    PyObject *first, *steps, *low_list, *high_list;
+    Py_ssize_t max_states;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!n:layers", &PyTuple_Type, &first, &PyList_Type, &steps, &PyList_Type, &low_list,
+                          &PyList_Type, &high_list, &max_states))
+        return NULL;
+    Py_ssize_t lanes = PyTuple_GET_SIZE(first), R = PyList_GET_SIZE(steps);
+    if (PyList_GET_SIZE(low_list) != R + 1 || PyList_GET_SIZE(high_list) != R + 1) {
+        PyErr_SetString(PyExc_ValueError, "low and high hold a bound for each row and one after the last");
+        return NULL;
+    }
+    PyObject *result = NULL;
+    int64_t *bounds = PyMem_Calloc(2 * (R + 1) * lanes + 2 * lanes + 1, sizeof(int64_t));
+    int64_t *low = bounds, *high = bounds + (R + 1) * lanes, *origin = high + (R + 1) * lanes,
+            *next = origin + lanes;
+    Row *rows = PyMem_Calloc(R + 1, sizeof(Row));
+    Layer *layer = PyMem_Calloc(R + 1, sizeof(Layer));
+    Edge **edges = PyMem_Calloc(R + 1, sizeof(Edge *));
+    Py_ssize_t *n_edges = PyMem_Calloc(R + 1, sizeof(Py_ssize_t));
+    char *alive = NULL, *before = NULL;
+    if (bounds == NULL || rows == NULL || layer == NULL || edges == NULL || n_edges == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int wide = read_vector(first, lanes, origin);
+    for (Py_ssize_t r = 0; r <= R && wide == 0; r++) {
+        wide = read_vector(PyList_GET_ITEM(low_list, r), lanes, &low[r * lanes]);
+        if (wide == 0) wide = read_vector(PyList_GET_ITEM(high_list, r), lanes, &high[r * lanes]);
+    }
+    for (Py_ssize_t r = 0; r < R && wide == 0; r++) {
+        PyObject *row = PyList_GET_ITEM(steps, r);
+        if (!PyList_Check(row)) {
+            PyErr_SetString(PyExc_ValueError, "each row's steps must be a list of (add, k, cost)");
+            goto done;
+        }
+        Row *w = &rows[r];
+        w->n = PyList_GET_SIZE(row);
+        w->add = PyMem_Calloc(w->n * lanes + 1, sizeof(int64_t));
+        w->k = PyMem_Calloc(w->n + 1, sizeof(Py_ssize_t));
+        w->cost = PyMem_Calloc(w->n + 1, sizeof(double));
+        if (w->add == NULL || w->k == NULL || w->cost == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t g = 0; g < w->n && wide == 0; g++) {
+            PyObject *add, *step = PyList_GET_ITEM(row, g);
+            if (!PyArg_ParseTuple(step, "O!nd:step", &PyTuple_Type, &add, &w->k[g], &w->cost[g])) goto done;
+            wide = read_vector(add, lanes, &w->add[g * lanes]);
+        }
+    }
+    if (wide < 0) goto done;
+    if (wide > 0) {
+        result = Py_NewRef(Py_NotImplemented);
+        goto done;
+    }
+    if (!between(origin, &low[0], &high[0], lanes)) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r <= R; r++)
+        if (layer_init(&layer[r], lanes) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    if (layer_add(&layer[0], origin, 0.0, -1, -1) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < R; r++) {
+        Layer *from = &layer[r], *to = &layer[r + 1];
+        Row *w = &rows[r];
+        const int64_t *below = &low[(r + 1) * lanes], *above = &high[(r + 1) * lanes];
+        Py_ssize_t cap = 0;
+        for (Py_ssize_t s = 0; s < from->n; s++) {
+            for (Py_ssize_t g = 0; g < w->n; g++) {
+                for (Py_ssize_t i = 0; i < lanes; i++) next[i] = from->vec[s * lanes + i] + w->add[g * lanes + i];
+                if (!between(next, below, above, lanes)) continue;
+                double total = from->cost[s] + w->cost[g];
+                Py_ssize_t at = layer_find(to, next);
+                if (at < 0) {
+                    at = layer_add(to, next, total, s, w->k[g]);
+                    if (at < 0) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                } else if (total < to->cost[at]) {
+                    to->cost[at] = total, to->src[at] = s, to->k[at] = w->k[g];
+                }
+                if (n_edges[r] == cap) {
+                    cap = cap ? 2 * cap : 256;
+                    Edge *e = PyMem_Realloc(edges[r], cap * sizeof(Edge));
+                    if (e == NULL) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                    edges[r] = e;
+                }
+                edges[r][n_edges[r]++] = (Edge){s, g, at};
+            }
+        }
+        if (to->n == 0 || to->n > max_states) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+    }
+    memset(next, 0, lanes * sizeof(int64_t));
+    Py_ssize_t goal = layer_find(&layer[R], next);
+    if (goal < 0) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    PyObject *path = PyList_New(R), *used = PyList_New(R);
+    if (path == NULL || used == NULL) {
+        Py_XDECREF(path);
+        Py_XDECREF(used);
+        goto done;
+    }
+    result = Py_BuildValue("(NN)", path, used);
+    if (result == NULL) goto done;
+    for (Py_ssize_t r = R, state = goal; r > 0; r--) {
+        PyObject *k = PyLong_FromSsize_t(layer[r].k[state]);
+        if (k == NULL) goto fail;
+        PyList_SET_ITEM(path, r - 1, k);
+        state = layer[r].src[state];
+    }
+    Py_ssize_t widest = 1;
+    for (Py_ssize_t r = 0; r <= R; r++) widest = layer[r].n > widest ? layer[r].n : widest;
+    alive = PyMem_Calloc(widest, 1);
+    before = PyMem_Calloc(widest, 1);
+    if (alive == NULL || before == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    alive[goal] = 1;
+    for (Py_ssize_t r = R - 1; r >= 0; r--) {
+        PyObject *set = PySet_New(NULL);
+        if (set == NULL) goto fail;
+        PyList_SET_ITEM(used, r, set);
+        memset(before, 0, widest);
+        for (Py_ssize_t e = 0; e < n_edges[r]; e++) {
+            Edge *edge = &edges[r][e];
+            if (!alive[edge->dst]) continue;
+            before[edge->src] = 1;
+            PyObject *g = PyLong_FromSsize_t(edge->g);
+            if (g == NULL || PySet_Add(set, g) < 0) {
+                Py_XDECREF(g);
+                goto fail;
+            }
+            Py_DECREF(g);
+        }
+        char *swap = alive;
+        alive = before, before = swap;
+    }
+    goto done;
+fail:
+    Py_CLEAR(result);
+done:
+    for (Py_ssize_t r = 0; rows != NULL && r <= R; r++) {
+        PyMem_Free(rows[r].add);
+        PyMem_Free(rows[r].k);
+        PyMem_Free(rows[r].cost);
+    }
+    for (Py_ssize_t r = 0; layer != NULL && r <= R; r++) layer_free(&layer[r]);
+    for (Py_ssize_t r = 0; edges != NULL && r <= R; r++) PyMem_Free(edges[r]);
+    PyMem_Free(bounds);
+    PyMem_Free(rows);
+    PyMem_Free(layer);
+    PyMem_Free(edges);
+    PyMem_Free(n_edges);
+    PyMem_Free(alive);
+    PyMem_Free(before);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"layers", layers, METH_VARARGS,
+     "readings._layers in C: (first, steps, low, high, max_states); NotImplemented for lanes past 2**50."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_solve", "The search of pipeline.parse.readings.solve, in C.",
+                                    -1, methods};
+
+PyMODINIT_FUNC PyInit__solve(void) { return PyModule_Create(&module); }
