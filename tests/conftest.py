@@ -17,3 +17,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def shared() -> Path:
     assert (SHARED / "SPEC.md").exists(), f"../shared not found at {SHARED} (set XXGK_SHARED)"
     return SHARED
+
+
+@pytest.fixture
+def placers(monkeypatch) -> list:
+    """Every section-三 RunPlacer asked for its best placement while the test runs."""
+    from pipeline.parse import sections
+
+    made: list[sections.RunPlacer] = []
+    best = sections.RunPlacer.best
+
+    def recorded(self):
+        made.append(self)
+        return best(self)
+
+    monkeypatch.setattr(sections.RunPlacer, "best", recorded)
+    return made

@@ -168,18 +168,10 @@ def test_rows_a_placement_left_unweighed_would_move_are_in_doubt(index, monkeypa
     assert compare(g, parse_text(read_text("report.txt", g.data)[0])).wrong == []
 
 
-def test_rows_printed_whole_have_no_placement_to_weigh(monkeypatch):
+def test_rows_printed_whole_have_no_placement_to_weigh(placers):
     """A placer whose rows were each printed whole after their labels skips the search for
     alternatives: moving any run would leave a row empty and give its neighbour 14 cells, so
     the search, run anyway, finds none.  Held on every generated layout that prints rows whole."""
-    placers: list[sections.RunPlacer] = []
-    best = sections.RunPlacer.best
-
-    def recorded(self):
-        placers.append(self)
-        return best(self)
-
-    monkeypatch.setattr(sections.RunPlacer, "best", recorded)
     for g in generate_many(7, 36):
         parse_text(read_text("report.txt", g.data)[0])
     whole = [p for p in placers if p.whole is not None]

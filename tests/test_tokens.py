@@ -179,16 +179,8 @@ def c_and_python_placements(placer: sections.RunPlacer) -> tuple:
     return _tokens.place_runs(placer.tokens, placer.groups, starts, *args), placer._best()
 
 
-def test_c_placements_are_the_python_ones(monkeypatch):
+def test_c_placements_are_the_python_ones(placers):
     """The cheapest placement of every report's runs, the C's and the Python's."""
-    placers: list[sections.RunPlacer] = []
-    best = sections.RunPlacer.best
-
-    def recorded(self):
-        placers.append(self)
-        return best(self)
-
-    monkeypatch.setattr(sections.RunPlacer, "best", recorded)
     for text in [*texts(), *(read_text("r.txt", g.data)[0] for g in generate_many(11, 60))]:
         parse_text(text)
     assert sum(not c_and_python_placements(p)[0][1] for p in placers) >= 10  # not only rows printed whole
