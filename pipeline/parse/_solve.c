@@ -305,9 +305,208 @@ done:
     return result;
 }
 
+/* combine(base, vectors, costs, limit): readings._combine, step for step (that function says what
+ * it does).  A vector is read into `lanes` 64-bit integers; None (no base) adds nothing, as the
+ * Python's None does.  Lanes that are not integers of 64 bits, or vectors of other lengths, are
+ * left to the Python: NotImplemented.  A combination's cost is summed row by row from 0.0, as
+ * the Python's sum() of floats does. */
+typedef struct {
+    Py_ssize_t n;     /* readings */
+    int64_t *vec;     /* n * lanes */
+    double *cost;
+} Options;
+
+static Py_ssize_t nonzero(const int64_t *v, Py_ssize_t lanes) {
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = 0; i < lanes; i++) n += v[i] != 0;
+    return n;
+}
+
+/* Read one vector: 0 done, 1 not 64-bit integers or not `lanes` long, -1 error. */
+static int int_lanes(PyObject *t, Py_ssize_t lanes, int64_t *out) {
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != lanes) return 1;
+    for (Py_ssize_t i = 0; i < lanes; i++) {
+        PyObject *x = PyTuple_GET_ITEM(t, i);
+        if (!PyLong_Check(x)) return 1;
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(x, &overflow);
+        if (v == -1 && PyErr_Occurred()) return -1;
+        if (overflow || v > WIDEST || v < -WIDEST) return 1;
+        out[i] = v;
+    }
+    return 0;
+}
+
+static PyObject *index_set(const char *member, Py_ssize_t n) {
+    PyObject *set = PySet_New(NULL);
+    for (Py_ssize_t k = 0; set != NULL && k < n; k++) {
+        if (!member[k]) continue;
+        PyObject *index = PyLong_FromSsize_t(k);
+        if (index == NULL || PySet_Add(set, index) < 0) Py_CLEAR(set);
+        Py_XDECREF(index);
+    }
+    return set;
+}
+
+static PyObject *combine(PyObject *self, PyObject *args) {
+    PyObject *base, *vectors, *costs;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "OO!O!n:combine", &base, &PyList_Type, &vectors, &PyList_Type, &costs, &limit))
+        return NULL;
+    Py_ssize_t R = PyList_GET_SIZE(vectors), lanes = -1;
+    if (PyList_GET_SIZE(costs) != R) {
+        PyErr_SetString(PyExc_ValueError, "one list of costs for each row's vectors");
+        return NULL;
+    }
+    if (base != Py_None) lanes = PyTuple_Check(base) ? PyTuple_GET_SIZE(base) : -1;
+    for (Py_ssize_t i = 0; i < R && lanes < 0; i++) {
+        PyObject *row = PyList_GET_ITEM(vectors, i);
+        if (PyList_Check(row) && PyList_GET_SIZE(row) && PyTuple_Check(PyList_GET_ITEM(row, 0)))
+            lanes = PyTuple_GET_SIZE(PyList_GET_ITEM(row, 0));
+    }
+    if (lanes < 0) lanes = 0;
+    PyObject *result = NULL, *picks = NULL, *fitting = NULL;
+    Options *rows = PyMem_Calloc(R + 1, sizeof(Options));
+    int64_t *total = PyMem_Calloc(2 * lanes + 1, sizeof(int64_t)), *rest = total + lanes, *start = NULL;
+    Py_ssize_t *pick = PyMem_Calloc(R + 1, sizeof(Py_ssize_t)), *fails = NULL, widest = 1;
+    char *member = NULL;
+    int exhaustive = 1, odd = 0;
+    start = PyMem_Calloc(lanes + 1, sizeof(int64_t));
+    if (rows == NULL || total == NULL || pick == NULL || start == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (base != Py_None) odd = int_lanes(base, lanes, start);
+    Py_ssize_t combos = 1;
+    for (Py_ssize_t i = 0; i < R && odd == 0; i++) {
+        PyObject *row = PyList_GET_ITEM(vectors, i), *row_costs = PyList_GET_ITEM(costs, i);
+        if (!PyList_Check(row) || !PyList_Check(row_costs) || PyList_GET_SIZE(row) != PyList_GET_SIZE(row_costs) ||
+            PyList_GET_SIZE(row) == 0) {
+            PyErr_SetString(PyExc_ValueError, "each row needs a vector and a cost for each of its readings");
+            goto done;
+        }
+        Options *o = &rows[i];
+        o->n = PyList_GET_SIZE(row);
+        widest = o->n > widest ? o->n : widest;
+        o->vec = PyMem_Calloc(o->n * lanes + 1, sizeof(int64_t));
+        o->cost = PyMem_Calloc(o->n, sizeof(double));
+        if (o->vec == NULL || o->cost == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < o->n && odd == 0; k++) {
+            odd = int_lanes(PyList_GET_ITEM(row, k), lanes, &o->vec[k * lanes]);
+            o->cost[k] = PyFloat_AsDouble(PyList_GET_ITEM(row_costs, k));
+            if (o->cost[k] == -1.0 && PyErr_Occurred()) goto done;
+        }
+        if (combos <= limit) combos *= o->n; /* stops growing once past the limit */
+    }
+    if (odd < 0) goto done;
+    if (odd > 0) {
+        result = Py_NewRef(Py_NotImplemented);
+        goto done;
+    }
+    exhaustive = combos <= limit;
+    Py_ssize_t best_fail;
+    member = PyMem_Calloc(R * widest + 1, 1); /* row i, reading k: fits */
+    if (member == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (exhaustive) {
+        fails = PyMem_Calloc(combos + 1, sizeof(Py_ssize_t));
+        if (fails == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_ssize_t best = 0;
+        double best_cost = 0.0;
+        for (Py_ssize_t c = 0; c < combos; c++) { /* pick: the combination, the last row fastest */
+            memcpy(total, start, lanes * sizeof(int64_t));
+            double cost = 0.0;
+            for (Py_ssize_t i = 0; i < R; i++) {
+                for (Py_ssize_t l = 0; l < lanes; l++) total[l] += rows[i].vec[pick[i] * lanes + l];
+                cost += rows[i].cost[pick[i]];
+            }
+            fails[c] = nonzero(total, lanes);
+            if (c == 0 || fails[c] < fails[best] || (fails[c] == fails[best] && cost < best_cost)) best = c, best_cost = cost;
+            for (Py_ssize_t i = R - 1; i >= 0 && ++pick[i] == rows[i].n; i--) pick[i] = 0;
+        }
+        best_fail = fails[best];
+        memset(pick, 0, R * sizeof(Py_ssize_t));
+        for (Py_ssize_t c = 0; c < combos; c++) {
+            if (fails[c] == best_fail)
+                for (Py_ssize_t i = 0; i < R; i++) member[i * widest + pick[i]] = 1;
+            for (Py_ssize_t i = R - 1; i >= 0 && ++pick[i] == rows[i].n; i--) pick[i] = 0;
+        }
+        for (Py_ssize_t c = best, i = R - 1; i >= 0; i--) pick[i] = c % rows[i].n, c /= rows[i].n;
+    } else {
+#define WITHOUT(row)                                                                                   \
+    do {                                                                                               \
+        memcpy(rest, start, lanes * sizeof(int64_t));                                                  \
+        for (Py_ssize_t j = 0; j < R; j++)                                                             \
+            if (j != (row))                                                                            \
+                for (Py_ssize_t l = 0; l < lanes; l++) rest[l] += rows[j].vec[pick[j] * lanes + l];     \
+    } while (0)
+        WITHOUT(-1);
+        best_fail = nonzero(rest, lanes);
+        int improved = 1;
+        while (improved && best_fail) {
+            improved = 0;
+            for (Py_ssize_t i = 0; i < R; i++) {
+                WITHOUT(i);
+                for (Py_ssize_t k = 1; k < rows[i].n; k++) {
+                    for (Py_ssize_t l = 0; l < lanes; l++) total[l] = rest[l] + rows[i].vec[k * lanes + l];
+                    Py_ssize_t f = nonzero(total, lanes);
+                    if (f < best_fail) pick[i] = k, best_fail = f, improved = 1;
+                }
+            }
+        }
+        for (Py_ssize_t i = 0; i < R; i++) {
+            WITHOUT(i);
+            member[i * widest + pick[i]] = 1;
+            for (Py_ssize_t k = 0; k < rows[i].n; k++) {
+                for (Py_ssize_t l = 0; l < lanes; l++) total[l] = rest[l] + rows[i].vec[k * lanes + l];
+                if (nonzero(total, lanes) == best_fail) member[i * widest + k] = 1;
+            }
+        }
+#undef WITHOUT
+    }
+    picks = PyList_New(R);
+    fitting = PyList_New(R);
+    if (picks == NULL || fitting == NULL) goto done;
+    for (Py_ssize_t i = 0; i < R; i++) {
+        PyObject *k = PyLong_FromSsize_t(pick[i]), *set = index_set(&member[i * widest], rows[i].n);
+        if (k == NULL || set == NULL) {
+            Py_XDECREF(k);
+            Py_XDECREF(set);
+            goto done;
+        }
+        PyList_SET_ITEM(picks, i, k);
+        PyList_SET_ITEM(fitting, i, set);
+    }
+    result = Py_BuildValue("(OnOO)", exhaustive ? Py_True : Py_False, best_fail, picks, fitting);
+done:
+    Py_XDECREF(picks);
+    Py_XDECREF(fitting);
+    for (Py_ssize_t i = 0; rows != NULL && i < R; i++) {
+        PyMem_Free(rows[i].vec);
+        PyMem_Free(rows[i].cost);
+    }
+    PyMem_Free(rows);
+    PyMem_Free(total);
+    PyMem_Free(start);
+    PyMem_Free(pick);
+    PyMem_Free(fails);
+    PyMem_Free(member);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"layers", layers, METH_VARARGS,
      "readings._layers in C: (first, steps, low, high, max_states); NotImplemented for lanes past 2**50."},
+    {"combine", combine, METH_VARARGS,
+     "readings._combine in C: (base, vectors, costs, limit); NotImplemented for lanes not 64-bit integers."},
     {NULL, NULL, 0, NULL},
 };
 

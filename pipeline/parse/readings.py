@@ -485,44 +485,69 @@ def choose(
         return v
 
     base = _vector_sum(vec(c, p) for c, p in picks.items() if c not in open_rows)
-    exhaustive = math.prod(len(pools[c]) for c in open_rows) <= limit
-    if exhaustive:
-        scored = []
-        for combo in itertools.product(*(pools[c] for c in open_rows)):
-            total = _vector_sum((vec(c, r) for c, r in zip(open_rows, combo, strict=True)), base)
-            scored.append((_nonzero(total), sum(r.cost for r in combo), combo))
-        scored.sort(key=lambda s: (s[0], s[1]))
-        best_fail = scored[0][0]
-        picks.update(zip(open_rows, scored[0][2], strict=True))
-        equal = [s[2] for s in scored if s[0] == best_fail]
-        doubtful = {code: len({combo[i].values for combo in equal}) for i, code in enumerate(open_rows)}
-    else:
-
-        def without(code: str) -> tuple | None:
-            return _vector_sum((vec(c, picks[c]) for c in open_rows if c != code), base)
-
-        best_fail = _nonzero(without(""))
-        improved = True
-        while improved and best_fail:
-            improved = False
-            for code in open_rows:
-                rest = without(code)
-                for option in pools[code][1:]:
-                    f = _nonzero(_vector_sum((vec(code, option),), rest))
-                    if f < best_fail:
-                        picks[code], best_fail, improved = option, f, True
-        doubtful = {}
-        for code in open_rows:
-            rest = without(code)
-            fits = {picks[code].values}
-            fits.update(o.values for o in pools[code] if _nonzero(_vector_sum((vec(code, o),), rest)) == best_fail)
-            doubtful[code] = len(fits)
+    vectors = [[vec(c, r) for r in pools[c]] for c in open_rows]
+    costs = [[r.cost for r in pools[c]] for c in open_rows]
+    exhaustive, best_fail, chosen, fitting = combine(base, vectors, costs, limit)
+    picks.update((c, pools[c][k]) for c, k in zip(open_rows, chosen, strict=True))
+    doubtful = {c: len({pools[c][k].values for k in ks}) for c, ks in zip(open_rows, fitting, strict=True)}
     doubtful = {c: n for c, n in doubtful.items() if n > 1}
     for code in open_rows:
         # with identities failing, or combinations not all weighed, any row read otherwise is in doubt
         if code not in doubtful and (best_fail or not exhaustive) and len({r.values for r in pools[code]}) > 1:
             doubtful[code] = 2
     return Choice(picks, doubtful, best_fail)
+
+
+Combined = tuple[bool, int, list[int], list[set[int]]]
+
+
+def combine(base: tuple | None, vectors: list[list[tuple]], costs: list[list[float]], limit: int) -> Combined:
+    """``_combine`` (in C where the package was built with it; the C leaves lanes that are not
+    64-bit integers to the Python)."""
+    if _solve is not None:
+        found = _solve.combine(base, vectors, costs, limit)
+        if found is not NotImplemented:
+            return found
+    return _combine(base, vectors, costs, limit)
+
+
+def _combine(base: tuple | None, vectors: list[list[tuple]], costs: list[list[float]], limit: int) -> Combined:
+    """The search of ``choose`` over the rows with several readings, by the vectors they add to
+    `base` (None: nothing) and their costs: whether it weighed every combination (at most `limit`),
+    the fewest identities failed, the reading picked for each row, and for each row the readings
+    that fit as well (in a combination failing as few, or beside the others' picks)."""
+    n_rows = len(vectors)
+    if math.prod(map(len, vectors)) <= limit:
+        scored = []
+        for combo in itertools.product(*(range(len(v)) for v in vectors)):
+            total = _vector_sum((vectors[i][k] for i, k in enumerate(combo)), base)
+            scored.append((_nonzero(total), sum(costs[i][k] for i, k in enumerate(combo)), combo))
+        scored.sort(key=lambda s: (s[0], s[1]))
+        best_fail = scored[0][0]
+        equal = [s[2] for s in scored if s[0] == best_fail]
+        return True, best_fail, list(scored[0][2]), [{combo[i] for combo in equal} for i in range(n_rows)]
+    picks = [0] * n_rows
+
+    def without(row: int) -> tuple | None:
+        return _vector_sum((vectors[i][picks[i]] for i in range(n_rows) if i != row), base)
+
+    best_fail = _nonzero(without(-1))
+    improved = True
+    while improved and best_fail:
+        improved = False
+        for i in range(n_rows):
+            rest = without(i)
+            for k in range(1, len(vectors[i])):
+                f = _nonzero(_vector_sum((vectors[i][k],), rest))
+                if f < best_fail:
+                    picks[i], best_fail, improved = k, f, True
+    fitting = []
+    for i in range(n_rows):
+        rest = without(i)
+        fits = {picks[i]}
+        fits.update(k for k, v in enumerate(vectors[i]) if _nonzero(_vector_sum((v,), rest)) == best_fail)
+        fitting.append(fits)
+    return False, best_fail, picks, fitting
 
 
 def _vector_sum(vectors: Iterable[tuple], start: tuple | None = None) -> tuple | None:
