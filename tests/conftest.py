@@ -19,17 +19,22 @@ def shared() -> Path:
     return SHARED
 
 
+def recorded(monkeypatch, owner: object, name: str) -> list[tuple]:
+    """The arguments of every call of owner.name from here on (a method's start with self)."""
+    calls: list[tuple] = []
+    inner = getattr(owner, name)
+
+    def recording(*args):
+        calls.append(args)
+        return inner(*args)
+
+    monkeypatch.setattr(owner, name, recording)
+    return calls
+
+
 @pytest.fixture
-def placers(monkeypatch) -> list:
-    """Every section-三 RunPlacer asked for its best placement while the test runs."""
+def placers(monkeypatch) -> list[tuple]:
+    """(placer,) for every section-三 RunPlacer asked for its best placement while the test runs."""
     from pipeline.parse import sections
 
-    made: list[sections.RunPlacer] = []
-    best = sections.RunPlacer.best
-
-    def recorded(self):
-        made.append(self)
-        return best(self)
-
-    monkeypatch.setattr(sections.RunPlacer, "best", recorded)
-    return made
+    return recorded(monkeypatch, sections.RunPlacer, "best")

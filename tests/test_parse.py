@@ -174,7 +174,7 @@ def test_rows_printed_whole_have_no_placement_to_weigh(placers):
     the search, run anyway, finds none.  Held on every generated layout that prints rows whole."""
     for g in generate_many(7, 36):
         parse_text(read_text("report.txt", g.data)[0])
-    whole = [p for p in placers if p.whole is not None]
+    whole = [p for (p,) in placers if p.whole is not None]
     assert len(whole) >= 12
     for placer in whole:
         spans, placer.whole = placer.whole, None

@@ -9,6 +9,7 @@ import itertools
 from unittest import mock
 
 import pytest
+from conftest import recorded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,19 +94,6 @@ def test_solve_agrees_with_every_combination(rows):
         assert choice.doubtful.get(code) == expected, code
 
 
-def recorded_layers(monkeypatch) -> list[tuple]:
-    """The arguments of every call of readings.layers from here on."""
-    calls: list[tuple] = []
-    inner = readings.layers
-
-    def recording(*args):
-        calls.append(args)
-        return inner(*args)
-
-    monkeypatch.setattr(readings, "layers", recording)
-    return calls
-
-
 def test_the_c_module_is_built():
     assert _solve is not None
 
@@ -128,7 +116,7 @@ def test_the_c_layers_are_the_python_ones(rows, max_states):
     """Every search solve makes, with room for all states or only a few: the C's path and steps
     are the Python's, and so is solve's choice, picks and doubts in the same order."""
     with pytest.MonkeyPatch.context() as patch:
-        calls = recorded_layers(patch)
+        calls = recorded(patch, readings, "layers")
         choice = solve(rows, coefficients, max_states)
     for args in calls:
         assert _solve.layers(*args) == readings._layers(*args)
@@ -138,7 +126,7 @@ def test_the_c_layers_are_the_python_ones(rows, max_states):
 
 
 def test_the_c_layers_of_reports_are_the_python_ones(monkeypatch):
-    calls = recorded_layers(monkeypatch)
+    calls = recorded(monkeypatch, readings, "layers")
     for g in generate_many(13, 40):
         parse_text(read_text("r.txt", g.data)[0])
     assert len(calls) >= 10
@@ -174,14 +162,7 @@ def test_the_c_combination_is_the_python_one(data):
 
 
 def test_the_c_combinations_of_reports_are_the_python_ones(monkeypatch):
-    calls: list[tuple] = []
-    inner = readings.combine
-
-    def recording(*args):
-        calls.append(args)
-        return inner(*args)
-
-    monkeypatch.setattr(readings, "combine", recording)
+    calls = recorded(monkeypatch, readings, "combine")
     for g in generate_many(17, 240):
         parse_text(read_text("r.txt", g.data)[0])
     assert sum(bool(args[1]) for args in calls) >= 10  # with rows read more than one way

@@ -183,8 +183,8 @@ def test_c_placements_are_the_python_ones(placers):
     """The cheapest placement of every report's runs, the C's and the Python's."""
     for text in [*texts(), *(read_text("r.txt", g.data)[0] for g in generate_many(11, 60))]:
         parse_text(text)
-    assert sum(not c_and_python_placements(p)[0][1] for p in placers) >= 10  # not only rows printed whole
-    for placer in placers:
+    assert sum(not c_and_python_placements(p)[0][1] for (p,) in placers) >= 10  # not only rows printed whole
+    for (placer,) in placers:
         c, python = c_and_python_placements(placer)
         assert c == python
 

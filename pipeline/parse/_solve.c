@@ -1,11 +1,13 @@
-/* The dynamic programming of pipeline/parse/readings.py's solve (``_layers``), in C.
+/* The identities' searches of pipeline/parse/readings.py, in C: the dynamic programming of solve
+ * (``_layers``) and the search of choose (``_combine``).
  *
- * readings._layers is the definition and says what it does; this file does the same, step for
- * step, for speed alone (in PDF text it was the largest cost of reading section 三).  The Python
- * packs a state's lanes into one integer; here a state is its lanes, as 64-bit integers, kept in
- * insertion order with an open-addressing index, so ties go the way the Python dict's do.  Lanes
- * too wide for that (a reading of implausible counts) are left to the Python: NotImplemented.
- * tests/test_solve.py holds the two equal, output for output.
+ * readings.py is the definition and says what each does; this file does the same, step for
+ * step, for speed alone (in PDF text they were the largest cost of reading section 三).  The
+ * Python packs a state's lanes into one integer; here a state is its lanes, as 64-bit integers,
+ * kept in insertion order with an open-addressing index, so ties go the way the Python dict's do.
+ * Vectors the C does not take (lanes that are not integers, or past 2^50: a reading of
+ * implausible counts) are left to the Python: NotImplemented.  tests/test_solve.py holds the two
+ * equal, output for output.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -102,18 +104,18 @@ static Py_ssize_t layer_add(Layer *L, const int64_t *v, double cost, Py_ssize_t 
     return i;
 }
 
-/* A tuple of `lanes` ints into out; 1 if a lane is wider than WIDEST, -1 on error. */
-static int read_vector(PyObject *t, Py_ssize_t lanes, int64_t *out) {
-    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != lanes) {
-        PyErr_Format(PyExc_ValueError, "a vector must be a tuple of %zd ints", lanes);
-        return -1;
-    }
+/* One vector into `lanes` 64-bit integers: 0 done; 1 where the C does not take it (not a tuple
+ * of `lanes` ints, or a lane past WIDEST), which leaves the search to the Python; -1 on error. */
+static int int_lanes(PyObject *t, Py_ssize_t lanes, int64_t *out) {
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != lanes) return 1;
     for (Py_ssize_t i = 0; i < lanes; i++) {
+        PyObject *x = PyTuple_GET_ITEM(t, i);
+        if (!PyLong_Check(x)) return 1;
         int overflow;
-        long long x = PyLong_AsLongLongAndOverflow(PyTuple_GET_ITEM(t, i), &overflow);
-        if (x == -1 && PyErr_Occurred()) return -1;
-        if (overflow || x > WIDEST || x < -WIDEST) return 1;
-        out[i] = x;
+        long long v = PyLong_AsLongLongAndOverflow(x, &overflow);
+        if (v == -1 && PyErr_Occurred()) return -1;
+        if (overflow || v > WIDEST || v < -WIDEST) return 1;
+        out[i] = v;
     }
     return 0;
 }
@@ -155,12 +157,12 @@ static PyObject *layers(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    int wide = read_vector(first, lanes, origin);
-    for (Py_ssize_t r = 0; r <= R && wide == 0; r++) {
-        wide = read_vector(PyList_GET_ITEM(low_list, r), lanes, &low[r * lanes]);
-        if (wide == 0) wide = read_vector(PyList_GET_ITEM(high_list, r), lanes, &high[r * lanes]);
+    int declined = int_lanes(first, lanes, origin);
+    for (Py_ssize_t r = 0; r <= R && declined == 0; r++) {
+        declined = int_lanes(PyList_GET_ITEM(low_list, r), lanes, &low[r * lanes]);
+        if (declined == 0) declined = int_lanes(PyList_GET_ITEM(high_list, r), lanes, &high[r * lanes]);
     }
-    for (Py_ssize_t r = 0; r < R && wide == 0; r++) {
+    for (Py_ssize_t r = 0; r < R && declined == 0; r++) {
         PyObject *row = PyList_GET_ITEM(steps, r);
         if (!PyList_Check(row)) {
             PyErr_SetString(PyExc_ValueError, "each row's steps must be a list of (add, k, cost)");
@@ -175,14 +177,14 @@ static PyObject *layers(PyObject *self, PyObject *args) {
             PyErr_NoMemory();
             goto done;
         }
-        for (Py_ssize_t g = 0; g < w->n && wide == 0; g++) {
+        for (Py_ssize_t g = 0; g < w->n && declined == 0; g++) {
             PyObject *add, *step = PyList_GET_ITEM(row, g);
             if (!PyArg_ParseTuple(step, "O!nd:step", &PyTuple_Type, &add, &w->k[g], &w->cost[g])) goto done;
-            wide = read_vector(add, lanes, &w->add[g * lanes]);
+            declined = int_lanes(add, lanes, &w->add[g * lanes]);
         }
     }
-    if (wide < 0) goto done;
-    if (wide > 0) {
+    if (declined < 0) goto done;
+    if (declined > 0) {
         result = Py_NewRef(Py_NotImplemented);
         goto done;
     }
@@ -306,9 +308,8 @@ done:
 }
 
 /* combine(base, vectors, costs, limit): readings._combine, step for step (that function says what
- * it does).  A vector is read into `lanes` 64-bit integers; None (no base) adds nothing, as the
- * Python's None does.  Lanes that are not integers of 64 bits, or vectors of other lengths, are
- * left to the Python: NotImplemented.  A combination's cost is summed row by row from 0.0, as
+ * it does).  A vector is read by int_lanes; None (no base) adds nothing, as the Python's None
+ * does.  A combination's cost is summed row by row from 0.0, as
  * the Python's sum() of floats does. */
 typedef struct {
     Py_ssize_t n;     /* readings */
@@ -320,21 +321,6 @@ static Py_ssize_t nonzero(const int64_t *v, Py_ssize_t lanes) {
     Py_ssize_t n = 0;
     for (Py_ssize_t i = 0; i < lanes; i++) n += v[i] != 0;
     return n;
-}
-
-/* Read one vector: 0 done, 1 not 64-bit integers or not `lanes` long, -1 error. */
-static int int_lanes(PyObject *t, Py_ssize_t lanes, int64_t *out) {
-    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != lanes) return 1;
-    for (Py_ssize_t i = 0; i < lanes; i++) {
-        PyObject *x = PyTuple_GET_ITEM(t, i);
-        if (!PyLong_Check(x)) return 1;
-        int overflow;
-        long long v = PyLong_AsLongLongAndOverflow(x, &overflow);
-        if (v == -1 && PyErr_Occurred()) return -1;
-        if (overflow || v > WIDEST || v < -WIDEST) return 1;
-        out[i] = v;
-    }
-    return 0;
 }
 
 static PyObject *index_set(const char *member, Py_ssize_t n) {
@@ -504,13 +490,13 @@ done:
 
 static PyMethodDef methods[] = {
     {"layers", layers, METH_VARARGS,
-     "readings._layers in C: (first, steps, low, high, max_states); NotImplemented for lanes past 2**50."},
+     "readings._layers in C: (first, steps, low, high, max_states); NotImplemented for vectors it does not take."},
     {"combine", combine, METH_VARARGS,
-     "readings._combine in C: (base, vectors, costs, limit); NotImplemented for lanes not 64-bit integers."},
+     "readings._combine in C: (base, vectors, costs, limit); NotImplemented for vectors it does not take."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_solve", "The search of pipeline.parse.readings.solve, in C.",
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_solve", "The searches of pipeline.parse.readings, in C.",
                                     -1, methods};
 
 PyMODINIT_FUNC PyInit__solve(void) { return PyModule_Create(&module); }

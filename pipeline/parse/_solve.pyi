@@ -2,7 +2,7 @@ from pipeline.parse.readings import Combined, Step, Vector
 
 def layers(
     first: Vector, steps: list[list[Step]], low: list[Vector], high: list[Vector], max_states: int
-) -> tuple[list[int], list[set[int]]] | None: ...  # readings._layers, in C (NotImplemented for lanes past 2**50)
+) -> tuple[list[int], list[set[int]]] | None: ...  # readings._layers, in C (NotImplemented: left to the Python)
 def combine(
     base: tuple | None, vectors: list[list[tuple]], costs: list[list[float]], limit: int
-) -> Combined: ...  # readings._combine, in C (NotImplemented for lanes not 64-bit integers)
+) -> Combined: ...  # readings._combine, in C (NotImplemented: left to the Python)

@@ -212,10 +212,12 @@ static Token *token_at(PyObject *tokens, Py_ssize_t i) {
     return (Token *)t;
 }
 
-/* Is the token's kind `kind` (one of the interned kind strings; equal strings count too)? */
-static int is_kind(Token *t, PyObject *kind) {
-    return t->kind == kind || (PyUnicode_Check(t->kind) && PyUnicode_Compare(t->kind, kind) == 0);
+/* Is `a` the str `b` (one of the interned kind strings; equal strings count too)? */
+static int same_str(PyObject *a, PyObject *b) {
+    return a == b || (PyUnicode_Check(a) && PyUnicode_Compare(a, b) == 0);
 }
+
+static int is_kind(Token *t, PyObject *kind) { return same_str(t->kind, kind); }
 
 static int bounds(PyObject *tokens, Py_ssize_t *lo, Py_ssize_t *hi) {
     if (*lo < 0 || *hi > PyList_GET_SIZE(tokens) || *lo > *hi) {
@@ -533,10 +535,6 @@ typedef struct {
 
 #define CH(L, i) PyUnicode_READ((L)->kind, (L)->data, (i))
 
-static int same_str(PyObject *a, PyObject *b) {
-    return a == b || (PyUnicode_Check(a) && PyUnicode_Compare(a, b) == 0);
-}
-
 static int is_mark(Py_UCS4 ch) {
     PyObject *marks = config[C_MARKS];
     return PyUnicode_FindChar(marks, ch, 0, PyUnicode_GET_LENGTH(marks), 1) >= 0;
@@ -791,7 +789,7 @@ typedef struct {
 
 typedef struct {
     Run *runs;
-    Py_ssize_t n_runs, *cells_before;
+    Py_ssize_t *cells_before;
     int *labelled;
     Py_ssize_t *start, *prev_end, *next_start, *prev_line; /* per row */
     Py_ssize_t lo, width;
@@ -887,7 +885,6 @@ static PyObject *place_runs(PyObject *self, PyObject *args) {
     P.prev_end = P.start + (R + 1);
     P.next_start = P.start + 2 * (R + 1);
     P.prev_line = P.start + 3 * (R + 1);
-    P.n_runs = G;
     for (Py_ssize_t g = 0; g < G; g++) {
         PyObject *group = PyList_GET_ITEM(groups, g);
         Run *run = &P.runs[g];
@@ -898,19 +895,24 @@ static PyObject *place_runs(PyObject *self, PyObject *args) {
         run->size = PyList_GET_SIZE(group);
         run->stacked = run->size > 1;
         int blank = 1;
+        long *lines = PyMem_Malloc(run->size * sizeof(long)); /* of the run's values */
+        if (lines == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
         for (Py_ssize_t i = 0; i < run->size; i++) {
             Py_ssize_t k = PyLong_AsSsize_t(PyList_GET_ITEM(group, i));
-            long line;
-            if ((k == -1 && PyErr_Occurred()) || token_line(tokens, k, &line) < 0) goto done;
-            if (i == 0) run->first = k, run->line = line;
+            if ((k == -1 && PyErr_Occurred()) || token_line(tokens, k, &lines[i]) < 0) {
+                PyMem_Free(lines);
+                goto done;
+            }
+            if (i == 0) run->first = k, run->line = lines[i];
             run->final = k;
             blank = blank && is_kind((Token *)PyList_GET_ITEM(tokens, k), blank_kind);
-            for (Py_ssize_t m = 0; m < i && run->stacked; m++) { /* each value on a line of its own? */
-                long other;
-                if (token_line(tokens, PyLong_AsSsize_t(PyList_GET_ITEM(group, m)), &other) < 0) goto done;
-                if (other == line) run->stacked = 0;
-            }
+            for (Py_ssize_t m = 0; m < i && run->stacked; m++) /* each value on a line of its own? */
+                if (lines[m] == lines[i]) run->stacked = 0;
         }
+        PyMem_Free(lines);
         run->noise = blank ? P.blank_noise : P.noise;
         P.cells_before[g + 1] = P.cells_before[g] + run->size;
     }

@@ -22,12 +22,12 @@ from decimal import Decimal, InvalidOperation
 from pipeline.parse import totals
 from pipeline.parse.tokens import BLANK, NA, NUM, Token, _tokens
 from pipeline.parse.totals import MAX_COUNT
+from pipeline.template import AMOUNT_UNITS
 
 try:
     from pipeline.parse import _solve
-except ImportError:  # installed where no C compiler was: solve runs its Python
+except ImportError:  # installed where no C compiler was: the searches run their Python
     _solve = None  # type: ignore[assignment]
-from pipeline.template import AMOUNT_UNITS
 
 CellReading = tuple[str, "int | float | None", "int | None"]  # raw, value, line (None: no line printed)
 
@@ -476,16 +476,8 @@ def choose(
     pools = {code: [r for r in options if row_ok(r)] or options for code, options in rows.items()}
     picks = {c: p[0] for c, p in pools.items()}
     open_rows = [c for c, p in pools.items() if len(p) > 1]
-    known: dict[int, tuple] = {}
-
-    def vec(code: str, reading: Reading) -> tuple:
-        v = known.get(id(reading))
-        if v is None:
-            v = known[id(reading)] = vector(code, reading)
-        return v
-
-    base = _vector_sum(vec(c, p) for c, p in picks.items() if c not in open_rows)
-    vectors = [[vec(c, r) for r in pools[c]] for c in open_rows]
+    base = _vector_sum(vector(c, p) for c, p in picks.items() if c not in open_rows)
+    vectors = [[vector(c, r) for r in pools[c]] for c in open_rows]
     costs = [[r.cost for r in pools[c]] for c in open_rows]
     exhaustive, best_fail, chosen, fitting = combine(base, vectors, costs, limit)
     picks.update((c, pools[c][k]) for c, k in zip(open_rows, chosen, strict=True))
@@ -502,8 +494,8 @@ Combined = tuple[bool, int, list[int], list[set[int]]]
 
 
 def combine(base: tuple | None, vectors: list[list[tuple]], costs: list[list[float]], limit: int) -> Combined:
-    """``_combine`` (in C where the package was built with it; the C leaves lanes that are not
-    64-bit integers to the Python)."""
+    """``_combine`` (in C where the package was built with it; the C leaves vectors whose lanes
+    are not integers within 2**50 to the Python)."""
     if _solve is not None:
         found = _solve.combine(base, vectors, costs, limit)
         if found is not NotImplemented:
@@ -659,8 +651,8 @@ Step = tuple[Vector, int, float]  # what a row adds, the reading that adds it, i
 def layers(
     first: Vector, steps: list[list[Step]], low: list[Vector], high: list[Vector], max_states: int
 ) -> tuple[list[int], list[set[int]]] | None:
-    """``_layers`` (in C where the package was built with it; the C leaves lanes too wide for
-    its 64-bit integers to the Python)."""
+    """``_layers`` (in C where the package was built with it; the C leaves vectors whose lanes
+    are not integers within 2**50 to the Python)."""
     if _solve is not None:
         found = _solve.layers(first, steps, low, high, max_states)
         if found is not NotImplemented:
