@@ -2,7 +2,7 @@
 PY        ?= python3
 VENV      := .venv
 BIN       := $(VENV)/bin
-NATIVE    := $(wildcard pipeline/*/*.c)
+NATIVE    := $(wildcard pipeline/*.c pipeline/*/*.c)
 STAMP     := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt $(NATIVE) | cksum | cut -d' ' -f1)
 RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse

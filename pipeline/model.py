@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from pipeline.errors import Reject
 from pipeline.template import CELL_LABELS
 
+try:
+    from pipeline import _pack
+except ImportError:  # installed where no C compiler was: reports are packed by the Python
+    _pack = None  # type: ignore[assignment]
+
 
 @dataclass(slots=True)
 class Cell:
@@ -155,20 +160,28 @@ class FileResult:
         """Keep the report's cells and checks as columns (see CELL_COLUMNS).  A ValueError, a
         parser bug, if a text holds a line break (no text read from one line can), a line is 0
         or a cell is one no template has."""
-        facts = report.facts
-        try:
-            keys = [_CELL_KEYS[f[:3]] for f in facts]
-        except KeyError as exc:
-            raise ValueError(f"a cell no template has: {exc.args[0]}") from None
-        _, _, _, raw, value, line = zip(*facts, strict=True) if facts else ((),) * 6
-        cells = [keys, raw, value, line]
-        checks = list(
-            zip(*[(c.rule, c.scope, c.note, c.expected, c.actual, c.passed) for c in report.checks], strict=True)
-        )
-        self.cells = _packed(cells, CELL_COLUMNS)
-        self.checks = _packed(checks or [()] * len(CHECK_COLUMNS), CHECK_COLUMNS)
-        self.counts = (len(raw), len(report.checks))
+        packed = _pack.columns(report.facts, _CELL_KEYS, report.checks) if _pack is not None else NotImplemented
+        if packed is NotImplemented:
+            packed = _columns(report.facts, report.checks)
+        self.cells, self.checks, self.printed = packed
+        self.counts = (len(report.facts), len(report.checks))
         self.status, self.checks_failed = report.status, report.checks_failed
-        self.printed = len(raw) - raw.count("")  # cells with something printed in them
         report.facts, report.checks = [], []
         self.report = report
+
+
+def _columns(facts: list[Fact], checks: list[Check]) -> tuple[tuple[str | bytes, ...], tuple[str | bytes, ...], int]:
+    """The packed cells and checks of ``FileResult.pack`` and the count of cells with something
+    printed in them (in C where _pack was built: the same values, or NotImplemented for what it
+    leaves to this)."""
+    try:
+        keys = [_CELL_KEYS[f[:3]] for f in facts]
+    except KeyError as exc:
+        raise ValueError(f"a cell no template has: {exc.args[0]}") from None
+    _, _, _, raw, value, line = zip(*facts, strict=True) if facts else ((),) * 6
+    columns = list(zip(*[(c.rule, c.scope, c.note, c.expected, c.actual, c.passed) for c in checks], strict=True))
+    return (
+        _packed([keys, raw, value, line], CELL_COLUMNS),
+        _packed(columns or [()] * len(CHECK_COLUMNS), CHECK_COLUMNS),
+        len(raw) - raw.count(""),
+    )

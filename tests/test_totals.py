@@ -97,8 +97,8 @@ def test_a_row_past_its_budget_has_no_reading_in_either_search():
 
 def test_without_the_c_modules_the_parser_reads_the_same(tmp_path):
     """Installed where no C compiler was, the parser searches in Python and makes the dataclass
-    tokens (tokens.py): glued and PDF-text reports (the rows the search is for) read to the same
-    cells and checks."""
+    tokens (tokens.py), and reports are packed by the Python (model.py): glued and PDF-text
+    reports (the rows the search is for) read to the same cells and checks, packed the same."""
     folder = tmp_path / "reports"
     folder.mkdir()
     rng = random.Random(7)
@@ -110,15 +110,20 @@ def test_without_the_c_modules_the_parser_reads_the_same(tmp_path):
         "if sys.argv[1] == 'python':\n"
         "    for name in ('_totals', '_tokens', '_solve'):\n"
         "        sys.modules[f'pipeline.parse.{name}'] = None\n"
+        "    sys.modules['pipeline._pack'] = None\n"
         "from pathlib import Path\n"
+        "from pipeline import model\n"
         "from pipeline.parse import parse_text, readings, tokens, totals\n"
         "from pipeline.read import read_text\n"
         "assert (totals._totals is None) == (tokens._tokens is None) == (readings._solve is None)\n"
-        "assert (readings._solve is None) == (sys.argv[1] == 'python')\n"
+        "assert (readings._solve is None) == (model._pack is None) == (sys.argv[1] == 'python')\n"
         "out = []\n"
         "for p in sorted(Path(sys.argv[2]).iterdir()):\n"
         "    r = parse_text(read_text(p.name, p.read_bytes())[0])\n"
-        "    out.append([r.facts, [repr(c) for c in r.checks]])\n"
+        "    facts, checks = r.facts, [repr(c) for c in r.checks]\n"
+        "    packed = model.FileResult(p.name, '0' * 64, 1, 0)\n"
+        "    packed.pack(r)\n"
+        "    out.append([facts, checks, repr((packed.cells, packed.checks, packed.printed))])\n"
         "print(json.dumps(out))\n"
     )
     read = {
@@ -130,7 +135,7 @@ def test_without_the_c_modules_the_parser_reads_the_same(tmp_path):
         for mode in ("c", "python")
     }
     assert read["c"] == read["python"]
-    assert any(facts for facts, _ in read["c"])
+    assert any(facts for facts, _, _ in read["c"])
 
 
 def test_the_c_search_is_part_of_the_parser_version():

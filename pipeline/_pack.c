@@ -1,0 +1,213 @@
+/* FileResult.pack's columns (pipeline/model.py, ``_columns``), in C.
+ *
+ * model.py is the definition and says what the columns are; this file makes the same bytes and
+ * strings, for speed alone: packing a report's ~200 cells and ~40 checks in Python cost a parser
+ * worker 8% of its time, a Python object or two per cell.  Only the plain case is done here:
+ * cells of a template key, text with no line break, numbers that are ints or floats or None,
+ * lines that are positive ints or None, checks whose texts are str and whose verdict is a bool.
+ * Anything else is left to the Python, which packs it or raises the parser-bug error it names:
+ * NotImplemented.  tests/test_pack.py holds the two equal, output for output.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+static PyObject *NEWLINE, *A_RULE, *A_SCOPE, *A_NOTE, *A_EXPECTED, *A_ACTUAL, *A_PASSED;
+
+/* A number or None as a double (None: NaN); -1 for anything else. */
+static int as_double(PyObject *v, double *out) {
+    if (v == Py_None) {
+        *out = NAN;
+        return 0;
+    }
+    if (PyFloat_CheckExact(v)) {
+        *out = PyFloat_AS_DOUBLE(v);
+        return 0;
+    }
+    if (PyLong_CheckExact(v)) {
+        double d = PyLong_AsDouble(v);
+        if (d == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return -1;
+        }
+        *out = d;
+        return 0;
+    }
+    return -1;
+}
+
+/* `texts` joined by line breaks, or NULL with no error set where a text is not a str or holds a
+ * line break (the Python says which). */
+static PyObject *joined(PyObject *texts) {
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PyList_GET_ITEM(texts, i);
+        if (!PyUnicode_CheckExact(t)) return NULL;
+        if (PyUnicode_GET_LENGTH(t) && PyUnicode_FindChar(t, '\n', 0, PyUnicode_GET_LENGTH(t), 1) != -1) return NULL;
+    }
+    return PyUnicode_Join(NEWLINE, texts);
+}
+
+static PyObject *bytes_of(const void *data, Py_ssize_t n) { return PyBytes_FromStringAndSize(data, n); }
+
+/* The cell columns: (key u16, raw, value f64, line i32) and the count of printed cells. */
+static PyObject *pack_cells(PyObject *facts, PyObject *keys, Py_ssize_t *printed) {
+    Py_ssize_t n = PyList_GET_SIZE(facts);
+    uint16_t *key = PyMem_Malloc((n ? n : 1) * sizeof(uint16_t));
+    double *value = PyMem_Malloc((n ? n : 1) * sizeof(double));
+    int32_t *line = PyMem_Malloc((n ? n : 1) * sizeof(int32_t));
+    PyObject *raws = PyList_New(n), *out = NULL;
+    if (key == NULL || value == NULL || line == NULL || raws == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    *printed = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *f = PyList_GET_ITEM(facts, i);
+        if (!PyTuple_CheckExact(f) || PyTuple_GET_SIZE(f) != 6) goto python;
+        PyObject *k = PyTuple_GetSlice(f, 0, 3);
+        if (k == NULL) goto done;
+        PyObject *index = PyDict_GetItemWithError(keys, k); /* borrowed */
+        Py_DECREF(k);
+        if (index == NULL) {
+            if (PyErr_Occurred()) goto done;
+            goto python; /* a cell no template has */
+        }
+        long kk = PyLong_AsLong(index);
+        if (kk < 0 || kk > UINT16_MAX) {
+            PyErr_Clear();
+            goto python;
+        }
+        key[i] = (uint16_t)kk;
+        PyObject *raw = PyTuple_GET_ITEM(f, 3);
+        Py_INCREF(raw);
+        PyList_SET_ITEM(raws, i, raw);
+        if (PyUnicode_CheckExact(raw) && PyUnicode_GET_LENGTH(raw)) (*printed)++;
+        if (as_double(PyTuple_GET_ITEM(f, 4), &value[i]) < 0) goto python;
+        PyObject *ln = PyTuple_GET_ITEM(f, 5);
+        if (ln == Py_None) {
+            line[i] = 0;
+        } else {
+            if (!PyLong_CheckExact(ln)) goto python;
+            long l = PyLong_AsLong(ln);
+            if (l < 1 || l > INT32_MAX) { /* 0 or out of range: the Python's error */
+                PyErr_Clear();
+                goto python;
+            }
+            line[i] = (int32_t)l;
+        }
+    }
+    PyObject *text = joined(raws);
+    if (text == NULL) {
+        if (PyErr_Occurred()) goto done;
+        goto python;
+    }
+    out = Py_BuildValue("(y#Ny#y#)", (const char *)key, n * (Py_ssize_t)sizeof(uint16_t), text, (const char *)value,
+                        n * (Py_ssize_t)sizeof(double), (const char *)line, n * (Py_ssize_t)sizeof(int32_t));
+    goto done;
+python:
+    out = Py_NewRef(Py_NotImplemented);
+done:
+    PyMem_Free(key);
+    PyMem_Free(value);
+    PyMem_Free(line);
+    Py_XDECREF(raws);
+    return out;
+}
+
+/* The check columns: (rule, scope, note, expected f64, actual f64, passed as bytes). */
+static PyObject *pack_checks(PyObject *checks) {
+    Py_ssize_t n = PyList_GET_SIZE(checks);
+    PyObject *texts[3] = {PyList_New(n), PyList_New(n), PyList_New(n)};
+    PyObject *names[3] = {A_RULE, A_SCOPE, A_NOTE};
+    double *expected = PyMem_Malloc((n ? n : 1) * sizeof(double));
+    double *actual = PyMem_Malloc((n ? n : 1) * sizeof(double));
+    char *passed = PyMem_Malloc(n ? n : 1);
+    PyObject *out = NULL, *joins[3] = {NULL, NULL, NULL};
+    if (texts[0] == NULL || texts[1] == NULL || texts[2] == NULL || expected == NULL || actual == NULL ||
+        passed == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *c = PyList_GET_ITEM(checks, i);
+        for (int t = 0; t < 3; t++) {
+            PyObject *s = PyObject_GetAttr(c, names[t]);
+            if (s == NULL) goto done;
+            PyList_SET_ITEM(texts[t], i, s);
+        }
+        double *into[2] = {&expected[i], &actual[i]};
+        PyObject *nums[2] = {A_EXPECTED, A_ACTUAL};
+        for (int t = 0; t < 2; t++) {
+            PyObject *v = PyObject_GetAttr(c, nums[t]);
+            if (v == NULL) goto done;
+            int bad = as_double(v, into[t]);
+            Py_DECREF(v);
+            if (bad) goto python;
+        }
+        PyObject *p = PyObject_GetAttr(c, A_PASSED);
+        if (p == NULL) goto done;
+        Py_DECREF(p); /* True and False live for the interpreter's life */
+        if (p != Py_True && p != Py_False) goto python;
+        passed[i] = p == Py_True;
+    }
+    for (int t = 0; t < 3; t++) {
+        joins[t] = joined(texts[t]);
+        if (joins[t] == NULL) {
+            if (PyErr_Occurred()) goto done;
+            goto python;
+        }
+    }
+    out = Py_BuildValue("(OOOy#y#y#)", joins[0], joins[1], joins[2], (const char *)expected,
+                        n * (Py_ssize_t)sizeof(double), (const char *)actual, n * (Py_ssize_t)sizeof(double), passed, n);
+    goto done;
+python:
+    out = Py_NewRef(Py_NotImplemented);
+done:
+    for (int t = 0; t < 3; t++) {
+        Py_XDECREF(texts[t]);
+        Py_XDECREF(joins[t]);
+    }
+    PyMem_Free(expected);
+    PyMem_Free(actual);
+    PyMem_Free(passed);
+    return out;
+}
+
+static PyObject *columns(PyObject *self, PyObject *args) {
+    PyObject *facts, *keys, *checks;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &facts, &PyDict_Type, &keys, &PyList_Type, &checks))
+        return NULL;
+    Py_ssize_t printed = 0;
+    PyObject *cells = pack_cells(facts, keys, &printed);
+    if (cells == NULL || cells == Py_NotImplemented) return cells;
+    PyObject *packed = pack_checks(checks);
+    if (packed == NULL || packed == Py_NotImplemented) {
+        Py_DECREF(cells);
+        return packed;
+    }
+    return Py_BuildValue("(NNn)", cells, packed, printed);
+}
+
+static PyMethodDef methods[] = {
+    {"columns", columns, METH_VARARGS,
+     "model._columns in C: (facts, keys, checks) -> (cells, checks, printed); NotImplemented for what it does not "
+     "take."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_pack", "FileResult.pack's columns, in C.", -1, methods};
+
+PyMODINIT_FUNC PyInit__pack(void) {
+    NEWLINE = PyUnicode_InternFromString("\n");
+    A_RULE = PyUnicode_InternFromString("rule");
+    A_SCOPE = PyUnicode_InternFromString("scope");
+    A_NOTE = PyUnicode_InternFromString("note");
+    A_EXPECTED = PyUnicode_InternFromString("expected");
+    A_ACTUAL = PyUnicode_InternFromString("actual");
+    A_PASSED = PyUnicode_InternFromString("passed");
+    if (!NEWLINE || !A_RULE || !A_SCOPE || !A_NOTE || !A_EXPECTED || !A_ACTUAL || !A_PASSED) return NULL;
+    return PyModule_Create(&module);
+}

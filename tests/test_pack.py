@@ -1,0 +1,85 @@
+"""``_pack.columns``, the C of ``model._columns``, against the Python: the same bytes and strings
+for every report, and NotImplemented — never a different value or a silent pass — for what the
+Python refuses (a parser bug) or packs by a path the C leaves to it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import _pack, model
+from pipeline.generate import generate_many
+from pipeline.model import _CELL_KEYS, Check
+from pipeline.parse import parse_text
+from pipeline.template import CELL_LABELS
+
+text = st.text(st.sampled_from("0１2,.—-无 \t\n"), max_size=4)
+plain_text = st.text(st.sampled_from("0１2,.—-无 \t"), max_size=4)
+number = st.one_of(st.none(), st.integers(0, 2**53), st.floats(allow_nan=True, allow_infinity=True))
+line = st.one_of(st.none(), st.integers(1, 2**31 - 1))
+
+
+key = st.sampled_from(list(CELL_LABELS))
+
+
+def facts(raw, value, lines, key=key):
+    return st.lists(st.tuples(key, raw, value, lines).map(lambda f: (*f[0], *f[1:])), max_size=30)
+
+
+def checks(texts, values, passed=None):
+    passed = st.booleans() if passed is None else passed
+    return st.lists(st.builds(Check, texts, texts, values, values, passed, texts), max_size=8)
+
+
+def python(facts: list, checks: list) -> object:
+    try:
+        return model._columns(facts, checks)
+    except (ValueError, OverflowError, TypeError) as exc:
+        return type(exc)
+
+
+@settings(max_examples=600, deadline=None)
+@given(facts(plain_text, number, line), checks(plain_text, number))
+def test_the_c_packs_plain_reports_as_the_python_does(facts, checks):
+    assert _pack.columns(facts, _CELL_KEYS, checks) == python(facts, checks)
+
+
+odd_key = st.one_of(key, st.just(("requests", "no.such.row", "total")))
+odd_raw = st.one_of(text, st.integers(0, 3))
+odd_number = st.one_of(number, st.booleans(), st.integers(2**1024, 2**1030), st.just("3"))
+odd_line = st.one_of(line, st.integers(-2, 0), st.integers(2**31, 2**40), st.just(1.0), st.just(True))
+
+
+@settings(max_examples=600, deadline=None)
+@given(facts(odd_raw, odd_number, odd_line, odd_key), checks(odd_raw, odd_number, st.one_of(st.booleans(), st.just(1))))
+def test_what_the_c_does_not_take_it_leaves_to_the_python(facts, checks):
+    got, want = _pack.columns(facts, _CELL_KEYS, checks), python(facts, checks)
+    if isinstance(want, type):  # the Python refuses: a parser bug it names
+        assert got is NotImplemented
+    elif got is not NotImplemented:
+        assert got == want
+
+
+@pytest.mark.parametrize(
+    "fact",
+    [
+        ("requests", "no.such.row", "total", "1", 1, 5),
+        ("requests", "received.new", "total", "1\n2", 12, 4),
+        ("requests", "received.new", "total", "", None, 0),
+        ("requests", "received.new", "total", "3", 2**1100, 4),
+    ],
+)
+def test_each_refusal_of_the_python_is_left_to_it(fact):
+    with pytest.raises((ValueError, OverflowError)):
+        model._columns([fact], [])
+    assert _pack.columns([fact], _CELL_KEYS, []) is NotImplemented
+
+
+def test_parsed_reports_pack_in_c_as_in_python():
+    reports = [parse_text(g.text) for g in generate_many(11, 40)]
+    for report in reports:
+        got = _pack.columns(report.facts, _CELL_KEYS, report.checks)
+        assert got is not NotImplemented
+        assert got == model._columns(report.facts, report.checks)
+    assert sum(len(r.facts) for r in reports) > 40 * 150 and sum(len(r.checks) for r in reports) > 40 * 20
