@@ -6,6 +6,7 @@ stay here so that it cannot happen again.  The unit tests pin the reading rules 
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -534,3 +535,24 @@ def test_a_row_read_from_no_tokens_has_no_line(index: int, code: str):
     cells = [f for f in report.facts if f[:2] == ("requests", code)]
     assert len(cells) == 7 and all(raw == "" and value is None and line is None for *_, raw, value, line in cells)
     assert all(f[5] is None or f[5] >= 1 for f in report.facts)
+
+
+def test_a_parse_leaves_no_garbage_for_the_cycle_collector():
+    """Everything a parse makes is freed by its reference counts: a reference cycle (a closure
+    that calls itself was one) is garbage only the collector frees, and its runs over a worker's
+    young objects cost 4 % of the parse.  Glued reports are the ones whose digits are cut."""
+    texts = [g.text for g in generate_many(5, 48)]
+    parse_text(texts[0])
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        reports = [parse_text(t) for t in texts]
+        gc.collect()
+        garbage = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert garbage == []
+    assert {r.layout for r in reports} >= {"text/glued", "text/pdf", "text/tsv"}
