@@ -14,10 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.generate import generate_many
-from pipeline.identities import BALANCE, outcome_coefficient
-from pipeline.parse import _solve, parse_text, readings
+from pipeline.identities import BALANCE, outcome_coefficient, request_checks
+from pipeline.model import Check
+from pipeline.parse import _solve, parse_text, readings, sections
 from pipeline.parse.readings import MAX_COUNT, Reading, solve
 from pipeline.read import read_text
+from pipeline.template import APPLICANT_CODES
 
 # rows with every kind of coefficient: balance +1/-1, outcome leaf, outcome total, neither
 CODES = (
@@ -191,3 +193,35 @@ def test_one_row_at_a_time_never_goes_back_to_a_rows_first_reading():
     found = readings._combine(base, vectors, costs, 0)
     assert found[0] is False
     assert _solve.combine(base, vectors, costs, 0) == found
+
+
+REQUEST_CODES = (*CODES, "received.new", "received.carried_over", "outcome.withheld.state_secret", "outcome")
+row_value = st.one_of(st.none(), st.integers(0, 30), st.integers(0, MAX_COUNT - 1))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(REQUEST_CODES), unique=True, max_size=9), st.data())
+def test_c_request_checks_are_the_python_ones(codes, data):
+    """Every check of section 三 (balance, row_total, outcome_total), in order, from the C as
+    from ``identities.request_checks``: rows present or not, blanks as 0."""
+    rows = {code: tuple(data.draw(st.lists(row_value, min_size=WIDTH, max_size=WIDTH))) for code in codes}
+    got = _solve.request_checks(rows, APPLICANT_CODES, Check)
+    assert got == request_checks(rows)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [(1, 2, 3), (1.0, 0, 0, 0, 0, 0, 1), (2**60, 0, 0, 0, 0, 0, 2**60), (True, 0, 0, 0, 0, 0, 1), ("1",) * 7],
+)
+def test_c_request_checks_leave_rows_they_do_not_take_to_the_python(values):
+    assert _solve.request_checks({"received.new": values}, APPLICANT_CODES, Check) is NotImplemented
+
+
+def test_c_request_checks_are_the_python_ones_in_parsed_reports(monkeypatch):
+    calls = recorded(monkeypatch, sections, "request_checks")
+    monkeypatch.setattr(sections, "_solve", None)  # every call goes to the Python, and is recorded
+    for g in generate_many(4, 24):
+        parse_text(g.text)
+    assert len(calls) == 24
+    for (rows,) in calls:
+        assert _solve.request_checks(rows, APPLICANT_CODES, Check) == request_checks(rows)

@@ -10,7 +10,7 @@ import random
 from unittest import mock
 
 import pytest
-from conftest import SHARED
+from conftest import SHARED, recorded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_golden import TEXT_REPORTS
@@ -225,3 +225,51 @@ def test_c_loops_take_c_tokens_within_bounds():
         _tokens.groups_of(toks, [1], TEXT)
     with pytest.raises(IndexError):
         _tokens.label_text(toks, 0, 2, TEXT, canon)
+
+
+CELL = st.tuples(NUMBER_TEXT, st.one_of(st.none(), st.integers(0, 99)), st.one_of(st.none(), st.integers(1, 500)))
+
+
+def _printed(data, keys) -> dict:
+    """A random `printed` of _request_cells: some categories read (7 cells each), some not."""
+    read = data.draw(st.lists(st.sampled_from(["read", "none", "absent"]), min_size=len(keys), max_size=len(keys)))
+    cells = data.draw(st.lists(CELL, min_size=7, max_size=7 * len(keys)))
+    printed = {}
+    for k, ((code, _), how) in enumerate(zip(keys, read, strict=True)):
+        if how == "read":
+            printed[code] = readings.Reading(tuple(cells[(7 * k + j) % len(cells)] for j in range(7)), 0.0)
+        elif how == "none":
+            printed[code] = None  # as good as not read
+    return printed
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_c_request_cells_of_any_rows_read(data):
+    """The facts of section 三 (``_request_cells``): a category read gives its cells, one not
+    read seven blanks, for either template's row set, in the C as in the Python."""
+    template, rows = data.draw(st.sampled_from(["2019", "2021"])), data.draw(st.sampled_from(["2019", "2021"]))
+    keys = sections._request_keys(template, rows)
+    printed = _printed(data, keys)
+    got = _tokens.request_cells(keys, printed)
+    assert got == sections._cells_of(keys, printed)
+    assert len(got) == 7 * len(keys)
+
+
+def test_c_request_cells_leave_a_reading_of_the_wrong_width_to_the_python():
+    keys = sections._request_keys("2021", "2021")
+    code = keys[0][0]
+    short = {code: readings.Reading((("1", 1, 3),) * 6, 0.0)}
+    assert _tokens.request_cells(keys, short) is NotImplemented
+    with pytest.raises(ValueError):
+        sections._cells_of(keys, short)
+
+
+def test_c_request_cells_are_the_python_ones_in_parsed_reports(monkeypatch):
+    calls = recorded(monkeypatch, sections, "_request_cells")
+    for g in generate_many(3, 24):
+        parse_text(g.text)
+    assert len(calls) >= 24
+    for template, rows, printed in calls:
+        keys = sections._request_keys(template.name, rows.name)
+        assert _tokens.request_cells(keys, printed) == sections._cells_of(keys, printed)

@@ -488,15 +488,125 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- identities.request_checks */
+
+static PyObject *RULE_BALANCE, *RULE_ROW_TOTAL, *RULE_OUTCOME_TOTAL, *OUTCOME;
+
+#define ROW_WIDTH 7 /* the columns of section 三: six applicant types and their total */
+
+/* A row's values as int64 (None as 0); -1 where the C does not take them (not 7 of them, or a
+ * value that is not an int within +-2^50). */
+static int row_values(PyObject *values, int64_t *out) {
+    PyObject *seq = PySequence_Fast(values, "");
+    if (seq == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    int ok = PySequence_Fast_GET_SIZE(seq) == ROW_WIDTH;
+    for (Py_ssize_t i = 0; ok && i < ROW_WIDTH; i++) {
+        PyObject *v = PySequence_Fast_GET_ITEM(seq, i);
+        if (v == Py_None) {
+            out[i] = 0;
+            continue;
+        }
+        int overflow = 0;
+        long long x = PyLong_CheckExact(v) ? PyLong_AsLongLongAndOverflow(v, &overflow) : 0;
+        ok = PyLong_CheckExact(v) && !overflow && x > -WIDEST && x < WIDEST;
+        out[i] = x;
+    }
+    Py_DECREF(seq);
+    return ok ? 0 : -1;
+}
+
+static int add_check(PyObject *out, PyObject *check, PyObject *rule, PyObject *scope, int64_t expected, int64_t actual) {
+    PyObject *args[5] = {rule, scope, PyLong_FromLongLong(expected), PyLong_FromLongLong(actual),
+                         expected == actual ? Py_True : Py_False};
+    PyObject *made = args[2] && args[3] ? PyObject_Vectorcall(check, args, 5, NULL) : NULL;
+    Py_XDECREF(args[2]);
+    Py_XDECREF(args[3]);
+    if (made == NULL) return -1;
+    int bad = PyList_Append(out, made);
+    Py_DECREF(made);
+    return bad;
+}
+
+/* identities.request_checks(rows) in C: (rows, applicant codes, the Check class). */
+static PyObject *request_checks(PyObject *self, PyObject *args) {
+    PyObject *rows, *applicants, *check;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyDict_Type, &rows, &PyTuple_Type, &applicants, &check)) return NULL;
+    if (PyTuple_GET_SIZE(applicants) != ROW_WIDTH) Py_RETURN_NOTIMPLEMENTED;
+    Py_ssize_t n = PyDict_GET_SIZE(rows), pos = 0, r = 0;
+    int64_t *vals = PyMem_Malloc((n ? n : 1) * ROW_WIDTH * sizeof(int64_t));
+    PyObject **codes = PyMem_Malloc((n ? n : 1) * sizeof(PyObject *));
+    PyObject *out = NULL, *key, *value;
+    if (vals == NULL || codes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *new = NULL, *carried = NULL, *total = NULL, *forward = NULL, leaves[ROW_WIDTH] = {0};
+    int any_leaf = 0;
+    while (PyDict_Next(rows, &pos, &key, &value)) {
+        int64_t *v = &vals[r * ROW_WIDTH];
+        if (!PyUnicode_CheckExact(key) || row_values(value, v) < 0) goto python;
+        codes[r++] = key;
+        if (PyUnicode_CompareWithASCIIString(key, "received.new") == 0) new = v;
+        else if (PyUnicode_CompareWithASCIIString(key, "received.carried_over") == 0) carried = v;
+        else if (PyUnicode_CompareWithASCIIString(key, "carried_forward") == 0) forward = v;
+        if (PyUnicode_CompareWithASCIIString(key, "outcome.total") == 0) {
+            total = v;
+        } else if (PyUnicode_Tailmatch(key, OUTCOME, 0, PY_SSIZE_T_MAX, -1) == 1) { /* a leaf of the outcomes */
+            any_leaf = 1;
+            for (int c = 0; c < ROW_WIDTH; c++) leaves[c] += v[c];
+        }
+    }
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    if (new && carried && total && forward) {
+        for (int c = 0; c < ROW_WIDTH; c++)
+            if (add_check(out, check, RULE_BALANCE, PyTuple_GET_ITEM(applicants, c), total[c] + forward[c],
+                          new[c] + carried[c]) < 0)
+                goto fail;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t *v = &vals[i * ROW_WIDTH], act = 0;
+        for (int c = 0; c < ROW_WIDTH - 1; c++) act += v[c];
+        if (add_check(out, check, RULE_ROW_TOTAL, codes[i], v[ROW_WIDTH - 1], act) < 0) goto fail;
+    }
+    if (total && any_leaf) {
+        for (int c = 0; c < ROW_WIDTH; c++)
+            if (add_check(out, check, RULE_OUTCOME_TOTAL, PyTuple_GET_ITEM(applicants, c), total[c], leaves[c]) < 0)
+                goto fail;
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+    goto done;
+python:
+    out = Py_NewRef(Py_NotImplemented);
+done:
+    PyMem_Free(vals);
+    PyMem_Free(codes);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"layers", layers, METH_VARARGS,
      "readings._layers in C: (first, steps, low, high, max_states); NotImplemented for vectors it does not take."},
     {"combine", combine, METH_VARARGS,
      "readings._combine in C: (base, vectors, costs, limit); NotImplemented for vectors it does not take."},
+    {"request_checks", request_checks, METH_VARARGS,
+     "identities.request_checks in C: (rows, applicant codes, Check); NotImplemented for rows it does not take."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_solve", "The searches of pipeline.parse.readings, in C.",
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_solve", "The searches of pipeline.parse.readings and the checks of section 三, in C.",
                                     -1, methods};
 
-PyMODINIT_FUNC PyInit__solve(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__solve(void) {
+    RULE_BALANCE = PyUnicode_InternFromString("balance");
+    RULE_ROW_TOTAL = PyUnicode_InternFromString("row_total");
+    RULE_OUTCOME_TOTAL = PyUnicode_InternFromString("outcome_total");
+    OUTCOME = PyUnicode_InternFromString("outcome.");
+    if (!RULE_BALANCE || !RULE_ROW_TOTAL || !RULE_OUTCOME_TOTAL || !OUTCOME) return NULL;
+    return PyModule_Create(&module);
+}

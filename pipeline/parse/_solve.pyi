@@ -1,3 +1,4 @@
+from pipeline.model import Check
 from pipeline.parse.readings import Combined, Step, Vector
 
 def layers(
@@ -6,3 +7,6 @@ def layers(
 def combine(
     base: tuple | None, vectors: list[list[tuple]], costs: list[list[float]], limit: int
 ) -> Combined: ...  # readings._combine, in C (NotImplemented: left to the Python)
+def request_checks(
+    rows: dict[str, tuple[int | float | None, ...]], applicants: tuple[str, ...], check: type[Check]
+) -> list[Check]: ...  # identities.request_checks, in C (NotImplemented: left to the Python)

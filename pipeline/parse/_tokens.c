@@ -1086,6 +1086,60 @@ done:
     return result;
 }
 
+/* sections._request_cells in C: (keys, printed) with keys = sections._request_keys(...), the
+ * categories' codes each with its cells' keys, and printed = code -> Reading.  The facts, or
+ * NotImplemented where a reading's cells are not one 3-tuple per key (the Python raises). */
+static PyObject *request_cells(PyObject *self, PyObject *args) {
+    static PyObject *CELLS = NULL, *BLANK_TAIL = NULL;
+    PyObject *keys, *printed, *out = NULL, *cells = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyTuple_Type, &keys, &PyDict_Type, &printed)) return NULL;
+    if (CELLS == NULL && (CELLS = PyUnicode_InternFromString("cells")) == NULL) return NULL;
+    if (BLANK_TAIL == NULL && (BLANK_TAIL = Py_BuildValue("(sOO)", "", Py_None, Py_None)) == NULL) return NULL;
+    out = PyList_New(0);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(keys); i++) {
+        PyObject *entry = PyTuple_GET_ITEM(keys, i), *code, *row;
+        if (!PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) != 2) goto python;
+        code = PyTuple_GET_ITEM(entry, 0);
+        row = PyTuple_GET_ITEM(entry, 1);
+        if (!PyTuple_CheckExact(row)) goto python;
+        PyObject *pick = PyDict_GetItemWithError(printed, code); /* borrowed */
+        if (pick == NULL && PyErr_Occurred()) goto fail;
+        Py_CLEAR(cells);
+        if (pick != NULL && pick != Py_None) {
+            cells = PyObject_GetAttr(pick, CELLS);
+            if (cells == NULL) goto fail;
+            if (!PyTuple_CheckExact(cells) || PyTuple_GET_SIZE(cells) != PyTuple_GET_SIZE(row)) goto python;
+        }
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(row); k++) {
+            PyObject *key = PyTuple_GET_ITEM(row, k);
+            PyObject *tail = cells ? PyTuple_GET_ITEM(cells, k) : BLANK_TAIL;
+            if (!PyTuple_CheckExact(key) || PyTuple_GET_SIZE(key) != 3 || !PyTuple_CheckExact(tail) ||
+                PyTuple_GET_SIZE(tail) != 3)
+                goto python;
+            PyObject *fact = PyTuple_New(6);
+            if (fact == NULL) goto fail;
+            for (int f = 0; f < 3; f++) {
+                PyTuple_SET_ITEM(fact, f, Py_NewRef(PyTuple_GET_ITEM(key, f)));
+                PyTuple_SET_ITEM(fact, 3 + f, Py_NewRef(PyTuple_GET_ITEM(tail, f)));
+            }
+            int bad = PyList_Append(out, fact);
+            Py_DECREF(fact);
+            if (bad) goto fail;
+        }
+    }
+    Py_XDECREF(cells);
+    return out;
+python:
+    Py_XDECREF(cells);
+    Py_DECREF(out);
+    Py_RETURN_NOTIMPLEMENTED;
+fail:
+    Py_XDECREF(cells);
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize's loop in C: (lines, start, end, bordered, line_tokens)."},
     {"label_text", label_text, METH_VARARGS, "anchors.LabelStream.of's loop in C: (tokens, lo, hi, text_kind, canon)."},
@@ -1098,6 +1152,8 @@ static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "line_tokens' data and patterns, from tokens.py (see there)."},
     {"line_tokens", line_tokens, METH_VARARGS, "tokens._line_tokens in C: (line, bordered)."},
     {"plain_cells", plain_cells, METH_VARARGS, "readings._plain_cells in C: (tokens, integer, num_kind, max_count)."},
+    {"request_cells", request_cells, METH_VARARGS,
+     "sections._request_cells in C: (keys, printed); NotImplemented for cells it does not take."},
     {NULL, NULL, 0, NULL},
 };
 

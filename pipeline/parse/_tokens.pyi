@@ -1,5 +1,7 @@
 from collections.abc import Callable, Sequence
 
+from pipeline.model import Fact
+from pipeline.parse.readings import Reading
 from pipeline.parse.tokens import PyToken
 
 Token = PyToken  # tokens.PyToken in C: the same fields, so the type checker is told the dataclass
@@ -57,3 +59,6 @@ def place_runs(
 def line_counts(
     tokens: list[PyToken], lo: int, hi: int, num_kind: str
 ) -> tuple[set[int], int, int, int]: ...  # parse._line_counts, in C
+def request_cells(
+    keys: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], printed: dict[str, Reading]
+) -> list[Fact]: ...  # sections._request_cells, in C (NotImplemented: left to the Python)

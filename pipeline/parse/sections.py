@@ -24,7 +24,16 @@ from pipeline.identities import (
 from pipeline.model import Check, Fact
 from pipeline.normalize import canon
 from pipeline.parse.anchors import Anchor, LabelStream, Specs, best_score, match_rows, score
-from pipeline.parse.readings import Choice, Reading, choose, failed_lanes, readings, solve, totalled_readings
+from pipeline.parse.readings import (
+    Choice,
+    Reading,
+    _solve,
+    choose,
+    failed_lanes,
+    readings,
+    solve,
+    totalled_readings,
+)
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, _tokens, touches
 from pipeline.template import (
     APPEAL_OUTCOMES,
@@ -278,21 +287,44 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         if row.code not in printed and row.code not in {c.scope.split(".", 1)[1] for c in result.checks}:
             result.checks.append(Check("reading", f"requests.{row.code}", 1, 0, False, "row not found"))
     result.cells = _request_cells(template, tpl, printed)
-    result.checks.extend(request_checks({c: p.values for c, p in printed.items()}))
+    result.checks.extend(_request_checks({c: p.values for c, p in printed.items()}))
     return result, variant
 
 
 def _request_cells(template: Template, rows: Template, printed: dict[str, Reading]) -> list[Fact]:
     """Seven cells for every category of the report's template, and of the row set it printed
-    (a 2021 report may print the 2019 （六） row); NULL where a row was not printed."""
+    (a 2021 report may print the 2019 （六） row); NULL where a row was not printed.  In C where
+    the tokens are C's (``_tokens.request_cells``: the same facts, or NotImplemented)."""
+    keys = _request_keys(template.name, rows.name)
+    if _tokens is not None:
+        facts = _tokens.request_cells(keys, printed)
+        if facts is not NotImplemented:
+            return facts
+    return _cells_of(keys, printed)
+
+
+def _cells_of(
+    categories: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], printed: dict[str, Reading]
+) -> list[Fact]:
+    """``_request_cells`` in Python: `categories` as ``_request_keys`` gives them."""
     cells: list[Fact] = []
-    for code, keys in _request_keys(template.name, rows.name):
+    for code, keys in categories:
         pick = printed.get(code)
         if pick is None:
             cells.extend([(*key, "", None, None) for key in keys])
         else:
             cells.extend([key + cell for key, cell in zip(keys, pick.cells, strict=True)])
     return cells
+
+
+def _request_checks(rows: dict[str, tuple[int | float | None, ...]]) -> list[Check]:
+    """``request_checks`` (in C where _solve was built: the same checks, or NotImplemented for
+    rows it leaves to the Python)."""
+    if _solve is not None:
+        checks = _solve.request_checks(rows, APPLICANT_CODES, Check)
+        if checks is not NotImplemented:
+            return checks
+    return request_checks(rows)
 
 
 @functools.cache
