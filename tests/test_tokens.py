@@ -56,6 +56,22 @@ def test_c_tokens_are_the_dataclass_tokens(whole):
         assert as_rows(tokens.tokenize(lines, *bounds)) == as_rows(python_tokens(lines, *bounds))
 
 
+def test_c_tokens_with_a_line_cache_emptied_as_it_fills(monkeypatch):
+    """The C tokenize keeps each line's pieces (per `bordered`) and empties its cache when it
+    holds _LINES_CACHED lines: with room for 3 lines it empties it every few lines, and what
+    it reads stays the dataclass tokens."""
+    caches: tuple[dict, dict] = ({}, {})
+    monkeypatch.setattr(tokens, "_C_LINES", caches)
+    monkeypatch.setattr(tokens, "_LINES_CACHED", 3)
+    for text in texts()[:6]:
+        lines = normalize_text(text)
+        for _ in range(2):  # the second time, from the cache where the line is still in it
+            assert as_rows(tokens.tokenize(lines)) == as_rows(python_tokens(lines))
+            assert 0 < max(map(len, caches)) <= 3
+    for bordered, cache in enumerate(caches):
+        assert all(pieces == tokens._line_tokens.__wrapped__(line, bool(bordered)) for line, pieces in cache.items())
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(st.sampled_from("0123 4|\t/-—（）一总计.、无"), max_size=20), max_size=8), st.data())
 def test_c_tokens_of_any_lines(lines, data):

@@ -6,8 +6,8 @@
  * loop that makes them was 7 % of the parse's CPU on the bench corpus.  Here a Token is a small
  * immutable object with the same five fields (kind, text, line, col, celled), the same equality
  * and repr, unhashable as the dataclass is.  A line's pieces come from line_tokens, the Python
- * _line_tokens step for step (14.9 -> 5.2 us a line not seen before), cached per line in
- * tokens.py as the Python is.
+ * _line_tokens step for step (14.9 -> 5.2 us a line not seen before), cached per line by the C
+ * tokenize in a dict that tokens.py holds (the Python is cached by an lru_cache).
  *
  * Loops over a text's tokens read the C Token's fields directly: LabelStream.of's (the label
  * text and the token of each of its characters), sections.value_tokens, sections.groups_of (the
@@ -151,19 +151,35 @@ static PyTypeObject TokenType = {
 
 /* tokenize(lines, start, end, bordered, line_tokens): the Tokens of lines[start:end], each
  * line's pieces (kind, text, col, celled) from line_tokens(line, bordered), numbered from start + 1. */
+/* tokens.tokenize's loop: (lines, start, end, bordered, line_tokens, cache, cache_max).  A line's
+ * pieces are line_tokens(line, bordered), kept in `cache` (line -> pieces, for this `bordered`):
+ * reports print the same lines.  The cache is emptied when it holds cache_max lines. */
 static PyObject *tokenize(PyObject *self, PyObject *args) {
-    PyObject *lines, *bordered, *line_tokens;
-    Py_ssize_t start, end;
-    if (!PyArg_ParseTuple(args, "O!nnOO:tokenize", &PyList_Type, &lines, &start, &end, &bordered, &line_tokens))
+    PyObject *lines, *bordered, *line_tokens, *cache;
+    Py_ssize_t start, end, cache_max;
+    if (!PyArg_ParseTuple(args, "O!nnOOO!n:tokenize", &PyList_Type, &lines, &start, &end, &bordered, &line_tokens,
+                          &PyDict_Type, &cache, &cache_max))
         return NULL;
     if (start < 0) start = 0;
     if (end > PyList_GET_SIZE(lines)) end = PyList_GET_SIZE(lines);
     PyObject *out = PyList_New(0);
     if (out == NULL) return NULL;
     for (Py_ssize_t i = start; i < end; i++) {
-        PyObject *call[2] = {PyList_GET_ITEM(lines, i), bordered};
-        PyObject *pieces = PyObject_Vectorcall(line_tokens, call, 2, NULL);
-        if (pieces == NULL) goto fail;
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        PyObject *pieces = PyDict_GetItemWithError(cache, line);
+        if (pieces != NULL) {
+            Py_INCREF(pieces);
+        } else {
+            if (PyErr_Occurred()) goto fail;
+            PyObject *call[2] = {line, bordered};
+            pieces = PyObject_Vectorcall(line_tokens, call, 2, NULL);
+            if (pieces == NULL) goto fail;
+            if (PyDict_GET_SIZE(cache) >= cache_max) PyDict_Clear(cache);
+            if (PyDict_SetItem(cache, line, pieces) < 0) {
+                Py_DECREF(pieces);
+                goto fail;
+            }
+        }
         if (!PyTuple_Check(pieces)) {
             PyErr_SetString(PyExc_TypeError, "line_tokens must return a tuple of (kind, text, col, celled)");
             Py_DECREF(pieces);
@@ -1141,7 +1157,8 @@ fail:
 }
 
 static PyMethodDef methods[] = {
-    {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize's loop in C: (lines, start, end, bordered, line_tokens)."},
+    {"tokenize", tokenize, METH_VARARGS,
+     "tokens.tokenize's loop in C: (lines, start, end, bordered, line_tokens, cache, cache_max)."},
     {"label_text", label_text, METH_VARARGS, "anchors.LabelStream.of's loop in C: (tokens, lo, hi, text_kind, canon)."},
     {"value_tokens", value_tokens, METH_VARARGS,
      "sections.value_tokens in C: (tokens, lo, hi, width, text_kind, blank_kind)."},

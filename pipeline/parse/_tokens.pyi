@@ -12,7 +12,9 @@ def tokenize(
     end: int,
     bordered: bool,
     line_tokens: Callable[[str, bool], tuple[tuple[str, str, int, bool], ...]],
-) -> list[PyToken]: ...  # tokens.tokenize's loop, in C
+    cache: dict[str, tuple[tuple[str, str, int, bool], ...]],
+    cache_max: int,
+) -> list[PyToken]: ...  # tokens.tokenize's loop, in C (a line's pieces kept in `cache`)
 def label_text(
     tokens: list[PyToken], lo: int, hi: int, text_kind: str, canon: Callable[[str], str]
 ) -> tuple[str, list[int]]: ...  # anchors.label_text, in C (C tokens only)

@@ -155,7 +155,7 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
     # `a | b |` rows (no left border) print an empty first cell as ` |`: its pipe is no border
     bordered = not any(_UNBORDERED.match(line) for line in lines[first:stop] if "|" in line)
     if _tokens is not None:
-        return _tokens.tokenize(lines, first, stop, bordered, _c_line_tokens)
+        return _tokens.tokenize(lines, first, stop, bordered, _tokens.line_tokens, _C_LINES[bordered], _LINES_CACHED)
     return _tokenize(lines, first, stop, bordered)
 
 
@@ -167,7 +167,10 @@ def _tokenize(lines: list[str], first: int, stop: int, bordered: bool) -> list[P
     ]
 
 
-@functools.lru_cache(maxsize=1 << 14)
+_LINES_CACHED = 1 << 14  # lines whose tokens a process keeps, at most
+
+
+@functools.lru_cache(maxsize=_LINES_CACHED)
 def _line_tokens(line: str, bordered: bool) -> tuple[Piece, ...]:
     """The tokens of one line.  A line's tokens depend on nothing else in the text but
     `bordered`, and reports print the same lines (nine in ten table lines of a generated corpus
@@ -241,4 +244,6 @@ if _tokens is not None:
         _text_or_marks,
         _NOISE_MAX,
     )
-    _c_line_tokens = functools.lru_cache(maxsize=1 << 14)(_tokens.line_tokens)
+    # per `bordered`: line -> its pieces, filled and emptied by the C tokenize (a dict looked up
+    # in C costs a third of an lru_cache's call, and nine in ten table lines recur)
+    _C_LINES: tuple[dict[str, tuple[Piece, ...]], dict[str, tuple[Piece, ...]]] = ({}, {})
