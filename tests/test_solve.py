@@ -225,3 +225,33 @@ def test_c_request_checks_are_the_python_ones_in_parsed_reports(monkeypatch):
     assert len(calls) == 24
     for (rows,) in calls:
         assert _solve.request_checks(rows, APPLICANT_CODES, Check) == request_checks(rows)
+
+
+def python_failures(picks: dict, use_balance: bool, use_outcome: bool) -> int:
+    with mock.patch.object(sections, "_solve", None):
+        return sections._failures(picks, use_balance, use_outcome)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(REQUEST_CODES), unique=True, max_size=9), st.booleans(), st.booleans(), st.data())
+def test_c_failures_are_the_python_ones(codes, use_balance, use_outcome, data):
+    """What a choice of readings fails (the identities' lanes, the rows' totals), counted by the
+    C as by ``sections._failures``."""
+    picks = {code: reading(data.draw(st.lists(row_value, min_size=WIDTH, max_size=WIDTH)), 0.0) for code in codes}
+    got = _solve.failures(picks, use_balance, use_outcome, BALANCE)
+    assert got == python_failures(picks, use_balance, use_outcome)
+
+
+def test_c_failures_leave_readings_they_do_not_take_to_the_python():
+    for values in ([1, 2, 3], [1.5, 0, 0, 0, 0, 0, 1.5], [2**60, 0, 0, 0, 0, 0, 2**60]):
+        assert _solve.failures({"received.new": reading(values, 0.0)}, True, True, BALANCE) is NotImplemented
+
+
+def test_c_failures_are_the_python_ones_in_parsed_reports(monkeypatch):
+    calls = recorded(monkeypatch, sections, "_failures")
+    for g in generate_many(6, 48):
+        parse_text(g.text)
+    monkeypatch.undo()  # python_failures calls _failures: no longer recorded
+    assert len(calls) >= 48
+    counts = [python_failures(*call) for call in calls]
+    assert [_solve.failures(picks, b, o, BALANCE) for picks, b, o in calls] == counts  # ints: none left to Python

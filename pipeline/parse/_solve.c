@@ -589,11 +589,60 @@ done:
     return out;
 }
 
+/* ---------------------------------------------------------------- sections._failures */
+
+/* sections._failures in C: (picks, use_balance, use_outcome, balance) with picks = code ->
+ * Reading and balance = identities.BALANCE.  The identities' lanes that do not sum to zero over
+ * the picks, plus the picks whose row total does not hold; NotImplemented for readings it does
+ * not take (values not 7 ints or None within +-2^50). */
+static PyObject *failures(PyObject *self, PyObject *args) {
+    static PyObject *VALUES = NULL;
+    PyObject *picks, *balance, *code, *pick;
+    int use_balance, use_outcome;
+    if (!PyArg_ParseTuple(args, "O!ppO!", &PyDict_Type, &picks, &use_balance, &use_outcome, &PyDict_Type, &balance))
+        return NULL;
+    if (VALUES == NULL && (VALUES = PyUnicode_InternFromString("values")) == NULL) return NULL;
+    int64_t lanes[2 * ROW_WIDTH] = {0}, v[ROW_WIDTH];
+    Py_ssize_t pos = 0, failed = 0;
+    while (PyDict_Next(picks, &pos, &code, &pick)) {
+        PyObject *values = PyObject_GetAttr(pick, VALUES);
+        if (values == NULL) return NULL;
+        int bad = !PyUnicode_CheckExact(code) || row_values(values, v) < 0;
+        Py_DECREF(values);
+        if (bad) Py_RETURN_NOTIMPLEMENTED;
+        long b = 0, o = 0;
+        if (use_balance) {
+            PyObject *coefficient = PyDict_GetItemWithError(balance, code); /* borrowed */
+            if (coefficient == NULL && PyErr_Occurred()) return NULL;
+            if (coefficient != NULL && (!PyLong_CheckExact(coefficient) || (b = PyLong_AsLong(coefficient)) < -1 || b > 1)) {
+                PyErr_Clear();
+                Py_RETURN_NOTIMPLEMENTED;
+            }
+        }
+        if (use_outcome) {
+            if (PyUnicode_CompareWithASCIIString(code, "outcome.total") == 0) o = -1;
+            else if (PyUnicode_Tailmatch(code, OUTCOME, 0, PY_SSIZE_T_MAX, -1) == 1) o = 1;
+        }
+        int64_t six = 0;
+        for (int c = 0; c < ROW_WIDTH; c++) {
+            lanes[c] += b * v[c];
+            lanes[ROW_WIDTH + c] += o * v[c];
+            if (c < ROW_WIDTH - 1) six += v[c];
+        }
+        failed += six != v[ROW_WIDTH - 1]; /* its row total */
+    }
+    for (int l = 0; l < 2 * ROW_WIDTH; l++) failed += lanes[l] != 0;
+    return PyLong_FromSsize_t(failed);
+}
+
 static PyMethodDef methods[] = {
     {"layers", layers, METH_VARARGS,
      "readings._layers in C: (first, steps, low, high, max_states); NotImplemented for vectors it does not take."},
     {"combine", combine, METH_VARARGS,
      "readings._combine in C: (base, vectors, costs, limit); NotImplemented for vectors it does not take."},
+    {"failures", failures, METH_VARARGS,
+     "sections._failures in C: (picks, use_balance, use_outcome, balance); NotImplemented for readings it does not "
+     "take."},
     {"request_checks", request_checks, METH_VARARGS,
      "identities.request_checks in C: (rows, applicant codes, Check); NotImplemented for rows it does not take."},
     {NULL, NULL, 0, NULL},

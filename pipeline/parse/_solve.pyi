@@ -1,5 +1,5 @@
 from pipeline.model import Check
-from pipeline.parse.readings import Combined, Step, Vector
+from pipeline.parse.readings import Combined, Reading, Step, Vector
 
 def layers(
     first: Vector, steps: list[list[Step]], low: list[Vector], high: list[Vector], max_states: int
@@ -10,3 +10,6 @@ def combine(
 def request_checks(
     rows: dict[str, tuple[int | float | None, ...]], applicants: tuple[str, ...], check: type[Check]
 ) -> list[Check]: ...  # identities.request_checks, in C (NotImplemented: left to the Python)
+def failures(
+    picks: dict[str, Reading], use_balance: bool, use_outcome: bool, balance: dict[str, int]
+) -> int: ...  # sections._failures, in C (NotImplemented: left to the Python)

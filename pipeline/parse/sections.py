@@ -397,18 +397,27 @@ def _read_rows(
     def vector(code: str, reading: Reading) -> tuple:
         return column_vector(code, reading.values, use_balance, use_outcome)
 
-    def fails(picks: dict[str, Reading]) -> int:
-        return failed_lanes(vector(code, pick) for code, pick in picks.items())
-
     if all(len(opts) == 1 for opts in options.values()):
         picks = {code: opts[0] for code, opts in options.items()}
-        return Choice(picks, {}, fails(picks) + sum(not _row_total_holds(p.values) for p in picks.values())), notes
+        return Choice(picks, {}, _failures(picks, use_balance, use_outcome)), notes
     choice = solve(pools, lambda code: (BALANCE.get(code, 0), outcome_coefficient(code)))
     if choice is None:
         choice = choose(options, lambda r: _row_total_holds(r.values), vector)
     else:
-        choice.failures = fails(choice.picks) + sum(not _row_total_holds(p.values) for p in choice.picks.values())
+        choice.failures = _failures(choice.picks, use_balance, use_outcome)
     return choice, notes
+
+
+def _failures(picks: dict[str, Reading], use_balance: bool, use_outcome: bool) -> int:
+    """The identities the picks fail (lanes of their column vectors not summing to zero), and
+    the picks whose row total does not hold (in C where _solve was built: the same count, or
+    NotImplemented for what it leaves to this)."""
+    if _solve is not None:
+        failed = _solve.failures(picks, use_balance, use_outcome, BALANCE)
+        if failed is not NotImplemented:
+            return failed
+    vectors = (column_vector(code, pick.values, use_balance, use_outcome) for code, pick in picks.items())
+    return failed_lanes(vectors) + sum(not _row_total_holds(p.values) for p in picks.values())
 
 
 @functools.lru_cache(maxsize=1 << 14)
