@@ -1,5 +1,7 @@
 /* The identities' searches of pipeline/parse/readings.py, in C: the dynamic programming of solve
- * (``_layers``) and the search of choose (``_combine``).
+ * (``_layers``) and the search of choose (``_combine``); and the identities counted on a reading
+ * of section 三: its checks (identities.request_checks) and what a choice of readings fails
+ * (sections._failures), each of those once a report or once a placement tried.
  *
  * readings.py is the definition and says what each does; this file does the same, step for
  * step, for speed alone (in PDF text they were the largest cost of reading section 三).  The

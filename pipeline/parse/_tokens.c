@@ -13,7 +13,8 @@
  * text and the token of each of its characters), sections.value_tokens, sections.groups_of (the
  * runs of those values), readings.plain_cells (a row of one plain cell per token, read ~25 times
  * a report), parse._line_counts (the layout) and RunPlacer._best (place_runs, the cheapest
- * placement of section 三's runs).  Each was 2-10 % of the parse.  All are written in Python
+ * placement of section 三's runs), and sections._request_cells (section 三's facts,
+ * request_cells).  Each was 2-10 % of the parse.  All are written in Python
  * too, and used where the tokens are not C's.  tests/test_tokens.py holds each C function equal
  * to its Python, output for output.
  */
