@@ -50,8 +50,6 @@ static PyObject *joined(PyObject *texts) {
     return PyUnicode_Join(NEWLINE, texts);
 }
 
-static PyObject *bytes_of(const void *data, Py_ssize_t n) { return PyBytes_FromStringAndSize(data, n); }
-
 /* The cell columns: (key u16, raw, value f64, line i32) and the count of printed cells. */
 static PyObject *pack_cells(PyObject *facts, PyObject *keys, Py_ssize_t *printed) {
     Py_ssize_t n = PyList_GET_SIZE(facts);

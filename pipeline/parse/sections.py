@@ -294,7 +294,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
 def _request_cells(template: Template, rows: Template, printed: dict[str, Reading]) -> list[Fact]:
     """Seven cells for every category of the report's template, and of the row set it printed
     (a 2021 report may print the 2019 （六） row); NULL where a row was not printed.  In C where
-    the tokens are C's (``_tokens.request_cells``: the same facts, or NotImplemented)."""
+    _tokens was built (``_tokens.request_cells``: the same facts, or NotImplemented)."""
     keys = _request_keys(template.name, rows.name)
     if _tokens is not None:
         facts = _tokens.request_cells(keys, printed)
