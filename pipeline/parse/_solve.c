@@ -106,13 +106,18 @@ static Py_ssize_t layer_add(Layer *L, const int64_t *v, double cost, Py_ssize_t 
     return i;
 }
 
-/* One vector into `lanes` 64-bit integers: 0 done; 1 where the C does not take it (not a tuple
- * of `lanes` ints, or a lane past WIDEST), which leaves the search to the Python; -1 on error. */
-static int int_lanes(PyObject *t, Py_ssize_t lanes, int64_t *out) {
+/* A tuple of `lanes` ints into 64-bit integers (None as 0 where `none_as_zero`: a blank cell of a
+ * row's values): 0 done; 1 where the C does not take it (not such a tuple, or past WIDEST), which
+ * leaves the work to the Python; -1 on error. */
+static int int_lanes(PyObject *t, Py_ssize_t lanes, int none_as_zero, int64_t *out) {
     if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != lanes) return 1;
     for (Py_ssize_t i = 0; i < lanes; i++) {
         PyObject *x = PyTuple_GET_ITEM(t, i);
-        if (!PyLong_Check(x)) return 1;
+        if (none_as_zero && x == Py_None) {
+            out[i] = 0;
+            continue;
+        }
+        if (!PyLong_CheckExact(x)) return 1;
         int overflow;
         long long v = PyLong_AsLongLongAndOverflow(x, &overflow);
         if (v == -1 && PyErr_Occurred()) return -1;
@@ -159,10 +164,10 @@ static PyObject *layers(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    int declined = int_lanes(first, lanes, origin);
+    int declined = int_lanes(first, lanes, 0, origin);
     for (Py_ssize_t r = 0; r <= R && declined == 0; r++) {
-        declined = int_lanes(PyList_GET_ITEM(low_list, r), lanes, &low[r * lanes]);
-        if (declined == 0) declined = int_lanes(PyList_GET_ITEM(high_list, r), lanes, &high[r * lanes]);
+        declined = int_lanes(PyList_GET_ITEM(low_list, r), lanes, 0, &low[r * lanes]);
+        if (declined == 0) declined = int_lanes(PyList_GET_ITEM(high_list, r), lanes, 0, &high[r * lanes]);
     }
     for (Py_ssize_t r = 0; r < R && declined == 0; r++) {
         PyObject *row = PyList_GET_ITEM(steps, r);
@@ -182,7 +187,7 @@ static PyObject *layers(PyObject *self, PyObject *args) {
         for (Py_ssize_t g = 0; g < w->n && declined == 0; g++) {
             PyObject *add, *step = PyList_GET_ITEM(row, g);
             if (!PyArg_ParseTuple(step, "O!nd:step", &PyTuple_Type, &add, &w->k[g], &w->cost[g])) goto done;
-            declined = int_lanes(add, lanes, &w->add[g * lanes]);
+            declined = int_lanes(add, lanes, 0, &w->add[g * lanes]);
         }
     }
     if (declined < 0) goto done;
@@ -364,7 +369,7 @@ static PyObject *combine(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    if (base != Py_None) odd = int_lanes(base, lanes, start);
+    if (base != Py_None) odd = int_lanes(base, lanes, 0, start);
     Py_ssize_t combos = 1;
     for (Py_ssize_t i = 0; i < R && odd == 0; i++) {
         PyObject *row = PyList_GET_ITEM(vectors, i), *row_costs = PyList_GET_ITEM(costs, i);
@@ -383,7 +388,7 @@ static PyObject *combine(PyObject *self, PyObject *args) {
             goto done;
         }
         for (Py_ssize_t k = 0; k < o->n && odd == 0; k++) {
-            odd = int_lanes(PyList_GET_ITEM(row, k), lanes, &o->vec[k * lanes]);
+            odd = int_lanes(PyList_GET_ITEM(row, k), lanes, 0, &o->vec[k * lanes]);
             o->cost[k] = PyFloat_AsDouble(PyList_GET_ITEM(row_costs, k));
             if (o->cost[k] == -1.0 && PyErr_Occurred()) goto done;
         }
@@ -492,32 +497,14 @@ done:
 
 /* ---------------------------------------------------------------- identities.request_checks */
 
-static PyObject *RULE_BALANCE, *RULE_ROW_TOTAL, *RULE_OUTCOME_TOTAL, *OUTCOME;
+static PyObject *RULE_BALANCE, *RULE_ROW_TOTAL, *RULE_OUTCOME_TOTAL, *OUTCOME, *VALUES;
 
 #define ROW_WIDTH 7 /* the columns of section 三: six applicant types and their total */
 
-/* A row's values as int64 (None as 0); -1 where the C does not take them (not 7 of them, or a
- * value that is not an int within +-2^50). */
-static int row_values(PyObject *values, int64_t *out) {
-    PyObject *seq = PySequence_Fast(values, "");
-    if (seq == NULL) {
-        PyErr_Clear();
-        return -1;
-    }
-    int ok = PySequence_Fast_GET_SIZE(seq) == ROW_WIDTH;
-    for (Py_ssize_t i = 0; ok && i < ROW_WIDTH; i++) {
-        PyObject *v = PySequence_Fast_GET_ITEM(seq, i);
-        if (v == Py_None) {
-            out[i] = 0;
-            continue;
-        }
-        int overflow = 0;
-        long long x = PyLong_CheckExact(v) ? PyLong_AsLongLongAndOverflow(v, &overflow) : 0;
-        ok = PyLong_CheckExact(v) && !overflow && x > -WIDEST && x < WIDEST;
-        out[i] = x;
-    }
-    Py_DECREF(seq);
-    return ok ? 0 : -1;
+/* identities.outcome_coefficient: -1 for the outcomes' total, 1 for an outcome, 0 otherwise. */
+static int outcome_of(PyObject *code) {
+    if (PyUnicode_CompareWithASCIIString(code, "outcome.total") == 0) return -1;
+    return PyUnicode_Tailmatch(code, OUTCOME, 0, PY_SSIZE_T_MAX, -1) == 1;
 }
 
 static int add_check(PyObject *out, PyObject *check, PyObject *rule, PyObject *scope, int64_t expected, int64_t actual) {
@@ -549,14 +536,18 @@ static PyObject *request_checks(PyObject *self, PyObject *args) {
     int any_leaf = 0;
     while (PyDict_Next(rows, &pos, &key, &value)) {
         int64_t *v = &vals[r * ROW_WIDTH];
-        if (!PyUnicode_CheckExact(key) || row_values(value, v) < 0) goto python;
+        if (!PyUnicode_CheckExact(key)) goto python;
+        int declined = int_lanes(value, ROW_WIDTH, 1, v);
+        if (declined < 0) goto done;
+        if (declined) goto python;
         codes[r++] = key;
         if (PyUnicode_CompareWithASCIIString(key, "received.new") == 0) new = v;
         else if (PyUnicode_CompareWithASCIIString(key, "received.carried_over") == 0) carried = v;
         else if (PyUnicode_CompareWithASCIIString(key, "carried_forward") == 0) forward = v;
-        if (PyUnicode_CompareWithASCIIString(key, "outcome.total") == 0) {
+        int outcome = outcome_of(key);
+        if (outcome < 0) {
             total = v;
-        } else if (PyUnicode_Tailmatch(key, OUTCOME, 0, PY_SSIZE_T_MAX, -1) == 1) { /* a leaf of the outcomes */
+        } else if (outcome) { /* a leaf of the outcomes */
             any_leaf = 1;
             for (int c = 0; c < ROW_WIDTH; c++) leaves[c] += v[c];
         }
@@ -598,20 +589,19 @@ done:
  * the picks, plus the picks whose row total does not hold; NotImplemented for readings it does
  * not take (values not 7 ints or None within +-2^50). */
 static PyObject *failures(PyObject *self, PyObject *args) {
-    static PyObject *VALUES = NULL;
     PyObject *picks, *balance, *code, *pick;
     int use_balance, use_outcome;
     if (!PyArg_ParseTuple(args, "O!ppO!", &PyDict_Type, &picks, &use_balance, &use_outcome, &PyDict_Type, &balance))
         return NULL;
-    if (VALUES == NULL && (VALUES = PyUnicode_InternFromString("values")) == NULL) return NULL;
     int64_t lanes[2 * ROW_WIDTH] = {0}, v[ROW_WIDTH];
     Py_ssize_t pos = 0, failed = 0;
     while (PyDict_Next(picks, &pos, &code, &pick)) {
         PyObject *values = PyObject_GetAttr(pick, VALUES);
         if (values == NULL) return NULL;
-        int bad = !PyUnicode_CheckExact(code) || row_values(values, v) < 0;
+        int declined = PyUnicode_CheckExact(code) ? int_lanes(values, ROW_WIDTH, 1, v) : 1;
         Py_DECREF(values);
-        if (bad) Py_RETURN_NOTIMPLEMENTED;
+        if (declined < 0) return NULL;
+        if (declined) Py_RETURN_NOTIMPLEMENTED;
         long b = 0, o = 0;
         if (use_balance) {
             PyObject *coefficient = PyDict_GetItemWithError(balance, code); /* borrowed */
@@ -621,10 +611,7 @@ static PyObject *failures(PyObject *self, PyObject *args) {
                 Py_RETURN_NOTIMPLEMENTED;
             }
         }
-        if (use_outcome) {
-            if (PyUnicode_CompareWithASCIIString(code, "outcome.total") == 0) o = -1;
-            else if (PyUnicode_Tailmatch(code, OUTCOME, 0, PY_SSIZE_T_MAX, -1) == 1) o = 1;
-        }
+        if (use_outcome) o = outcome_of(code);
         int64_t six = 0;
         for (int c = 0; c < ROW_WIDTH; c++) {
             lanes[c] += b * v[c];
@@ -658,6 +645,7 @@ PyMODINIT_FUNC PyInit__solve(void) {
     RULE_ROW_TOTAL = PyUnicode_InternFromString("row_total");
     RULE_OUTCOME_TOTAL = PyUnicode_InternFromString("outcome_total");
     OUTCOME = PyUnicode_InternFromString("outcome.");
-    if (!RULE_BALANCE || !RULE_ROW_TOTAL || !RULE_OUTCOME_TOTAL || !OUTCOME) return NULL;
+    VALUES = PyUnicode_InternFromString("values");
+    if (!RULE_BALANCE || !RULE_ROW_TOTAL || !RULE_OUTCOME_TOTAL || !OUTCOME || !VALUES) return NULL;
     return PyModule_Create(&module);
 }
