@@ -14,15 +14,22 @@ import bisect
 import functools
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.normalize import canon
 from pipeline.parse.tokens import TEXT, Token, _tokens
 
+try:
+    from pipeline.parse import _anchors
+except ImportError:  # installed where no C compiler was: the rows are placed by the Python
+    _anchors = None  # type: ignore[assignment]
 
-@dataclass(slots=True)
-class Anchor:
-    index: int  # position in the row list
+
+class Anchor(NamedTuple):
+    """Where a row's label is printed.  A tuple: made ~50 times a report, by ``match_rows`` (and
+    its C, which builds tuples fast)."""
+
+    row: int  # position in the row list
     start_tok: int  # first token of the match
     end_tok: int  # last token of the match
     key_rank: int  # 0 = the most specific key
@@ -101,15 +108,31 @@ def match_rows(stream: LabelStream, rows: Specs, labels: tuple[str, ...] | None 
     matched rows.  Returns one Anchor or None per row.  With the rows' printed `labels`
     (canonical), a row found by a key inside its label starts where the label does
     (``_label_start``)."""
-    result: list[Anchor | None] = [None] * len(rows)
-    owner = stream.owner
+    placed = _match_chars(stream.text, rows)
     before = _before_keys(rows, labels) if labels is not None else None
+    if _anchors is not None:
+        found = _anchors.anchor_rows(stream.text, stream.owner, placed, before, len(rows), Anchor)
+        if found is not NotImplemented:
+            return found
+    return _anchor_rows(stream.text, stream.owner, placed, before, len(rows))
+
+
+def _anchor_rows(
+    text: str,
+    owner: list[int],
+    placed: tuple[tuple[int, int, int, int], ...],
+    before: tuple[tuple[str, ...], ...] | None,
+    rows: int,
+) -> list[Anchor | None]:
+    """The anchors of ``match_rows`` from the matches ``_match_chars`` placed (in C where
+    _anchors was built: the same anchors, or NotImplemented)."""
+    result: list[Anchor | None] = [None] * rows
     floor = 0
-    for r, a, b, rank in sorted(_match_chars(stream.text, rows), key=lambda m: m[1]):
+    for r, a, b, rank in sorted(placed, key=lambda m: m[1]):
         tail = b < len(owner) and owner[b] == owner[b - 1]
         start = a
         if before is not None and (prefix := before[r][rank]):
-            start = _label_start(stream.text, owner, a, prefix, floor)
+            start = _label_start(text, owner, a, prefix, floor)
         result[r] = Anchor(r, owner[start], owner[b - 1], rank, tail)
         floor = b
     return result
@@ -157,7 +180,18 @@ def _label_start(text: str, owner: list[int], a: int, prefix: str, floor: int) -
 @functools.lru_cache(maxsize=4096)
 def _match_chars(text: str, rows: Specs) -> tuple[tuple[int, int, int, int], ...]:
     """``match_rows`` on the label text alone, as (row, char start, char end, key rank): reports
-    print the same labels, so the same text recurs and is placed once per process."""
+    print the same labels, so the same text recurs and is placed once per process.  In C where
+    _anchors was built (``_anchors.match_chars``: the same matches, or NotImplemented)."""
+    if _anchors is not None:
+        found = _anchors.match_chars(text, rows)
+        if found is not NotImplemented:
+            return found
+    return _placed_matches(text, rows)
+
+
+def _placed_matches(text: str, rows: Specs) -> tuple[tuple[int, int, int, int], ...]:
+    """``_match_chars`` in Python: a weighted longest increasing subsequence of the keys'
+    matches."""
     # (char_start, char_end, key_rank) of every match, per row
     by_row = [[(a, b, rank) for rank, key in enumerate(keys) for a, b in _find_all(text, key)] for keys, _ in rows]
     # Rows are visited in template order; the matches of earlier rows are kept sorted by where
