@@ -120,12 +120,16 @@ def test_a_c_token_behaves_as_the_dataclass():
 
 
 def test_c_label_text_and_value_tokens_are_the_python_ones():
+    """One cache of canonical texts for all of them, room for 5: emptied every few tokens, and
+    hit by the texts that recur."""
     rng = random.Random(3)
+    cache: dict[str, str] = {}
     for text in texts():
         toks = tokens.tokenize(normalize_text(text))
         spans = [(0, len(toks))] + [tuple(sorted(rng.sample(range(len(toks) + 1), 2))) for _ in range(5)]
         for lo, hi in spans:
-            assert _tokens.label_text(toks, lo, hi, TEXT, canon) == anchors.label_text(toks, lo, hi, TEXT, canon)
+            want = anchors.label_text(toks, lo, hi, TEXT, canon)
+            assert _tokens.label_text(toks, lo, hi, TEXT, canon, cache, 5) == want
             for width in (7, 15, 1):
                 vals = _tokens.value_tokens(toks, lo, hi, width, TEXT, BLANK)
                 assert vals == sections._value_tokens(toks, lo, hi, width)
@@ -156,7 +160,11 @@ def test_c_label_text_and_value_tokens_of_any_tokens(specs, width, data):
         toks.append(Token(kind, text, line, k, celled))
     lo = data.draw(st.integers(0, len(toks)))
     hi = data.draw(st.integers(lo, len(toks)))
-    assert _tokens.label_text(toks, lo, hi, TEXT, canon) == anchors.label_text(toks, lo, hi, TEXT, canon)
+    want = anchors.label_text(toks, lo, hi, TEXT, canon)
+    assert _tokens.label_text(toks, lo, hi, TEXT, canon, {}, 1 << 10) == want
+    room_for_one: dict[str, str] = {}
+    assert _tokens.label_text(toks, lo, hi, TEXT, canon, room_for_one, 1) == want  # emptied at each new text
+    assert len(room_for_one) <= 1
     assert _tokens.value_tokens(toks, lo, hi, width, TEXT, BLANK) == sections._value_tokens(toks, lo, hi, width)
     vals = sorted(data.draw(st.sets(st.integers(0, len(toks) - 1))) if toks else [])
     if data.draw(st.booleans()):  # out of line order too
@@ -240,7 +248,7 @@ def test_c_loops_take_c_tokens_within_bounds():
     with pytest.raises(IndexError):
         _tokens.groups_of(toks, [1], TEXT)
     with pytest.raises(IndexError):
-        _tokens.label_text(toks, 0, 2, TEXT, canon)
+        _tokens.label_text(toks, 0, 2, TEXT, canon, {}, 10)
 
 
 CELL = st.tuples(NUMBER_TEXT, st.one_of(st.none(), st.integers(0, 99)), st.one_of(st.none(), st.integers(1, 500)))

@@ -246,49 +246,71 @@ static int bounds(PyObject *tokens, Py_ssize_t *lo, Py_ssize_t *hi) {
     return 0;
 }
 
-/* label_text(tokens, lo, hi, text_kind, canon): anchors.LabelStream.of's loop.  The canonical
- * text of the TEXT tokens in tokens[lo:hi], joined, and for each of its characters the index of
- * the token it came from. */
+/* label_text(tokens, lo, hi, text_kind, canon, cache, cache_max): anchors.LabelStream.of's loop.
+ * The canonical text of the TEXT tokens in tokens[lo:hi], joined, and for each of its characters
+ * the index of the token it came from.  A text's canonical form is looked up in `cache` (a dict,
+ * emptied when it holds cache_max texts) before canon is called: reports print the same labels,
+ * and a dict's lookup costs a fraction of a call of canon's lru_cache. */
 static PyObject *label_text(PyObject *self, PyObject *args) {
-    PyObject *tokens, *text_kind, *canon;
-    Py_ssize_t lo, hi;
-    if (!PyArg_ParseTuple(args, "O!nnUO:label_text", &PyList_Type, &tokens, &lo, &hi, &text_kind, &canon)) return NULL;
+    PyObject *tokens, *text_kind, *canon, *cache;
+    Py_ssize_t lo, hi, cache_max;
+    if (!PyArg_ParseTuple(args, "O!nnUOO!n:label_text", &PyList_Type, &tokens, &lo, &hi, &text_kind, &canon,
+                          &PyDict_Type, &cache, &cache_max))
+        return NULL;
     if (bounds(tokens, &lo, &hi) < 0) return NULL;
-    PyObject *parts = PyList_New(0), *owner = PyList_New(0), *joined = NULL, *empty = NULL;
-    if (parts == NULL || owner == NULL) goto fail;
+    PyObject *parts = PyList_New(0), *owner = NULL, *joined = NULL;
+    Py_ssize_t *from = PyMem_Malloc((hi - lo + 1) * sizeof(Py_ssize_t)); /* each part's token */
+    if (parts == NULL || from == NULL) goto fail;
+    Py_ssize_t chars = 0;
     for (Py_ssize_t i = lo; i < hi; i++) {
         Token *t = (Token *)PyList_GET_ITEM(tokens, i);
         if (!is_kind(t, text_kind)) continue;
-        PyObject *c = PyObject_CallOneArg(canon, t->text);
-        if (c == NULL) goto fail;
+        PyObject *c = PyDict_GetItemWithError(cache, t->text);
+        if (c != NULL) {
+            Py_INCREF(c);
+        } else {
+            if (PyErr_Occurred()) goto fail;
+            c = PyObject_CallOneArg(canon, t->text);
+            if (c == NULL) goto fail;
+            if (PyUnicode_Check(c)) {
+                if (PyDict_GET_SIZE(cache) >= cache_max) PyDict_Clear(cache);
+                if (PyDict_SetItem(cache, t->text, c) < 0) {
+                    Py_DECREF(c);
+                    goto fail;
+                }
+            }
+        }
         if (!PyUnicode_Check(c) || PyList_Append(parts, c) < 0) {
             if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "canon must return a str");
             Py_DECREF(c);
             goto fail;
         }
-        Py_ssize_t n = PyUnicode_GET_LENGTH(c);
+        from[PyList_GET_SIZE(parts) - 1] = i;
+        chars += PyUnicode_GET_LENGTH(c);
         Py_DECREF(c);
+    }
+    owner = PyList_New(chars);
+    if (owner == NULL) goto fail;
+    for (Py_ssize_t p = 0, at = 0; p < PyList_GET_SIZE(parts); p++) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(PyList_GET_ITEM(parts, p));
         if (n == 0) continue;
-        PyObject *index = PyLong_FromSsize_t(i);
+        PyObject *index = PyLong_FromSsize_t(from[p]);
         if (index == NULL) goto fail;
-        for (Py_ssize_t k = 0; k < n; k++) {
-            if (PyList_Append(owner, index) < 0) {
-                Py_DECREF(index);
-                goto fail;
-            }
-        }
+        for (Py_ssize_t k = 0; k < n; k++) PyList_SET_ITEM(owner, at++, Py_NewRef(index));
         Py_DECREF(index);
     }
-    empty = PyUnicode_New(0, 0);
+    PyObject *empty = PyUnicode_New(0, 0);
     if (empty == NULL) goto fail;
     joined = PyUnicode_Join(empty, parts);
     Py_DECREF(empty);
     if (joined == NULL) goto fail;
     Py_DECREF(parts);
+    PyMem_Free(from);
     return Py_BuildValue("(NN)", joined, owner);
 fail:
     Py_XDECREF(parts);
     Py_XDECREF(owner);
+    PyMem_Free(from);
     return NULL;
 }
 
@@ -1160,7 +1182,8 @@ fail:
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS,
      "tokens.tokenize's loop in C: (lines, start, end, bordered, line_tokens, cache, cache_max)."},
-    {"label_text", label_text, METH_VARARGS, "anchors.LabelStream.of's loop in C: (tokens, lo, hi, text_kind, canon)."},
+    {"label_text", label_text, METH_VARARGS,
+     "anchors.LabelStream.of's loop in C: (tokens, lo, hi, text_kind, canon, cache, cache_max)."},
     {"value_tokens", value_tokens, METH_VARARGS,
      "sections.value_tokens in C: (tokens, lo, hi, width, text_kind, blank_kind)."},
     {"groups_of", groups_of, METH_VARARGS, "sections.groups_of in C: (tokens, vals, text_kind)."},

@@ -16,7 +16,13 @@ def tokenize(
     cache_max: int,
 ) -> list[PyToken]: ...  # tokens.tokenize's loop, in C (a line's pieces kept in `cache`)
 def label_text(
-    tokens: list[PyToken], lo: int, hi: int, text_kind: str, canon: Callable[[str], str]
+    tokens: list[PyToken],
+    lo: int,
+    hi: int,
+    text_kind: str,
+    canon: Callable[[str], str],
+    cache: dict[str, str],
+    cache_max: int,
 ) -> tuple[str, list[int]]: ...  # anchors.label_text, in C (C tokens only)
 def value_tokens(
     tokens: list[PyToken], lo: int, hi: int, width: int, text_kind: str, blank_kind: str

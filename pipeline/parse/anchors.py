@@ -36,6 +36,11 @@ class Anchor(NamedTuple):
     tail: bool = False  # more label text follows the match inside its last token
 
 
+# The C's cache of canonical label texts (see _tokens.label_text): texts -> canon(text)
+_CANONS: dict[str, str] = {}
+_CANONS_KEPT = 1 << 14  # texts the cache holds, at most; then it is emptied
+
+
 class LabelStream:
     """Canonical text of the TEXT tokens in tokens[lo:hi], with a map back to token indices."""
 
@@ -45,7 +50,7 @@ class LabelStream:
     @classmethod
     def of(cls, tokens: list[Token], lo: int, hi: int) -> LabelStream:
         if _tokens is not None:
-            text, owner = _tokens.label_text(tokens, lo, hi, TEXT, canon)
+            text, owner = _tokens.label_text(tokens, lo, hi, TEXT, canon, _CANONS, _CANONS_KEPT)
         else:
             text, owner = label_text(tokens, lo, hi, TEXT, canon)
         return cls(text, owner, lo, hi)
