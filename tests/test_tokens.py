@@ -137,7 +137,7 @@ def test_c_label_text_and_value_tokens_are_the_python_ones():
             assert _tokens.line_counts(toks, lo, hi, NUM) == parse._line_counts(toks, lo, hi)
             for k in range(lo, hi - 7):  # every stretch of 7 tokens as a row
                 for integer in (True, False):
-                    assert readings.plain_cells(toks[k : k + 7], integer) == readings._plain_cells(
+                    assert readings.plain_readings(toks[k : k + 7], integer) == readings._plain_readings(
                         toks[k : k + 7], integer
                     )
 
@@ -180,13 +180,52 @@ NUMBER_TEXT = st.sampled_from(["0", "7", "0012", "99999999", "1" * 30, "", "3.5"
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([NUM, NUM, TEXT, NA, BLANK]), NUMBER_TEXT), max_size=9), st.booleans())
-def test_c_plain_cells_of_any_row(specs, integer):
+def test_c_plain_readings_of_any_row(specs, integer):
     """Plain digits, digits too large for a count, numbers that are not plain, digits that are
     not ASCII: the C reads a row as the Python does, or leaves it to the Python (None)."""
     toks = [Token(kind, text, 4 + k // 3, k, False) for k, (kind, text) in enumerate(specs)]
-    python = outcome(readings._plain_cells, toks, integer)
-    assert outcome(readings.plain_cells, toks, integer) == python
-    assert outcome(readings.plain_cells, tuple(toks), integer) == python
+    python = outcome(readings._plain_readings, toks, integer)
+    assert outcome(readings.plain_readings, toks, integer) == python
+    assert outcome(readings.plain_readings, tuple(toks), integer) == python
+    if isinstance(python, list) and python:
+        (got,) = readings.plain_readings(toks, integer)
+        assert type(got) is readings.Reading and type(got.cost) is float and got.left_out == 0
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([NUM, NUM, NUM, TEXT, NA, BLANK]), NUMBER_TEXT), max_size=9),
+    st.integers(1, 7),
+    st.sampled_from([1, 1, 3]),
+    st.booleans(),
+    st.one_of(st.none(), st.booleans()),
+    st.one_of(st.none(), st.integers(1, 400)),
+    st.one_of(st.none(), st.integers(0, 3)),
+)
+def test_c_totalled_readings_of_any_row(specs, size, blocks, glued, cut, line, max_blanks):
+    """Rows the search reads or finds no reading of, rows with signs and thousands separators
+    (which the C leaves to the Python), on one line or several: the same readings."""
+    toks = [Token(kind, text, 4 + k // 3, k, False) for k, (kind, text) in enumerate(specs)]
+    weight = tuple(1.0 + (k % 3) for k in range(size))
+    kwargs = {"glued": glued, "line": line, "cut": cut, "max_blanks": max_blanks, "budget": 3000}
+    search = (size, blocks, glued, glued if cut is None else cut, weight, 32, 3000, max_blanks)
+    python = raised(readings._totalled_readings, toks, search, line)
+    got = raised(lambda: readings.totalled_readings(toks, size, blocks, blank_weight=weight, **kwargs))
+    assert got == python
+    c = raised(_tokens.totalled_readings, toks, search, line, readings._totalled, readings.Reading, NUM)
+    takes = all(t.kind != NUM or (t.text[:1].isascii() and t.text[:1].isdigit() and "," not in t.text) for t in toks)
+    assert (c is NotImplemented) == (not takes)
+    if takes:
+        assert c == python and all(type(r) is readings.Reading for r in c)
+
+
+def raised(f, *args):
+    """What f returns, or the type of the error it raises (the Python reads no sign of an empty
+    number, "" as a NUM token: IndexError; "²" is a digit that int() refuses: ValueError)."""
+    try:
+        return f(*args)
+    except (IndexError, ValueError) as exc:
+        return type(exc)
 
 
 def outcome(f, *args):
@@ -244,7 +283,11 @@ def test_c_loops_take_c_tokens_within_bounds():
     with pytest.raises(TypeError):
         _tokens.groups_of([PyToken(NUM, "3", 1, 0, False)], [0], TEXT)
     with pytest.raises(TypeError):
-        _tokens.plain_cells([PyToken(NUM, "3", 1, 0, False)], True, NUM, 10)
+        _tokens.plain_readings([PyToken(NUM, "3", 1, 0, False)], True, NUM, 10, readings.Reading)
+    with pytest.raises(TypeError):
+        _tokens.totalled_readings([PyToken(NUM, "3", 1, 0, False)], (1,) * 8, 1, str, readings.Reading, NUM)
+    with pytest.raises(TypeError):
+        _tokens.plain_readings([], True, NUM, 10, list)  # not a tuple type
     with pytest.raises(IndexError):
         _tokens.groups_of(toks, [1], TEXT)
     with pytest.raises(IndexError):

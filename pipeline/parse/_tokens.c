@@ -468,12 +468,41 @@ done:
     return out;
 }
 
-/* plain_cells(tokens, integer, num_kind, max_count): readings._plain_cells, step for step: the
- * usual row of one plain cell per token, or None where a number is not plain digits. */
-static PyObject *plain_cells(PyObject *self, PyObject *args) {
+/* Is `type` a tuple subclass of plain items, one a Reading is (readings.Reading)?  Raises if not. */
+static int reading_type(PyTypeObject *type) {
+    if (PyType_IsSubtype(type, &PyTuple_Type) && type->tp_itemsize == sizeof(PyObject *)) return 1;
+    PyErr_SetString(PyExc_TypeError, "reading must be a tuple type (readings.Reading)");
+    return 0;
+}
+
+/* A Reading (cells, cost, values, left_out) of `type`, as tuple.__new__ makes it, with no
+ * left_out; steals `cells`, `cost` and `values`. */
+static PyObject *new_reading(PyTypeObject *type, PyObject *cells, PyObject *cost, PyObject *values) {
+    PyObject *reading = NULL;
+    if (cost != NULL && cells != NULL && values != NULL) reading = type->tp_alloc(type, 4);
+    if (reading == NULL) {
+        Py_XDECREF(cost);
+        Py_XDECREF(cells);
+        Py_XDECREF(values);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(reading, 0, cells);
+    PyTuple_SET_ITEM(reading, 1, cost);
+    PyTuple_SET_ITEM(reading, 2, values);
+    PyTuple_SET_ITEM(reading, 3, PyLong_FromLong(0)); /* a small int: cannot fail */
+    return reading;
+}
+
+/* plain_readings(tokens, integer, num_kind, max_count, reading): readings._plain_readings, step
+ * for step: the usual row of one plain cell per token as its one Reading (none where a count is
+ * too large), or None where a number is not plain digits. */
+static PyObject *plain_readings(PyObject *self, PyObject *args) {
     PyObject *seq, *num_kind, *max_count;
+    PyTypeObject *type;
     int integer;
-    if (!PyArg_ParseTuple(args, "OpUO:plain_cells", &seq, &integer, &num_kind, &max_count)) return NULL;
+    if (!PyArg_ParseTuple(args, "OpUOO!:plain_readings", &seq, &integer, &num_kind, &max_count, &PyType_Type, &type))
+        return NULL;
+    if (!reading_type(type)) return NULL;
     PyObject *tokens = PySequence_Fast(seq, "tokens must be a sequence");
     if (tokens == NULL) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(tokens);
@@ -499,7 +528,7 @@ static PyObject *plain_cells(PyObject *self, PyObject *args) {
             int digits = size > 0; /* str.isdigit() */
             for (Py_ssize_t c = 0; c < size && digits; c++) digits = Py_UNICODE_ISDIGIT(PyUnicode_READ(kind, data, c));
             if (!digits) {
-                result = Py_None; /* not plain digits: readings() reads the row otherwise */
+                result = Py_NewRef(Py_None); /* not plain digits: readings() reads the row otherwise */
                 goto done;
             }
             value = integer ? PyLong_FromUnicodeObject(t->text, 10) : PyFloat_FromString(t->text);
@@ -518,13 +547,124 @@ static PyObject *plain_cells(PyObject *self, PyObject *args) {
         if (cell == NULL) goto done;
         PyTuple_SET_ITEM(cells, i, cell);
     }
-    result = Py_BuildValue("(OOO)", cells, values, too_large ? Py_True : Py_False);
+    if (integer && too_large) {
+        result = PyList_New(0);
+        goto done;
+    }
+    PyObject *reading = new_reading(type, cells, PyFloat_FromDouble(0.0), values);
+    cells = values = NULL; /* the reading took them */
+    if (reading != NULL) {
+        result = PyList_New(1);
+        if (result != NULL)
+            PyList_SET_ITEM(result, 0, reading);
+        else
+            Py_DECREF(reading);
+    }
 done:
     Py_DECREF(tokens);
     Py_XDECREF(cells);
     Py_XDECREF(values);
-    if (result == Py_None) Py_INCREF(result);
     return result;
+}
+
+/* totalled_readings(tokens, search, line, totalled, reading, num_kind): readings.totalled_readings
+ * for the usual row, whose numbers have no sign and no thousands separator (one variant of its
+ * tokens): the search `totalled(shape, *search)` over the tokens' kinds and texts, its cells
+ * placed on the tokens' lines (a blank put back on `line`), each a Reading of `reading`.  Other
+ * rows: NotImplemented. */
+static PyObject *totalled_readings(PyObject *self, PyObject *args) {
+    PyObject *seq, *search, *line, *totalled, *num_kind;
+    PyTypeObject *type;
+    if (!PyArg_ParseTuple(args, "OO!OOO!U:totalled_readings", &seq, &PyTuple_Type, &search, &line, &totalled,
+                          &PyType_Type, &type, &num_kind))
+        return NULL;
+    if (!reading_type(type)) return NULL;
+    PyObject *tokens = PySequence_Fast(seq, "tokens must be a sequence");
+    if (tokens == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(tokens);
+    PyObject *call = PyTuple_New(1 + PyTuple_GET_SIZE(search)), *shape = PyTuple_New(n);
+    PyObject *found = NULL, *out = NULL;
+    if (call == NULL || shape == NULL) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(tokens, i);
+        if (!PyObject_TypeCheck(item, &TokenType)) {
+            PyErr_Format(PyExc_TypeError, "token %zd is a %.100s, not a C Token", i, Py_TYPE(item)->tp_name);
+            goto done;
+        }
+        Token *t = (Token *)item;
+        if (!PyUnicode_Check(t->text)) goto decline;
+        if (is_kind(t, num_kind)) { /* unsigned() and _ungrouped() leave it as it is */
+            Py_ssize_t size = PyUnicode_GET_LENGTH(t->text);
+            if (size == 0) goto decline;
+            Py_UCS4 first = PyUnicode_READ_CHAR(t->text, 0);
+            if (first < '0' || first > '9' || PyUnicode_FindChar(t->text, ',', 0, size, 1) != -1) goto decline;
+        }
+        PyObject *pair = PyTuple_Pack(2, t->kind, t->text);
+        if (pair == NULL) goto done;
+        PyTuple_SET_ITEM(shape, i, pair);
+    }
+    PyTuple_SET_ITEM(call, 0, shape);
+    shape = NULL; /* the call took it */
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(search); k++)
+        PyTuple_SET_ITEM(call, k + 1, Py_NewRef(PyTuple_GET_ITEM(search, k)));
+    found = PyObject_Call(totalled, call, NULL);
+    if (found == NULL) goto done;
+    if (!PyTuple_CheckExact(found)) {
+        PyErr_SetString(PyExc_TypeError, "totalled must return a tuple of (cells, cost)");
+        goto done;
+    }
+    out = PyList_New(PyTuple_GET_SIZE(found));
+    if (out == NULL) goto done;
+    for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(found); r++) {
+        PyObject *pair = PyTuple_GET_ITEM(found, r), *cells;
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+            !PyTuple_CheckExact(cells = PyTuple_GET_ITEM(pair, 0))) {
+            PyErr_SetString(PyExc_TypeError, "totalled must return a tuple of (cells, cost)");
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_ssize_t m = PyTuple_GET_SIZE(cells);
+        PyObject *placed = PyTuple_New(m), *values = PyTuple_New(m);
+        for (Py_ssize_t c = 0; placed != NULL && values != NULL && c < m; c++) {
+            PyObject *cell = PyTuple_GET_ITEM(cells, c), *at = NULL;
+            Py_ssize_t k = -1;
+            if (PyTuple_CheckExact(cell) && PyTuple_GET_SIZE(cell) == 3) {
+                k = PyLong_AsSsize_t(PyTuple_GET_ITEM(cell, 2));
+                if (k >= n) PyErr_SetString(PyExc_IndexError, "a cell's token index past the tokens");
+                else if (k >= 0 || !PyErr_Occurred())
+                    at = k < 0 ? line : ((Token *)PySequence_Fast_GET_ITEM(tokens, k))->line;
+            } else {
+                PyErr_SetString(PyExc_TypeError, "a found cell must be (raw, value, token index)");
+            }
+            PyObject *put = at ? PyTuple_Pack(3, PyTuple_GET_ITEM(cell, 0), PyTuple_GET_ITEM(cell, 1), at) : NULL;
+            if (put == NULL) {
+                Py_CLEAR(placed);
+                break;
+            }
+            PyTuple_SET_ITEM(placed, c, put);
+            PyTuple_SET_ITEM(values, c, Py_NewRef(PyTuple_GET_ITEM(cell, 1)));
+        }
+        PyObject *reading =
+            placed && values ? new_reading(type, placed, Py_NewRef(PyTuple_GET_ITEM(pair, 1)), values) : NULL;
+        if (reading == NULL) {
+            if (!(placed && values)) {
+                Py_XDECREF(placed);
+                Py_XDECREF(values);
+            }
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, r, reading);
+    }
+    goto done;
+decline:
+    out = Py_NewRef(Py_NotImplemented);
+done:
+    Py_DECREF(tokens);
+    Py_XDECREF(call);
+    Py_XDECREF(shape);
+    Py_XDECREF(found);
+    return out;
 }
 
 /* line_tokens(line, bordered): tokens._line_tokens, step for step (that function and the ones it
@@ -1192,7 +1332,11 @@ static PyMethodDef methods[] = {
     {"line_counts", line_counts, METH_VARARGS, "parse._line_counts in C: (tokens, lo, hi, num_kind)."},
     {"configure", configure, METH_VARARGS, "line_tokens' data and patterns, from tokens.py (see there)."},
     {"line_tokens", line_tokens, METH_VARARGS, "tokens._line_tokens in C: (line, bordered)."},
-    {"plain_cells", plain_cells, METH_VARARGS, "readings._plain_cells in C: (tokens, integer, num_kind, max_count)."},
+    {"plain_readings", plain_readings, METH_VARARGS,
+     "readings._plain_readings in C: (tokens, integer, num_kind, max_count, reading)."},
+    {"totalled_readings", totalled_readings, METH_VARARGS,
+     "readings.totalled_readings in C for rows of unsigned, ungrouped numbers: (tokens, search, line, totalled, "
+     "reading, num_kind); NotImplemented for other rows."},
     {"request_cells", request_cells, METH_VARARGS,
      "sections._request_cells in C: (keys, printed); NotImplemented for cells it does not take."},
     {NULL, NULL, 0, NULL},

@@ -1,8 +1,9 @@
 from collections.abc import Callable, Sequence
 
 from pipeline.model import Fact
-from pipeline.parse.readings import Reading
+from pipeline.parse.readings import Reading, Search
 from pipeline.parse.tokens import PyToken
+from pipeline.parse.totals import Found
 
 Token = PyToken  # tokens.PyToken in C: the same fields, so the type checker is told the dataclass
 
@@ -30,11 +31,17 @@ def value_tokens(
 def groups_of(
     tokens: list[PyToken], vals: list[int], text_kind: str
 ) -> list[list[int]]: ...  # sections._groups_of, in C
-def plain_cells(
-    tokens: Sequence[PyToken], integer: bool, num_kind: str, max_count: int
-) -> (
-    tuple[tuple[tuple[str, int | float | None, int], ...], tuple[int | float | None, ...], bool] | None
-): ...  # readings._plain_cells, in C
+def plain_readings(
+    tokens: Sequence[PyToken], integer: bool, num_kind: str, max_count: int, reading: type[Reading]
+) -> list[Reading] | None: ...  # readings._plain_readings, in C
+def totalled_readings(
+    tokens: Sequence[PyToken],
+    search: Search,
+    line: int | None,
+    totalled: Callable[..., Found],
+    reading: type[Reading],
+    num_kind: str,
+) -> list[Reading]: ...  # readings._totalled_readings, in C (NotImplemented: left to the Python)
 def configure(
     text: str,
     num: str,

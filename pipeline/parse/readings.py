@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from pipeline.parse import totals
 from pipeline.parse.tokens import BLANK, NA, NUM, Token, _tokens
@@ -40,16 +41,23 @@ MAX_STEPS = 20000  # search budget per row: past it the row keeps the readings f
 MAX_WRAPPED = 3  # numbers of one row a narrow column wraps onto a line of no cells, at most
 
 
-@dataclass(slots=True)
-class Reading:
+class _ReadingFields(NamedTuple):
     cells: tuple[CellReading, ...]
     cost: float
-    values: tuple[int | float | None, ...] = ()
-    left_out: int = 0  # printed numbers and marks the reading drops for no reason it can give
+    values: tuple[int | float | None, ...]  # the cells' values
+    left_out: int  # printed numbers and marks the reading drops for no reason it can give
 
-    def __post_init__(self) -> None:
-        if len(self.values) != len(self.cells):  # not given by the caller
-            self.values = tuple([v for _, v, _ in self.cells])
+
+class Reading(_ReadingFields):
+    """One way to read a row.  A tuple: readings are made for every row of every report, by the
+    Python and by the C (as tuple.__new__ makes them, the values given)."""
+
+    __slots__ = ()
+
+    def __new__(cls, cells: tuple[CellReading, ...], cost: float, values: tuple = (), left_out: int = 0) -> Reading:
+        if len(values) != len(cells):  # not given by the caller
+            values = tuple([v for _, v, _ in cells])
+        return tuple.__new__(cls, (cells, cost, values, left_out))
 
 
 def cell_value(raw: str, integer: bool) -> int | float | None:
@@ -195,19 +203,16 @@ def _walk(
             _walk(toks, caps, out, steps, i + 1, budget - parts, acc + [(toks[i], p) for p in pieces])
 
 
-PlainCells = tuple[tuple[CellReading, ...], tuple[int | float | None, ...], bool]
-
-
-def plain_cells(tokens: Sequence[Token], integer: bool) -> PlainCells | None:
-    """``_plain_cells`` (in C where the tokens are C's)."""
+def plain_readings(tokens: Sequence[Token], integer: bool) -> list[Reading] | None:
+    """``_plain_readings`` (in C where the tokens are C's)."""
     if _tokens is not None:
-        return _tokens.plain_cells(tokens, integer, NUM, MAX_COUNT)
-    return _plain_cells(tokens, integer)
+        return _tokens.plain_readings(tokens, integer, NUM, MAX_COUNT, Reading)
+    return _plain_readings(tokens, integer)
 
 
-def _plain_cells(tokens: Sequence[Token], integer: bool) -> PlainCells | None:
-    """The row read as one cell per token, when every number is plain digits: the cells, their
-    values, and whether a count is too large to be one.  None when a number is not plain."""
+def _plain_readings(tokens: Sequence[Token], integer: bool) -> list[Reading] | None:
+    """The row read as one cell per token, when every number is plain digits: its one reading,
+    none when a count is too large to be one.  None when a number is not plain."""
     cells: list[CellReading] = []
     values: list[int | float | None] = []
     too_large = False
@@ -222,7 +227,7 @@ def _plain_cells(tokens: Sequence[Token], integer: bool) -> PlainCells | None:
             values.append(v)
         else:
             return None
-    return tuple(cells), tuple(values), too_large
+    return [] if integer and too_large else [Reading(tuple(cells), 0.0, tuple(values))]
 
 
 def readings(
@@ -243,10 +248,9 @@ def readings(
     on their line (a stray page number)."""
     if len(tokens) == n:
         # the usual row: one plain cell per token (most rows of most reports)
-        plain = plain_cells(tokens, integer)
+        plain = plain_readings(tokens, integer)
         if plain is not None:
-            cells, counts, too_large = plain
-            return [] if integer and too_large else [Reading(cells, 0.0, counts)]
+            return plain
     toks = printed = unsigned(tokens) if integer else list(tokens)
     if len(toks) > n:
         toks = _trim_blanks(toks, n)
@@ -321,22 +325,34 @@ def totalled_readings(
     their column, as in ``readings``); in glued text (or wherever `cut` says) tokens may also be
     cut, and both at once (at most `max_blanks` blanks); costs are those of the layout.  The
     search is ``totals.search``; past `budget` states the row is too ambiguous to read: none."""
+    search = (
+        size,
+        blocks,
+        glued,
+        glued if cut is None else cut,
+        tuple(blank_weight) if blank_weight else None,
+        keep,
+        budget,
+        max_blanks,
+    )
+    if _tokens is not None:  # the usual row, in C: the same readings, or NotImplemented
+        found = _tokens.totalled_readings(tokens, search, line, _totalled, Reading, NUM)
+        if found is not NotImplemented:
+            return found
+    return _totalled_readings(tokens, search, line)
+
+
+Search = tuple[int, int, bool, bool, "tuple[float, ...] | None", int, int, "int | None"]
+
+
+def _totalled_readings(tokens: Sequence[Token], search: Search, line: int | None) -> list[Reading]:
+    """``totalled_readings`` in Python: `search` is ``_totalled``'s arguments after the shape."""
+    keep = search[5]
     out: list[Reading] = []
     variants = _ungrouped(unsigned(tokens))
     for toks in variants:
         lines = [t.line for t in toks]
-        found = _totalled(
-            tuple((t.kind, t.text) for t in toks),
-            size,
-            blocks,
-            glued,
-            glued if cut is None else cut,
-            tuple(blank_weight) if blank_weight else None,
-            keep,
-            budget,
-            max_blanks,
-        )
-        for cells, cost in found:
+        for cells, cost in _totalled(tuple((t.kind, t.text) for t in toks), *search):
             placed = tuple([(raw, v, line if k < 0 else lines[k]) for raw, v, k in cells])
             out.append(Reading(placed, cost, tuple([v for _, v, _ in cells])))
     if len(variants) > 1:  # several ways to lead a group: best first across them
