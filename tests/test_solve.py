@@ -128,9 +128,15 @@ def test_the_c_layers_are_the_python_ones(rows, max_states):
 
 
 def test_the_c_layers_of_reports_are_the_python_ones(monkeypatch):
-    calls = recorded(monkeypatch, readings, "layers")
+    """The searches of the rows of parsed reports (which the C's solve_requests makes itself),
+    made by the Python's solve."""
+    pools = recorded(monkeypatch, sections, "_solve_rows")
     for g in generate_many(13, 40):
         parse_text(read_text("r.txt", g.data)[0])
+    monkeypatch.undo()
+    calls = recorded(monkeypatch, readings, "layers")
+    for (rows,) in pools:
+        solve(rows, coefficients)
     assert len(calls) >= 10
     for args in calls:
         assert _solve.layers(*args) == readings._layers(*args)
@@ -255,3 +261,47 @@ def test_c_failures_are_the_python_ones_in_parsed_reports(monkeypatch):
     assert len(calls) >= 48
     counts = [python_failures(*call) for call in calls]
     assert [_solve.failures(picks, b, o, BALANCE) for picks, b, o in calls] == counts  # ints: none left to Python
+
+
+def python_solve(rows: dict, max_states: int = readings.MAX_STATES) -> str:
+    with mock.patch.object(readings, "_solve", None):
+        return repr(solve(rows, coefficients, max_states))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(instances(), crowded()), st.sampled_from([50000, 50000, 3, 1]))
+def test_c_solve_is_the_python_one(rows, max_states):
+    """Section 三's search as a whole: the same picks and doubts in the same order, the same
+    choice of the cheapest path on ties, None where the Python finds none."""
+    got = _solve.solve_requests(rows, BALANCE, max_states, readings.Choice)
+    assert got is not NotImplemented
+    assert repr(got) == python_solve(rows, max_states)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[1, 2, 3], [1.5, 0, 0, 0, 0, 0, 1.5], [2**60, 0, 0, 0, 0, 0, 2**60], [True, 0, 0, 0, 0, 0, 1]],
+)
+def test_c_solve_leaves_rows_it_does_not_take_to_the_python(values):
+    rows = {"received.new": [reading(values, 0.0), reading([0] * WIDTH, 1.0)], "outcome.total": [reading([0] * 7, 0)]}
+    assert _solve.solve_requests(rows, BALANCE, 100, readings.Choice) is NotImplemented
+    assert _solve.solve_requests({"received.new": []}, BALANCE, 100, readings.Choice) is NotImplemented
+    assert _solve.solve_requests(rows, {"received.new": 2}, 100, readings.Choice) is NotImplemented
+
+
+def test_c_solve_of_bounds_too_wide_is_left_to_the_python():
+    """Lanes of 2^50 each, summed over rows: past what the C's lanes hold, the Python's are exact."""
+    big = [2**50] * 6 + [None]
+    rows = {code: [reading(big, 0.0), reading([0] * WIDTH, 1.0)] for code in ("outcome.granted", "outcome.other")}
+    assert _solve.solve_requests(rows, BALANCE, 100, readings.Choice) is NotImplemented
+    assert repr(sections._solve_rows(rows)) == python_solve(rows)
+
+
+def test_c_solve_is_the_python_one_in_parsed_reports(monkeypatch):
+    calls = recorded(monkeypatch, sections, "_solve_rows")
+    for g in generate_many(19, 240):
+        parse_text(g.text)
+    monkeypatch.undo()
+    assert len(calls) >= 20
+    for (rows,) in calls:
+        assert repr(_solve.solve_requests(rows, BALANCE, readings.MAX_STATES, readings.Choice)) == python_solve(rows)

@@ -139,6 +139,124 @@ typedef struct {
     double *cost;
 } Row;
 
+/* readings._layers over C arrays: from `origin`, row after row, every step of the row added to every
+ * state within low[r+1]..high[r+1]; the cheapest path to zero into path[r] (the step's k), and the
+ * steps on any path to zero flagged in used[r][g].  1: found; 0: none (zero unreachable, or a row's
+ * states past max_states); -1: out of memory (the error set). */
+static int run_layers(Py_ssize_t lanes, Py_ssize_t R, const int64_t *origin, const int64_t *low, const int64_t *high,
+                      const Row *rows, Py_ssize_t max_states, Py_ssize_t *path, char **used) {
+    int found = -1;
+    Layer *layer = PyMem_Calloc(R + 1, sizeof(Layer));
+    Edge **edges = PyMem_Calloc(R + 1, sizeof(Edge *));
+    Py_ssize_t *n_edges = PyMem_Calloc(R + 1, sizeof(Py_ssize_t));
+    int64_t *next = PyMem_Calloc(lanes + 1, sizeof(int64_t));
+    char *alive = NULL, *before = NULL;
+    if (layer == NULL || edges == NULL || n_edges == NULL || next == NULL) goto done;
+    if (!between(origin, &low[0], &high[0], lanes)) {
+        found = 0;
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r <= R; r++)
+        if (layer_init(&layer[r], lanes) < 0) goto done;
+    if (layer_add(&layer[0], origin, 0.0, -1, -1) < 0) goto done;
+    for (Py_ssize_t r = 0; r < R; r++) {
+        Layer *from = &layer[r], *to = &layer[r + 1];
+        const Row *w = &rows[r];
+        const int64_t *below = &low[(r + 1) * lanes], *above = &high[(r + 1) * lanes];
+        Py_ssize_t cap = 0;
+        for (Py_ssize_t s = 0; s < from->n; s++) {
+            for (Py_ssize_t g = 0; g < w->n; g++) {
+                for (Py_ssize_t i = 0; i < lanes; i++) next[i] = from->vec[s * lanes + i] + w->add[g * lanes + i];
+                if (!between(next, below, above, lanes)) continue;
+                double total = from->cost[s] + w->cost[g];
+                Py_ssize_t at = layer_find(to, next);
+                if (at < 0) {
+                    at = layer_add(to, next, total, s, w->k[g]);
+                    if (at < 0) goto done;
+                } else if (total < to->cost[at]) {
+                    to->cost[at] = total, to->src[at] = s, to->k[at] = w->k[g];
+                }
+                if (n_edges[r] == cap) {
+                    cap = cap ? 2 * cap : 256;
+                    Edge *e = PyMem_Realloc(edges[r], cap * sizeof(Edge));
+                    if (e == NULL) goto done;
+                    edges[r] = e;
+                }
+                edges[r][n_edges[r]++] = (Edge){s, g, at};
+            }
+        }
+        if (to->n == 0 || to->n > max_states) {
+            found = 0;
+            goto done;
+        }
+    }
+    memset(next, 0, lanes * sizeof(int64_t));
+    Py_ssize_t goal = layer_find(&layer[R], next);
+    if (goal < 0) {
+        found = 0;
+        goto done;
+    }
+    for (Py_ssize_t r = R, state = goal; r > 0; r--) {
+        path[r - 1] = layer[r].k[state];
+        state = layer[r].src[state];
+    }
+    Py_ssize_t widest = 1;
+    for (Py_ssize_t r = 0; r <= R; r++) widest = layer[r].n > widest ? layer[r].n : widest;
+    alive = PyMem_Calloc(widest, 1);
+    before = PyMem_Calloc(widest, 1);
+    if (alive == NULL || before == NULL) goto done;
+    alive[goal] = 1;
+    for (Py_ssize_t r = R - 1; r >= 0; r--) {
+        memset(before, 0, widest);
+        for (Py_ssize_t e = 0; e < n_edges[r]; e++) {
+            Edge *edge = &edges[r][e];
+            if (!alive[edge->dst]) continue;
+            before[edge->src] = 1;
+            used[r][edge->g] = 1;
+        }
+        char *swap = alive;
+        alive = before, before = swap;
+    }
+    found = 1;
+done:
+    if (found < 0) PyErr_NoMemory();
+    for (Py_ssize_t r = 0; layer != NULL && r <= R; r++) layer_free(&layer[r]);
+    for (Py_ssize_t r = 0; edges != NULL && r <= R; r++) PyMem_Free(edges[r]);
+    PyMem_Free(layer);
+    PyMem_Free(edges);
+    PyMem_Free(n_edges);
+    PyMem_Free(next);
+    PyMem_Free(alive);
+    PyMem_Free(before);
+    return found;
+}
+
+/* Each row's `used` flags, one per step (R rows of rows[r].n): NULL on error. */
+static char **used_flags(const Row *rows, Py_ssize_t R) {
+    char **used = PyMem_Calloc(R + 1, sizeof(char *));
+    for (Py_ssize_t r = 0; used != NULL && r < R; r++) {
+        used[r] = PyMem_Calloc(rows[r].n + 1, 1);
+        if (used[r] == NULL) {
+            for (Py_ssize_t q = 0; q < r; q++) PyMem_Free(used[q]);
+            PyMem_Free(used);
+            used = NULL;
+        }
+    }
+    if (used == NULL) PyErr_NoMemory();
+    return used;
+}
+
+static void free_rows(Row *rows, char **used, Py_ssize_t R) {
+    for (Py_ssize_t r = 0; rows != NULL && r <= R; r++) {
+        PyMem_Free(rows[r].add);
+        PyMem_Free(rows[r].k);
+        PyMem_Free(rows[r].cost);
+    }
+    for (Py_ssize_t r = 0; used != NULL && r <= R; r++) PyMem_Free(used[r]);
+    PyMem_Free(rows);
+    PyMem_Free(used);
+}
+
 /* layers(first, steps, low, high, max_states): readings._layers. */
 static PyObject *layers(PyObject *self, PyObject *args) {
     PyObject *first, *steps, *low_list, *high_list;
@@ -152,15 +270,12 @@ static PyObject *layers(PyObject *self, PyObject *args) {
         return NULL;
     }
     PyObject *result = NULL;
-    int64_t *bounds = PyMem_Calloc(2 * (R + 1) * lanes + 2 * lanes + 1, sizeof(int64_t));
-    int64_t *low = bounds, *high = bounds + (R + 1) * lanes, *origin = high + (R + 1) * lanes,
-            *next = origin + lanes;
+    int64_t *bounds = PyMem_Calloc(2 * (R + 1) * lanes + lanes + 1, sizeof(int64_t));
+    int64_t *low = bounds, *high = bounds + (R + 1) * lanes, *origin = high + (R + 1) * lanes;
     Row *rows = PyMem_Calloc(R + 1, sizeof(Row));
-    Layer *layer = PyMem_Calloc(R + 1, sizeof(Layer));
-    Edge **edges = PyMem_Calloc(R + 1, sizeof(Edge *));
-    Py_ssize_t *n_edges = PyMem_Calloc(R + 1, sizeof(Py_ssize_t));
-    char *alive = NULL, *before = NULL;
-    if (bounds == NULL || rows == NULL || layer == NULL || edges == NULL || n_edges == NULL) {
+    Py_ssize_t *path = PyMem_Calloc(R + 1, sizeof(Py_ssize_t));
+    char **used = NULL;
+    if (bounds == NULL || rows == NULL || path == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -195,122 +310,43 @@ static PyObject *layers(PyObject *self, PyObject *args) {
         result = Py_NewRef(Py_NotImplemented);
         goto done;
     }
-    if (!between(origin, &low[0], &high[0], lanes)) {
-        result = Py_NewRef(Py_None);
+    used = used_flags(rows, R);
+    if (used == NULL) goto done;
+    int found = run_layers(lanes, R, origin, low, high, rows, max_states, path, used);
+    if (found <= 0) {
+        result = found < 0 ? NULL : Py_NewRef(Py_None);
         goto done;
     }
-    for (Py_ssize_t r = 0; r <= R; r++)
-        if (layer_init(&layer[r], lanes) < 0) {
-            PyErr_NoMemory();
-            goto done;
-        }
-    if (layer_add(&layer[0], origin, 0.0, -1, -1) < 0) {
-        PyErr_NoMemory();
+    PyObject *picked = PyList_New(R), *steps_used = PyList_New(R);
+    if (picked == NULL || steps_used == NULL) {
+        Py_XDECREF(picked);
+        Py_XDECREF(steps_used);
         goto done;
     }
-    for (Py_ssize_t r = 0; r < R; r++) {
-        Layer *from = &layer[r], *to = &layer[r + 1];
-        Row *w = &rows[r];
-        const int64_t *below = &low[(r + 1) * lanes], *above = &high[(r + 1) * lanes];
-        Py_ssize_t cap = 0;
-        for (Py_ssize_t s = 0; s < from->n; s++) {
-            for (Py_ssize_t g = 0; g < w->n; g++) {
-                for (Py_ssize_t i = 0; i < lanes; i++) next[i] = from->vec[s * lanes + i] + w->add[g * lanes + i];
-                if (!between(next, below, above, lanes)) continue;
-                double total = from->cost[s] + w->cost[g];
-                Py_ssize_t at = layer_find(to, next);
-                if (at < 0) {
-                    at = layer_add(to, next, total, s, w->k[g]);
-                    if (at < 0) {
-                        PyErr_NoMemory();
-                        goto done;
-                    }
-                } else if (total < to->cost[at]) {
-                    to->cost[at] = total, to->src[at] = s, to->k[at] = w->k[g];
-                }
-                if (n_edges[r] == cap) {
-                    cap = cap ? 2 * cap : 256;
-                    Edge *e = PyMem_Realloc(edges[r], cap * sizeof(Edge));
-                    if (e == NULL) {
-                        PyErr_NoMemory();
-                        goto done;
-                    }
-                    edges[r] = e;
-                }
-                edges[r][n_edges[r]++] = (Edge){s, g, at};
-            }
-        }
-        if (to->n == 0 || to->n > max_states) {
-            result = Py_NewRef(Py_None);
-            goto done;
-        }
-    }
-    memset(next, 0, lanes * sizeof(int64_t));
-    Py_ssize_t goal = layer_find(&layer[R], next);
-    if (goal < 0) {
-        result = Py_NewRef(Py_None);
-        goto done;
-    }
-    PyObject *path = PyList_New(R), *used = PyList_New(R);
-    if (path == NULL || used == NULL) {
-        Py_XDECREF(path);
-        Py_XDECREF(used);
-        goto done;
-    }
-    result = Py_BuildValue("(NN)", path, used);
+    result = Py_BuildValue("(NN)", picked, steps_used);
     if (result == NULL) goto done;
-    for (Py_ssize_t r = R, state = goal; r > 0; r--) {
-        PyObject *k = PyLong_FromSsize_t(layer[r].k[state]);
-        if (k == NULL) goto fail;
-        PyList_SET_ITEM(path, r - 1, k);
-        state = layer[r].src[state];
-    }
-    Py_ssize_t widest = 1;
-    for (Py_ssize_t r = 0; r <= R; r++) widest = layer[r].n > widest ? layer[r].n : widest;
-    alive = PyMem_Calloc(widest, 1);
-    before = PyMem_Calloc(widest, 1);
-    if (alive == NULL || before == NULL) {
-        PyErr_NoMemory();
-        goto fail;
-    }
-    alive[goal] = 1;
-    for (Py_ssize_t r = R - 1; r >= 0; r--) {
-        PyObject *set = PySet_New(NULL);
-        if (set == NULL) goto fail;
-        PyList_SET_ITEM(used, r, set);
-        memset(before, 0, widest);
-        for (Py_ssize_t e = 0; e < n_edges[r]; e++) {
-            Edge *edge = &edges[r][e];
-            if (!alive[edge->dst]) continue;
-            before[edge->src] = 1;
-            PyObject *g = PyLong_FromSsize_t(edge->g);
-            if (g == NULL || PySet_Add(set, g) < 0) {
-                Py_XDECREF(g);
+    for (Py_ssize_t r = 0; r < R; r++) {
+        PyObject *k = PyLong_FromSsize_t(path[r]), *set = PySet_New(NULL);
+        if (k != NULL) PyList_SET_ITEM(picked, r, k);
+        if (set != NULL) PyList_SET_ITEM(steps_used, r, set);
+        if (k == NULL || set == NULL) goto fail;
+        for (Py_ssize_t g = 0; g < rows[r].n; g++) {
+            if (!used[r][g]) continue;
+            PyObject *step = PyLong_FromSsize_t(g);
+            if (step == NULL || PySet_Add(set, step) < 0) {
+                Py_XDECREF(step);
                 goto fail;
             }
-            Py_DECREF(g);
+            Py_DECREF(step);
         }
-        char *swap = alive;
-        alive = before, before = swap;
     }
     goto done;
 fail:
     Py_CLEAR(result);
 done:
-    for (Py_ssize_t r = 0; rows != NULL && r <= R; r++) {
-        PyMem_Free(rows[r].add);
-        PyMem_Free(rows[r].k);
-        PyMem_Free(rows[r].cost);
-    }
-    for (Py_ssize_t r = 0; layer != NULL && r <= R; r++) layer_free(&layer[r]);
-    for (Py_ssize_t r = 0; edges != NULL && r <= R; r++) PyMem_Free(edges[r]);
+    free_rows(rows, used, R);
     PyMem_Free(bounds);
-    PyMem_Free(rows);
-    PyMem_Free(layer);
-    PyMem_Free(edges);
-    PyMem_Free(n_edges);
-    PyMem_Free(alive);
-    PyMem_Free(before);
+    PyMem_Free(path);
     return result;
 }
 
@@ -497,7 +533,7 @@ done:
 
 /* ---------------------------------------------------------------- identities.request_checks */
 
-static PyObject *RULE_BALANCE, *RULE_ROW_TOTAL, *RULE_OUTCOME_TOTAL, *OUTCOME, *VALUES;
+static PyObject *RULE_BALANCE, *RULE_ROW_TOTAL, *RULE_OUTCOME_TOTAL, *OUTCOME, *VALUES, *COST;
 
 #define ROW_WIDTH 7 /* the columns of section 三: six applicant types and their total */
 
@@ -624,7 +660,205 @@ static PyObject *failures(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(failed);
 }
 
+/* solve_requests(rows, balance, max_states, choice): readings.solve over section 三's rows with
+ * the coefficients sections._read_rows gives it (balance.get(code, 0), and
+ * identities.outcome_coefficient), step for step: the same Choice (of class `choice`), or None.
+ * Rows it does not take are left to the Python, NotImplemented: values not 7 ints or None within
+ * +-2^50, a coefficient not -1, 0 or 1, a bound past 2^50 (where _layers' C declines too). */
+#define SOLVE_LANES (2 * ROW_WIDTH)
+
+static PyObject *solve_requests(PyObject *self, PyObject *args) {
+    PyObject *rows, *balance, *choice;
+    Py_ssize_t max_states;
+    if (!PyArg_ParseTuple(args, "O!O!nO:solve_requests", &PyDict_Type, &rows, &PyDict_Type, &balance, &max_states,
+                          &choice))
+        return NULL;
+    Py_ssize_t n = PyDict_GET_SIZE(rows), total = 0, R = 0;
+    PyObject *result = NULL, *picks = NULL, *doubtful = NULL, **codes = NULL, **lists = NULL, **values = NULL;
+    long *b = NULL, *o = NULL;
+    Py_ssize_t *first = NULL, *order = NULL, *gid = NULL, *path = NULL;
+    int64_t *vec = NULL, *bounds = NULL, start[SOLVE_LANES] = {0};
+    double *cost = NULL;
+    Row *steps = NULL;
+    char **used = NULL;
+    int declined = 0;
+    codes = PyMem_Calloc(n + 1, sizeof(PyObject *));
+    lists = PyMem_Calloc(n + 1, sizeof(PyObject *));
+    b = PyMem_Calloc(n + 1, sizeof(long));
+    o = PyMem_Calloc(n + 1, sizeof(long));
+    first = PyMem_Calloc(n + 2, sizeof(Py_ssize_t)); /* the first reading of each row, into the arrays below */
+    order = PyMem_Calloc(n + 1, sizeof(Py_ssize_t));
+    if (!codes || !lists || !b || !o || !first || !order) goto nomemory;
+    PyObject *code, *list;
+    Py_ssize_t pos = 0, balanced = 0;
+    for (Py_ssize_t i = 0; PyDict_Next(rows, &pos, &code, &list); i++) {
+        if (!PyUnicode_CheckExact(code) || !PyList_CheckExact(list) || PyList_GET_SIZE(list) == 0) goto decline;
+        PyObject *coefficient = PyDict_GetItemWithError(balance, code); /* borrowed */
+        if (coefficient == NULL && PyErr_Occurred()) goto done;
+        if (coefficient != NULL && (!PyLong_CheckExact(coefficient) || (b[i] = PyLong_AsLong(coefficient)) < -1 || b[i] > 1)) {
+            PyErr_Clear();
+            goto decline;
+        }
+        o[i] = outcome_of(code);
+        balanced += b[i] != 0;
+        codes[i] = code, lists[i] = list;
+        first[i] = total;
+        total += PyList_GET_SIZE(list);
+    }
+    first[n] = total;
+    if (n == 0) goto chosen;
+    int use_balance = balanced == 4;
+    vec = PyMem_Calloc(total * SOLVE_LANES + 1, sizeof(int64_t));
+    cost = PyMem_Calloc(total + 1, sizeof(double));
+    values = PyMem_Calloc(total + 1, sizeof(PyObject *));
+    gid = PyMem_Calloc(total + 1, sizeof(Py_ssize_t));
+    if (!vec || !cost || !values || !gid) goto nomemory;
+    for (Py_ssize_t i = 0; i < n; i++) { /* what each reading adds to the lanes, and its cost */
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(lists[i]); j++) {
+            Py_ssize_t k = first[i] + j;
+            PyObject *reading = PyList_GET_ITEM(lists[i], j), *price;
+            int64_t v[ROW_WIDTH];
+            values[k] = PyObject_GetAttr(reading, VALUES);
+            if (values[k] == NULL) goto done;
+            declined = int_lanes(values[k], ROW_WIDTH, 1, v);
+            if (declined) goto refused;
+            price = PyObject_GetAttr(reading, COST);
+            if (price == NULL) goto done;
+            cost[k] = PyFloat_AsDouble(price);
+            Py_DECREF(price);
+            if (cost[k] == -1.0 && PyErr_Occurred()) {
+                PyErr_Clear();
+                goto decline;
+            }
+            for (int c = 0; c < ROW_WIDTH; c++) {
+                vec[k * SOLVE_LANES + c] = (use_balance ? b[i] : 0) * v[c];
+                vec[k * SOLVE_LANES + ROW_WIDTH + c] = o[i] * v[c];
+            }
+        }
+    }
+    /* the rows of one reading summed once; the others searched, the outcomes' total first and the
+     * balance rows early (a stable sort by (o != -1, b == 0)) */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyList_GET_SIZE(lists[i]) == 1) {
+            for (int l = 0; l < SOLVE_LANES; l++) start[l] += vec[first[i] * SOLVE_LANES + l];
+            continue;
+        }
+        int key = 2 * (o[i] != -1) + (b[i] == 0);
+        Py_ssize_t r = R++;
+        for (; r > 0 && 2 * (o[order[r - 1]] != -1) + (b[order[r - 1]] == 0) > key; r--) order[r] = order[r - 1];
+        order[r] = i;
+    }
+    /* readings that add the same vector are one step, at the cost of the cheapest (the first of
+     * those cheapest) */
+    steps = PyMem_Calloc(R + 1, sizeof(Row));
+    bounds = PyMem_Calloc(2 * (R + 1) * SOLVE_LANES, sizeof(int64_t));
+    path = PyMem_Calloc(R + 1, sizeof(Py_ssize_t));
+    if (!steps || !bounds || !path) goto nomemory;
+    for (Py_ssize_t r = 0; r < R; r++) {
+        Py_ssize_t i = order[r], m = PyList_GET_SIZE(lists[i]);
+        Row *w = &steps[r];
+        w->add = PyMem_Calloc(m * SOLVE_LANES, sizeof(int64_t));
+        w->k = PyMem_Calloc(m, sizeof(Py_ssize_t));
+        w->cost = PyMem_Calloc(m, sizeof(double));
+        if (!w->add || !w->k || !w->cost) goto nomemory;
+        for (Py_ssize_t j = 0; j < m; j++) {
+            const int64_t *add = &vec[(first[i] + j) * SOLVE_LANES];
+            Py_ssize_t g = 0;
+            while (g < w->n && memcmp(&w->add[g * SOLVE_LANES], add, sizeof(int64_t) * SOLVE_LANES)) g++;
+            if (g == w->n) {
+                memcpy(&w->add[g * SOLVE_LANES], add, sizeof(int64_t) * SOLVE_LANES);
+                w->k[g] = j, w->cost[g] = cost[first[i] + j];
+                w->n++;
+            } else if (cost[first[i] + j] < w->cost[g]) {
+                w->k[g] = j, w->cost[g] = cost[first[i] + j];
+            }
+            gid[first[i] + j] = g;
+        }
+    }
+    /* a state can reach zero only between minus the most and minus the least the rows left add */
+    int64_t *low = bounds, *high = bounds + (R + 1) * SOLVE_LANES;
+    for (Py_ssize_t r = R - 1; r >= 0; r--) {
+        for (int l = 0; l < SOLVE_LANES; l++) {
+            int64_t most = steps[r].add[l], least = most;
+            for (Py_ssize_t g = 1; g < steps[r].n; g++) {
+                int64_t x = steps[r].add[g * SOLVE_LANES + l];
+                most = x > most ? x : most, least = x < least ? x : least;
+            }
+            low[r * SOLVE_LANES + l] = low[(r + 1) * SOLVE_LANES + l] - most;
+            high[r * SOLVE_LANES + l] = high[(r + 1) * SOLVE_LANES + l] - least;
+        }
+    }
+    for (Py_ssize_t l = 0; l < 2 * (R + 1) * SOLVE_LANES; l++)
+        if (bounds[l] > WIDEST || bounds[l] < -WIDEST) goto decline;
+    for (int l = 0; l < SOLVE_LANES; l++)
+        if (start[l] > WIDEST || start[l] < -WIDEST) goto decline;
+    used = used_flags(steps, R);
+    if (used == NULL) goto done;
+    int found = run_layers(SOLVE_LANES, R, start, low, high, steps, max_states, path, used);
+    if (found < 0) goto done;
+    if (found == 0) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+chosen:
+    picks = PyDict_New();
+    doubtful = PyDict_New();
+    if (!picks || !doubtful) goto done;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (PyList_GET_SIZE(lists[i]) == 1 && PyDict_SetItem(picks, codes[i], PyList_GET_ITEM(lists[i], 0)) < 0)
+            goto done;
+    for (Py_ssize_t r = R - 1; r >= 0; r--) { /* last row first: the order the checks come out in */
+        Py_ssize_t i = order[r];
+        if (PyDict_SetItem(picks, codes[i], PyList_GET_ITEM(lists[i], path[r])) < 0) goto done;
+        PyObject *viable = PySet_New(NULL);
+        if (viable == NULL) goto done;
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(lists[i]); j++)
+            if (used[r][gid[first[i] + j]] && PySet_Add(viable, values[first[i] + j]) < 0) {
+                Py_DECREF(viable);
+                goto done;
+            }
+        Py_ssize_t kinds = PySet_GET_SIZE(viable);
+        Py_DECREF(viable);
+        if (kinds > 1) {
+            PyObject *count = PyLong_FromSsize_t(kinds);
+            int bad = count == NULL || PyDict_SetItem(doubtful, codes[i], count) < 0;
+            Py_XDECREF(count);
+            if (bad) goto done;
+        }
+    }
+    result = PyObject_CallFunction(choice, "OOi", picks, doubtful, 0);
+    goto done;
+refused:
+    if (declined < 0) goto done;
+decline:
+    result = Py_NewRef(Py_NotImplemented);
+    goto done;
+nomemory:
+    PyErr_NoMemory();
+done:
+    for (Py_ssize_t k = 0; values != NULL && k < total; k++) Py_XDECREF(values[k]);
+    free_rows(steps, used, R);
+    Py_XDECREF(picks);
+    Py_XDECREF(doubtful);
+    PyMem_Free(codes);
+    PyMem_Free(lists);
+    PyMem_Free(b);
+    PyMem_Free(o);
+    PyMem_Free(first);
+    PyMem_Free(order);
+    PyMem_Free(gid);
+    PyMem_Free(path);
+    PyMem_Free(vec);
+    PyMem_Free(bounds);
+    PyMem_Free(cost);
+    PyMem_Free(values);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"solve_requests", solve_requests, METH_VARARGS,
+     "readings.solve over section 三's rows in C: (rows, balance, max_states, choice); NotImplemented for rows it "
+     "does not take."},
     {"layers", layers, METH_VARARGS,
      "readings._layers in C: (first, steps, low, high, max_states); NotImplemented for vectors it does not take."},
     {"combine", combine, METH_VARARGS,
@@ -646,6 +880,7 @@ PyMODINIT_FUNC PyInit__solve(void) {
     RULE_OUTCOME_TOTAL = PyUnicode_InternFromString("outcome_total");
     OUTCOME = PyUnicode_InternFromString("outcome.");
     VALUES = PyUnicode_InternFromString("values");
-    if (!RULE_BALANCE || !RULE_ROW_TOTAL || !RULE_OUTCOME_TOTAL || !OUTCOME || !VALUES) return NULL;
+    COST = PyUnicode_InternFromString("cost");
+    if (!RULE_BALANCE || !RULE_ROW_TOTAL || !RULE_OUTCOME_TOTAL || !OUTCOME || !VALUES || !COST) return NULL;
     return PyModule_Create(&module);
 }

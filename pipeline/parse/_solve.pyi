@@ -1,5 +1,5 @@
 from pipeline.model import Check
-from pipeline.parse.readings import Combined, Reading, Step, Vector
+from pipeline.parse.readings import Choice, Combined, Reading, Step, Vector
 
 def layers(
     first: Vector, steps: list[list[Step]], low: list[Vector], high: list[Vector], max_states: int
@@ -13,3 +13,6 @@ def request_checks(
 def failures(
     picks: dict[str, Reading], use_balance: bool, use_outcome: bool, balance: dict[str, int]
 ) -> int: ...  # sections._failures, in C (NotImplemented: left to the Python)
+def solve_requests(
+    rows: dict[str, list[Reading]], balance: dict[str, int], max_states: int, choice: type[Choice]
+) -> Choice | None: ...  # readings.solve with section 三's coefficients, in C (NotImplemented: left to the Python)

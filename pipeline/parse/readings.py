@@ -603,8 +603,11 @@ def _pack(v: Vector, bits: int) -> int:
     return sum(x << (bits * i) for i, x in enumerate(v))
 
 
+MAX_STATES = 50000  # states of one row's layer past which ``solve`` gives up
+
+
 def solve(
-    rows: dict[str, list[Reading]], coefficients: Callable[[str], tuple[int, int]], max_states: int = 50000
+    rows: dict[str, list[Reading]], coefficients: Callable[[str], tuple[int, int]], max_states: int = MAX_STATES
 ) -> Choice | None:
     """The readings that make every column identity hold exactly, found by dynamic programming
     over the per-column residuals (balance and outcome_total, see ``identities``), cheapest

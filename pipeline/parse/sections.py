@@ -25,6 +25,7 @@ from pipeline.model import Check, Fact
 from pipeline.normalize import canon
 from pipeline.parse.anchors import Anchor, LabelStream, Specs, best_score, match_rows, score
 from pipeline.parse.readings import (
+    MAX_STATES,
     Choice,
     Reading,
     _solve,
@@ -400,12 +401,27 @@ def _read_rows(
     if all(len(opts) == 1 for opts in options.values()):
         picks = {code: opts[0] for code, opts in options.items()}
         return Choice(picks, {}, _failures(picks, use_balance, use_outcome)), notes
-    choice = solve(pools, lambda code: (BALANCE.get(code, 0), outcome_coefficient(code)))
+    choice = _solve_rows(pools)
     if choice is None:
         choice = choose(options, lambda r: _row_total_holds(r.values), vector)
     else:
         choice.failures = _failures(choice.picks, use_balance, use_outcome)
     return choice, notes
+
+
+def _solve_rows(pools: dict[str, list[Reading]]) -> Choice | None:
+    """``solve`` over section 三's rows, with their identities' coefficients (in C where _solve
+    was built: the same choice, or NotImplemented for rows it leaves to the Python)."""
+    if _solve is not None:
+        found = _solve.solve_requests(pools, BALANCE, MAX_STATES, Choice)
+        if found is not NotImplemented:
+            return found
+    return solve(pools, _coefficients)
+
+
+def _coefficients(code: str) -> tuple[int, int]:
+    """A row's coefficients in the balance and in the outcomes' total (see ``identities``)."""
+    return BALANCE.get(code, 0), outcome_coefficient(code)
 
 
 def _failures(picks: dict[str, Reading], use_balance: bool, use_outcome: bool) -> int:
