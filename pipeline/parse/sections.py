@@ -381,7 +381,9 @@ def _read_rows(
         known = seen.get(key)
         if known is None:
             opts = _row_readings(tokens, idx, glued, line)
-            known = seen[key] = (opts, [r for r in opts if _row_total_holds(r.values)] or opts)
+            # a row's one reading is its pool whether its total holds or not
+            pool = [r for r in opts if _row_total_holds(r.values)] if len(opts) > 1 else opts
+            known = seen[key] = (opts, pool or opts)
         opts = known[0]
         if opts:
             assert row.code is not None  # rows that carry values have a code
