@@ -220,8 +220,9 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     if result.glued:
         # crawler text keeps HTML order: a row's digits follow its label
         bounds = [a.start_tok for _, a in found[1:]] + [hi]
-        owned = {
-            row.code: [k for k in vals if a.end_tok < k < end] for (row, a), end in zip(found, bounds, strict=True)
+        owned = {  # the values between the row's label and the next (vals ascend)
+            row.code: vals[bisect.bisect_right(vals, a.end_tok) : bisect.bisect_left(vals, end)]
+            for (row, a), end in zip(found, bounds, strict=True)
         }
         tried = [attempt([owned.get(row.code) for row, _ in value_rows])]
         unweighed: set[int] = set()
@@ -761,8 +762,10 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             if signed != toks:  # "—-126": a mark then 126, or a mark then -1 and 26
                 opts += readings(signed, n, integer=False, glued=glued, line=line)
             if opts:
-                if len(opts) > 1:
-                    opts.sort(key=lambda r: (r.cost, _proactive_cost(item.metrics, r.values)))
+                # the cheapest, the likeliest among those (as the first of a stable sort by both)
+                cheapest = min(r.cost for r in opts)
+                tied = [r for r in opts if r.cost == cheapest]
+                pick = tied[0] if len(tied) == 1 else min(tied, key=lambda r: _proactive_cost(item.metrics, r.values))
                 rivals = len({r.values for r in opts})
                 if rivals > 1:
                     result.checks.append(
@@ -775,7 +778,6 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
                             f"{rivals} readings of glued digits; kept the likeliest",
                         )
                     )
-                pick = opts[0]
             else:
                 result.checks.append(
                     Check(
