@@ -38,7 +38,9 @@ def _template_from_headers(stream: LabelStream, lo_char: int, hi_char: int) -> s
     return None
 
 
-def _layout(tokens: list[Token], lines: list[str], lo: int, hi: int, glued: bool) -> str:
+def _layout(tokens: list[Token], lines: list[str], lo: int, hi: int, glued: bool, squeezed: str) -> str:
+    """The layout the tables were printed in.  `squeezed` is the text without its spaces (see
+    ``_squeezed``): where it holds no tab and no "---", no line does, and no line is looked at."""
     lo, hi, _ = slice(lo, hi).indices(len(tokens))
     if lo >= hi:
         return "text/unknown"
@@ -49,9 +51,9 @@ def _layout(tokens: list[Token], lines: list[str], lo: int, hi: int, glued: bool
     else:
         celled_lines, n_lines, nums, alone = _line_counts(tokens, lo, hi)
     if len(celled_lines) * 2 > n_lines:
-        if any("\t" in lines[n - 1] for n in celled_lines):
+        if "\t" in squeezed and any("\t" in lines[n - 1] for n in celled_lines):
             return "text/tsv"
-        if any("---" in line and set(line.strip()) <= set("|-: ") for line in lines):
+        if "---" in squeezed and any("---" in line and set(line.strip()) <= set("|-: ") for line in lines):
             return "text/markdown"
         return "text/pipe"
     if nums and alone * 2 > nums:
@@ -68,12 +70,19 @@ def _line_counts(tokens: list[Token], lo: int, hi: int) -> tuple[set[int], int, 
     return {t.line for t in table if t.celled}, len(per_line), len(nums), sum(per_line[t.line] == 1 for t in nums)
 
 
-def _table_lines(lines: list[str]) -> tuple[int, int]:
+def _squeezed(lines: list[str]) -> str:
+    """The lines as one string with their spaces squeezed out, for cheap scans for hints: no hint
+    holds a line break, so none is found across two lines, and a match's line is the count of
+    breaks before it."""
+    return "\n".join(lines).replace(" ", "")
+
+
+def _table_lines(lines: list[str], squeezed: str | None = None) -> tuple[int, int]:
     """The lines that can hold the tables: from the heading of section 二 to the heading of
-    section 五.  Only a cheap scan for hints; when one is missing, everything is kept."""
-    # one string with the lines' spaces squeezed out: no hint holds a line break, so none is
-    # found across two lines, and a match's line is the count of breaks before it
-    squeezed = "\n".join(lines).replace(" ", "")
+    section 五.  Only a cheap scan for hints (in `squeezed`, the lines' ``_squeezed``); when one
+    is missing, everything is kept."""
+    if squeezed is None:
+        squeezed = _squeezed(lines)
     hint = squeezed.find(FIRST_ROW_HINT)
     if hint < 0:
         return 0, len(lines)
@@ -89,7 +98,8 @@ def _table_lines(lines: list[str]) -> tuple[int, int]:
 
 def parse_text(text: str) -> Report:
     lines = normalize_text(text)
-    tokens = tokenize(lines, *_table_lines(lines))
+    squeezed = _squeezed(lines)
+    tokens = tokenize(lines, *_table_lines(lines, squeezed))
     stream = LabelStream.of(tokens, 0, len(tokens))
     report = Report()
     report.title, report.agency, report.year = find_title(lines)
@@ -134,5 +144,5 @@ def parse_text(text: str) -> Report:
     for part in (proactive, requests, appeals):
         report.facts.extend(part.cells)
         report.checks.extend(part.checks)
-    report.layout = _layout(tokens, lines, stream.token_at(pro_lo_char), app_hi, requests.glued)
+    report.layout = _layout(tokens, lines, stream.token_at(pro_lo_char), app_hi, requests.glued, squeezed)
     return report
