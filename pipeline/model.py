@@ -1,6 +1,6 @@
 """The parsed report: what the pure parse stage hands to the tidy stage.
 
-Plain dataclasses, picklable, so a parse can run in a worker process and come back whole.
+Plain dataclasses and tuples, picklable, so a parse can run in a worker process and come back whole.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pipeline.errors import Reject
 from pipeline.template import CELL_LABELS
@@ -35,8 +36,10 @@ class Cell:
 Fact = tuple[str, str, str, str, "float | int | None", "int | None"]
 
 
-@dataclass(slots=True)
-class Check:
+class Check(NamedTuple):
+    """An identity evaluated on a report's numbers, or a flag on its reading.  A tuple: a report
+    has ~40, made by the Python and by the C (which makes them as tuple.__new__ does)."""
+
     rule: str  # balance | row_total | outcome_total | appeals_total | reading | section
     scope: str
     expected: float | None

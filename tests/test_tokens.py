@@ -135,6 +135,7 @@ def test_c_label_text_and_value_tokens_are_the_python_ones():
                 assert vals == sections._value_tokens(toks, lo, hi, width)
                 assert _tokens.groups_of(toks, vals, TEXT) == sections._groups_of(toks, vals)
             assert _tokens.line_counts(toks, lo, hi, NUM) == parse._line_counts(toks, lo, hi)
+            assert _tokens.glued_numbers(toks, lo, hi, TEXT, NUM) == sections._glued_numbers(toks, lo, hi)
             for k in range(lo, hi - 7):  # every stretch of 7 tokens as a row
                 for integer in (True, False):
                     assert readings.plain_readings(toks[k : k + 7], integer) == readings._plain_readings(
@@ -171,6 +172,7 @@ def test_c_label_text_and_value_tokens_of_any_tokens(specs, width, data):
         vals = data.draw(st.permutations(vals))
     assert _tokens.groups_of(toks, vals, TEXT) == sections._groups_of(toks, vals)
     assert _tokens.line_counts(toks, lo, hi, NUM) == parse._line_counts(toks, lo, hi)
+    assert _tokens.glued_numbers(toks, lo, hi, TEXT, NUM) == sections._glued_numbers(toks, lo, hi)
     shuffled = data.draw(st.permutations(toks))  # lines out of order
     assert _tokens.line_counts(shuffled, lo, hi, NUM) == parse._line_counts(shuffled, lo, hi)
 
@@ -340,3 +342,9 @@ def test_c_request_cells_are_the_python_ones_in_parsed_reports(monkeypatch):
     for template, rows, printed in calls:
         keys = sections._request_keys(template.name, rows.name)
         assert _tokens.request_cells(keys, printed) == sections._cells_of(keys, printed)
+
+
+def test_c_glued_numbers_leave_columns_that_are_not_ints_to_the_python():
+    toks = [Token(TEXT, "总计", 1, 0.0, False), Token(NUM, "3", 1, 2.0, False)]
+    assert _tokens.glued_numbers(toks, 0, 2, TEXT, NUM) is NotImplemented
+    assert sections.glued_numbers(toks, 0, 2) == sections._glued_numbers(toks, 0, 2) == [True]

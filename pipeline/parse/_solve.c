@@ -533,7 +533,7 @@ done:
 
 /* ---------------------------------------------------------------- identities.request_checks */
 
-static PyObject *RULE_BALANCE, *RULE_ROW_TOTAL, *RULE_OUTCOME_TOTAL, *OUTCOME, *VALUES, *COST;
+static PyObject *RULE_BALANCE, *RULE_ROW_TOTAL, *RULE_OUTCOME_TOTAL, *OUTCOME, *VALUES, *COST, *EMPTY;
 
 #define ROW_WIDTH 7 /* the columns of section 三: six applicant types and their total */
 
@@ -543,13 +543,19 @@ static int outcome_of(PyObject *code) {
     return PyUnicode_Tailmatch(code, OUTCOME, 0, PY_SSIZE_T_MAX, -1) == 1;
 }
 
+/* A Check (rule, scope, expected, actual, passed, note "") of the tuple class `check`, as
+ * tuple.__new__ makes it, onto `out`. */
 static int add_check(PyObject *out, PyObject *check, PyObject *rule, PyObject *scope, int64_t expected, int64_t actual) {
-    PyObject *args[5] = {rule, scope, PyLong_FromLongLong(expected), PyLong_FromLongLong(actual),
-                         expected == actual ? Py_True : Py_False};
-    PyObject *made = args[2] && args[3] ? PyObject_Vectorcall(check, args, 5, NULL) : NULL;
-    Py_XDECREF(args[2]);
-    Py_XDECREF(args[3]);
+    PyTypeObject *type = (PyTypeObject *)check;
+    PyObject *made = type->tp_alloc(type, 6);
     if (made == NULL) return -1;
+    PyObject *items[6] = {Py_NewRef(rule), Py_NewRef(scope), PyLong_FromLongLong(expected), PyLong_FromLongLong(actual),
+                          Py_NewRef(expected == actual ? Py_True : Py_False), Py_NewRef(EMPTY)};
+    for (int i = 0; i < 6; i++) PyTuple_SET_ITEM(made, i, items[i]);
+    if (items[2] == NULL || items[3] == NULL) {
+        Py_DECREF(made);
+        return -1;
+    }
     int bad = PyList_Append(out, made);
     Py_DECREF(made);
     return bad;
@@ -558,7 +564,12 @@ static int add_check(PyObject *out, PyObject *check, PyObject *rule, PyObject *s
 /* identities.request_checks(rows) in C: (rows, applicant codes, the Check class). */
 static PyObject *request_checks(PyObject *self, PyObject *args) {
     PyObject *rows, *applicants, *check;
-    if (!PyArg_ParseTuple(args, "O!O!O", &PyDict_Type, &rows, &PyTuple_Type, &applicants, &check)) return NULL;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyDict_Type, &rows, &PyTuple_Type, &applicants, &PyType_Type, &check))
+        return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)check, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "check must be a tuple type (model.Check)");
+        return NULL;
+    }
     if (PyTuple_GET_SIZE(applicants) != ROW_WIDTH) Py_RETURN_NOTIMPLEMENTED;
     Py_ssize_t n = PyDict_GET_SIZE(rows), pos = 0, r = 0;
     int64_t *vals = PyMem_Malloc((n ? n : 1) * ROW_WIDTH * sizeof(int64_t));
@@ -881,6 +892,7 @@ PyMODINIT_FUNC PyInit__solve(void) {
     OUTCOME = PyUnicode_InternFromString("outcome.");
     VALUES = PyUnicode_InternFromString("values");
     COST = PyUnicode_InternFromString("cost");
-    if (!RULE_BALANCE || !RULE_ROW_TOTAL || !RULE_OUTCOME_TOTAL || !OUTCOME || !VALUES || !COST) return NULL;
+    EMPTY = PyUnicode_New(0, 0);
+    if (!RULE_BALANCE || !RULE_ROW_TOTAL || !RULE_OUTCOME_TOTAL || !OUTCOME || !VALUES || !COST || !EMPTY) return NULL;
     return PyModule_Create(&module);
 }

@@ -1192,6 +1192,36 @@ done:
     return result;
 }
 
+/* glued_numbers(tokens, lo, hi, text_kind, num_kind): sections._glued_numbers, the same list: for
+ * every number that follows text on its line, does it touch the text (tokens.touches)?  Columns
+ * that are not ints are left to the Python: NotImplemented. */
+static PyObject *glued_numbers(PyObject *self, PyObject *args) {
+    PyObject *tokens, *text_kind, *num_kind;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "O!nnUU:glued_numbers", &PyList_Type, &tokens, &lo, &hi, &text_kind, &num_kind))
+        return NULL;
+    if (bounds(tokens, &lo, &hi) < 0) return NULL;
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t i = lo + 1; out != NULL && i < hi; i++) {
+        Token *a = (Token *)PyList_GET_ITEM(tokens, i - 1), *b = (Token *)PyList_GET_ITEM(tokens, i);
+        if (!is_kind(b, num_kind) || !is_kind(a, text_kind)) continue;
+        int same = PyObject_RichCompareBool(a->line, b->line, Py_EQ);
+        if (same < 0) goto fail;
+        if (!same) continue;
+        if (!PyLong_CheckExact(a->col) || !PyLong_CheckExact(b->col) || !PyUnicode_Check(a->text)) {
+            Py_DECREF(out);
+            Py_RETURN_NOTIMPLEMENTED;
+        }
+        Py_ssize_t from = PyLong_AsSsize_t(a->col), at = PyLong_AsSsize_t(b->col);
+        if ((from == -1 || at == -1) && PyErr_Occurred()) goto fail;
+        if (PyList_Append(out, at == from + PyUnicode_GET_LENGTH(a->text) ? Py_True : Py_False) < 0) goto fail;
+    }
+    return out;
+fail:
+    Py_XDECREF(out);
+    return NULL;
+}
+
 /* line_counts(tokens, lo, hi, num_kind): parse._line_counts, for the layout.  The per-line counts
  * of tokens in line order are runs; out of that order a dict counts them. */
 static PyObject *line_counts(PyObject *self, PyObject *args) {
@@ -1329,6 +1359,8 @@ static PyMethodDef methods[] = {
     {"groups_of", groups_of, METH_VARARGS, "sections.groups_of in C: (tokens, vals, text_kind)."},
     {"place_runs", place_runs, METH_VARARGS,
      "sections.RunPlacer._best in C: (tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs)."},
+    {"glued_numbers", glued_numbers, METH_VARARGS,
+     "sections._glued_numbers in C: (tokens, lo, hi, text_kind, num_kind); NotImplemented for columns not ints."},
     {"line_counts", line_counts, METH_VARARGS, "parse._line_counts in C: (tokens, lo, hi, num_kind)."},
     {"configure", configure, METH_VARARGS, "line_tokens' data and patterns, from tokens.py (see there)."},
     {"line_tokens", line_tokens, METH_VARARGS, "tokens._line_tokens in C: (line, bordered)."},

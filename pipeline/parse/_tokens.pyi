@@ -71,6 +71,9 @@ def place_runs(
     blank_kind: str,
     costs: tuple[float, float, float, float, float, float, float, int],
 ) -> tuple[list[tuple[int, int]], bool]: ...  # sections.RunPlacer._best, in C
+def glued_numbers(
+    tokens: list[PyToken], lo: int, hi: int, text_kind: str, num_kind: str
+) -> list[bool]: ...  # sections._glued_numbers, in C (NotImplemented: left to the Python)
 def line_counts(
     tokens: list[PyToken], lo: int, hi: int, num_kind: str
 ) -> tuple[set[int], int, int, int]: ...  # parse._line_counts, in C

@@ -149,6 +149,15 @@ def _glued_after(tokens: list[Token], anchor: Anchor) -> bool | None:
     return touches(a, tokens[k])
 
 
+def glued_numbers(tokens: list[Token], lo: int, hi: int) -> list[bool]:
+    """``_glued_numbers`` (in C where the tokens are C's: the same list, or NotImplemented)."""
+    if _tokens is not None:
+        found = _tokens.glued_numbers(tokens, lo, hi, TEXT, NUM)
+        if found is not NotImplemented:
+            return found
+    return _glued_numbers(tokens, lo, hi)
+
+
 def _glued_numbers(tokens: list[Token], lo: int, hi: int) -> list[bool]:
     """For every number that follows text on its line: does it touch the text?"""
     return [
@@ -204,7 +213,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     result = SectionResult()
     glued_votes = [v for v in (_glued_after(tokens, a) for _, a in found) if v is not None]
     if not glued_votes:  # no row of section 三 printed a number: ask the other tables
-        glued_votes = _glued_numbers(tokens, 0, len(tokens))
+        glued_votes = glued_numbers(tokens, 0, len(tokens))
     result.glued = sum(glued_votes) * 2 > len(glued_votes)
     if not found:
         result.checks.append(Check("section", "requests", None, None, False, "section 三 not found"))
