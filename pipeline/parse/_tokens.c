@@ -503,6 +503,9 @@ static PyObject *plain_readings(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OpUOO!:plain_readings", &seq, &integer, &num_kind, &max_count, &PyType_Type, &type))
         return NULL;
     if (!reading_type(type)) return NULL;
+    /* max_count as a C integer where it is an int that fits (else -1: compared by Python) */
+    long long max_below = PyLong_CheckExact(max_count) ? PyLong_AsLongLong(max_count) : -1;
+    if (max_below == -1 && PyErr_Occurred()) PyErr_Clear();
     PyObject *tokens = PySequence_Fast(seq, "tokens must be a sequence");
     if (tokens == NULL) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(tokens);
@@ -531,9 +534,20 @@ static PyObject *plain_readings(PyObject *self, PyObject *args) {
                 result = Py_NewRef(Py_None); /* not plain digits: readings() reads the row otherwise */
                 goto done;
             }
-            value = integer ? PyLong_FromUnicodeObject(t->text, 10) : PyFloat_FromString(t->text);
+            long long number = 0; /* up to 15 ASCII digits: read here, exactly (a double holds them) */
+            for (Py_ssize_t c = 0; c < size && size <= 15 && number >= 0; c++) {
+                Py_UCS4 ch = PyUnicode_READ(kind, data, c);
+                number = ch >= '0' && ch <= '9' ? number * 10 + (ch - '0') : -1;
+            }
+            int large;
+            if (size <= 15 && number >= 0 && max_below >= 0) {
+                value = integer ? PyLong_FromLongLong(number) : PyFloat_FromDouble((double)number);
+                large = number >= max_below;
+            } else { /* long, or digits that are not ASCII: as int() and float() read them */
+                value = integer ? PyLong_FromUnicodeObject(t->text, 10) : PyFloat_FromString(t->text);
+                large = value == NULL ? -1 : PyObject_RichCompareBool(value, max_count, Py_GE);
+            }
             if (value == NULL) goto done;
-            int large = PyObject_RichCompareBool(value, max_count, Py_GE);
             if (large < 0) {
                 Py_DECREF(value);
                 goto done;

@@ -11,6 +11,7 @@ import functools
 import itertools
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.identities import (
@@ -222,7 +223,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     vals = value_tokens(tokens, lo, hi, WIDTH)
     seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]] = {}
 
-    def attempt(per_row: list[list[int] | None]) -> tuple[int, Choice, list[Check]]:
+    def attempt(per_row: Sequence[Sequence[int] | None]) -> tuple[int, Choice, list[Check]]:
         choice, notes = _read_rows(tokens, value_rows, per_row, result.glued, seen)
         return choice.failures + len(notes), choice, notes
 
@@ -239,10 +240,12 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         groups = groups_of(tokens, vals)
         placer = RunPlacer(groups, [a for _, a in value_rows], lo, hi, tokens)
         attempts: dict[tuple, tuple[int, Choice, list[Check]]] = {}
+        runs = [tuple(g) for g in groups]  # a row given one run (the usual case) takes it as it is
 
         def failures(spans: tuple) -> int:
             if spans not in attempts:
-                attempts[spans] = attempt([[k for g in range(j, e) for k in groups[g]] for j, e in spans])
+                per_row = [runs[j] if e == j + 1 else tuple(itertools.chain(*runs[j:e])) for j, e in spans]
+                attempts[spans] = attempt(per_row)
             return attempts[spans][0]
 
         # the cheapest placement, then placements one run away, and from those that the
@@ -355,7 +358,7 @@ def _balanced(toks: list[Token], size: int, blocks: int, *, glued: bool, line: i
     return opts
 
 
-def _row_readings(tokens: list[Token], idx: list[int], glued: bool, line: int | None) -> list[Reading]:
+def _row_readings(tokens: list[Token], idx: Sequence[int], glued: bool, line: int | None) -> list[Reading]:
     toks = [tokens[k] for k in idx]
     opts = []
     if len(toks) != WIDTH:
@@ -373,7 +376,7 @@ def _row_readings(tokens: list[Token], idx: list[int], glued: bool, line: int | 
 def _read_rows(
     tokens: list[Token],
     value_rows: list[tuple[Row, Anchor | None]],
-    per_row: list[list[int] | None],
+    per_row: Sequence[Sequence[int] | None],
     glued: bool,
     seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]],
 ) -> tuple[Choice, list[Check]]:
