@@ -247,14 +247,34 @@ def c_and_python_placements(placer: sections.RunPlacer) -> tuple:
     return _tokens.place_runs(placer.tokens, placer.groups, starts, *args), placer._best()
 
 
+def c_and_python_alternatives(placer: sections.RunPlacer, spans: list[tuple[int, int]]) -> tuple:
+    starts = [a.start_tok if a else None for a in placer.anchors]
+    args = (placer.prev_end, placer.next_start, placer.lo, sections.WIDTH, BLANK, sections._COSTS)
+    c = _tokens.placer(placer.tokens, placer.groups, starts, *args).alternatives(spans, sections._CLOSE)
+    return c, [tuple(alt) for alt in placer._alternatives(spans)]
+
+
+def assert_alternatives_are_the_python_ones(
+    placer: sections.RunPlacer, spans: list[tuple[int, int]], depth: int
+) -> int:
+    """The placements one run away from `spans`, and from those, `depth` runs away: the C's and
+    the Python's.  Returns how many were compared."""
+    c, python = c_and_python_alternatives(placer, spans)
+    assert c == python
+    return len(c) + sum(assert_alternatives_are_the_python_ones(placer, list(alt), depth - 1) for alt in c if depth)
+
+
 def test_c_placements_are_the_python_ones(placers):
     """The cheapest placement of every report's runs, the C's and the Python's."""
     for text in [*texts(), *(read_text("r.txt", g.data)[0] for g in generate_many(11, 60))]:
         parse_text(text)
     assert sum(not c_and_python_placements(p)[0][1] for (p,) in placers) >= 10  # not only rows printed whole
+    moved = 0
     for (placer,) in placers:
         c, python = c_and_python_placements(placer)
         assert c == python
+        moved += assert_alternatives_are_the_python_ones(placer, c[0], 2)
+    assert moved >= 10  # placements that have alternatives
 
 
 @settings(max_examples=300, deadline=None)
@@ -279,6 +299,13 @@ def test_c_placements_of_any_runs_and_labels(data):
     placer = sections.RunPlacer(groups, anchors, data.draw(st.integers(0, n - 1)), n, toks)
     c, python = c_and_python_placements(placer)
     assert c == python
+    assert_alternatives_are_the_python_ones(placer, c[0], 1)
+    # any placement: rows in order, each given runs j..e-1 (none where j == e), some runs left
+    bounds = sorted(
+        data.draw(st.lists(st.integers(0, len(groups)), min_size=2 * len(anchors), max_size=2 * len(anchors)))
+    )
+    spans = [(bounds[2 * r], bounds[2 * r + 1]) for r in range(len(anchors))]
+    assert_alternatives_are_the_python_ones(placer, spans, 1)
 
 
 def test_c_loops_take_c_tokens_within_bounds():
@@ -351,3 +378,14 @@ def test_c_glued_numbers_leave_columns_that_are_not_ints_to_the_python():
     toks = [Token(TEXT, "总计", 1, 0.0, False), Token(NUM, "3", 1, 2.0, False)]
     assert _tokens.glued_numbers(toks, 0, 2, TEXT, NUM) is NotImplemented
     assert sections.glued_numbers(toks, 0, 2) == sections._glued_numbers(toks, 0, 2) == [True]
+
+
+def test_c_alternatives_refuse_spans_outside_the_runs_and_rows():
+    toks = [Token(TEXT, "总计", 1, 0, False), Token(NUM, "3", 1, 2, False)]
+    placer = _tokens.placer(toks, [[1]], [0], [-1], [2], 0, 7, BLANK, sections._COSTS)
+    assert placer.alternatives([(0, 1)], sections._CLOSE) == []
+    for spans in ([(0, 2)], [(1, 0)], [(0, 1), (1, 1)], [(-1, 1)]):
+        with pytest.raises(IndexError):
+            placer.alternatives(spans, sections._CLOSE)
+    with pytest.raises(TypeError):
+        placer.alternatives([[0, 1]], sections._CLOSE)

@@ -1054,36 +1054,44 @@ static int index_list(PyObject *list, Py_ssize_t n, Py_ssize_t *out, const char 
     return 0;
 }
 
-static PyObject *place_runs(PyObject *self, PyObject *args) {
+static void placer_free(Placer *P) {
+    PyMem_Free(P->runs);
+    PyMem_Free(P->cells_before);
+    PyMem_Free(P->labelled);
+    PyMem_Free(P->start);
+    P->runs = NULL, P->cells_before = NULL, P->labelled = NULL, P->start = NULL;
+}
+
+/* The placer of place_runs' arguments (their tuple `args`) in P, its runs' and rows' counts in
+ * G and R: 0, or -1 with an error set (P freed). */
+static int placer_init(Placer *P, PyObject *args, Py_ssize_t *G_out, Py_ssize_t *R_out) {
     PyObject *tokens, *groups, *starts, *prev_end, *next_start, *blank_kind, *costs;
-    Placer P = {0};
+    memset(P, 0, sizeof(*P));
     if (!PyArg_ParseTuple(args, "O!O!O!OOnnUO!:place_runs", &PyList_Type, &tokens, &PyList_Type, &groups, &PyList_Type,
-                          &starts, &prev_end, &next_start, &P.lo, &P.width, &blank_kind, &PyTuple_Type, &costs))
-        return NULL;
-    if (!PyArg_ParseTuple(costs, "dddddddn:costs", &P.before_label, &P.no_label, &P.lost_cell, &P.extra_cell, &P.noise,
-                          &P.blank_noise, &P.empty_row, &P.max_runs))
-        return NULL;
+                          &starts, &prev_end, &next_start, &P->lo, &P->width, &blank_kind, &PyTuple_Type, &costs))
+        return -1;
+    if (!PyArg_ParseTuple(costs, "dddddddn:costs", &P->before_label, &P->no_label, &P->lost_cell, &P->extra_cell,
+                          &P->noise, &P->blank_noise, &P->empty_row, &P->max_runs))
+        return -1;
     Py_ssize_t R = PyList_GET_SIZE(starts), G = PyList_GET_SIZE(groups);
-    PyObject *result = NULL;
-    double *cost = NULL;
-    Py_ssize_t *back = NULL;
-    P.runs = PyMem_Calloc(G + 1, sizeof(Run));
-    P.cells_before = PyMem_Calloc(G + 1, sizeof(Py_ssize_t));
-    P.labelled = PyMem_Calloc(R + 1, sizeof(int));
-    P.start = PyMem_Calloc(4 * (R + 1), sizeof(Py_ssize_t));
-    if (P.runs == NULL || P.cells_before == NULL || P.labelled == NULL || P.start == NULL) {
+    *G_out = G, *R_out = R;
+    P->runs = PyMem_Calloc(G + 1, sizeof(Run));
+    P->cells_before = PyMem_Calloc(G + 1, sizeof(Py_ssize_t));
+    P->labelled = PyMem_Calloc(R + 1, sizeof(int));
+    P->start = PyMem_Calloc(4 * (R + 1), sizeof(Py_ssize_t));
+    if (P->runs == NULL || P->cells_before == NULL || P->labelled == NULL || P->start == NULL) {
         PyErr_NoMemory();
-        goto done;
+        goto fail;
     }
-    P.prev_end = P.start + (R + 1);
-    P.next_start = P.start + 2 * (R + 1);
-    P.prev_line = P.start + 3 * (R + 1);
+    P->prev_end = P->start + (R + 1);
+    P->next_start = P->start + 2 * (R + 1);
+    P->prev_line = P->start + 3 * (R + 1);
     for (Py_ssize_t g = 0; g < G; g++) {
         PyObject *group = PyList_GET_ITEM(groups, g);
-        Run *run = &P.runs[g];
+        Run *run = &P->runs[g];
         if (!PyList_Check(group) || PyList_GET_SIZE(group) == 0) {
             PyErr_SetString(PyExc_ValueError, "a run must be a non-empty list of token indices");
-            goto done;
+            goto fail;
         }
         run->size = PyList_GET_SIZE(group);
         run->stacked = run->size > 1;
@@ -1091,13 +1099,13 @@ static PyObject *place_runs(PyObject *self, PyObject *args) {
         long *lines = PyMem_Malloc(run->size * sizeof(long)); /* of the run's values */
         if (lines == NULL) {
             PyErr_NoMemory();
-            goto done;
+            goto fail;
         }
         for (Py_ssize_t i = 0; i < run->size; i++) {
             Py_ssize_t k = PyLong_AsSsize_t(PyList_GET_ITEM(group, i));
             if ((k == -1 && PyErr_Occurred()) || token_line(tokens, k, &lines[i]) < 0) {
                 PyMem_Free(lines);
-                goto done;
+                goto fail;
             }
             if (i == 0) run->first = k, run->line = lines[i];
             run->final = k;
@@ -1106,19 +1114,32 @@ static PyObject *place_runs(PyObject *self, PyObject *args) {
                 if (lines[m] == lines[i]) run->stacked = 0;
         }
         PyMem_Free(lines);
-        run->noise = blank ? P.blank_noise : P.noise;
-        P.cells_before[g + 1] = P.cells_before[g] + run->size;
+        run->noise = blank ? P->blank_noise : P->noise;
+        P->cells_before[g + 1] = P->cells_before[g] + run->size;
     }
-    if (index_list(prev_end, R, P.prev_end, "prev_end") < 0 || index_list(next_start, R, P.next_start, "next_start") < 0)
-        goto done;
+    if (index_list(prev_end, R, P->prev_end, "prev_end") < 0 || index_list(next_start, R, P->next_start, "next_start") < 0)
+        goto fail;
     for (Py_ssize_t r = 0; r < R; r++) {
         PyObject *s = PyList_GET_ITEM(starts, r);
-        P.labelled[r] = s != Py_None;
-        if (P.labelled[r] && (P.start[r] = PyLong_AsSsize_t(s)) == -1 && PyErr_Occurred()) goto done;
+        P->labelled[r] = s != Py_None;
+        if (P->labelled[r] && (P->start[r] = PyLong_AsSsize_t(s)) == -1 && PyErr_Occurred()) goto fail;
         long line = 0;
-        if (P.prev_end[r] >= P.lo && token_line(tokens, P.prev_end[r], &line) < 0) goto done;
-        P.prev_line[r] = line;
+        if (P->prev_end[r] >= P->lo && token_line(tokens, P->prev_end[r], &line) < 0) goto fail;
+        P->prev_line[r] = line;
     }
+    return 0;
+fail:
+    placer_free(P);
+    return -1;
+}
+
+static PyObject *place_runs(PyObject *self, PyObject *args) {
+    Placer P;
+    Py_ssize_t G, R;
+    if (placer_init(&P, args, &G, &R) < 0) return NULL;
+    PyObject *result = NULL;
+    double *cost = NULL;
+    Py_ssize_t *back = NULL;
     int whole = G == R;
     for (Py_ssize_t i = 0; i < R && whole; i++) whole = P.runs[i].size == P.width && place(&P, i, i) == 0.0;
     PyObject *spans = PyList_New(0);
@@ -1197,13 +1218,108 @@ static PyObject *place_runs(PyObject *self, PyObject *args) {
     }
     result = Py_BuildValue("(NO)", spans, Py_False);
 done:
-    PyMem_Free(P.runs);
-    PyMem_Free(P.cells_before);
-    PyMem_Free(P.labelled);
-    PyMem_Free(P.start);
+    placer_free(&P);
     PyMem_Free(cost);
     PyMem_Free(back);
     return result;
+}
+
+/* placer(...): place_runs' arguments kept for RunPlacer.alternatives (its ``_c``). */
+typedef struct {
+    PyObject_HEAD Placer P;
+    Py_ssize_t G, R;
+} PlacerObject;
+
+static void placer_dealloc(PlacerObject *o) {
+    placer_free(&o->P);
+    Py_TYPE(o)->tp_free((PyObject *)o);
+}
+
+/* alternatives(spans, close): RunPlacer.alternatives for spans that are not the whole placement,
+ * step for step: the placements that move one run across the boundary of two neighbouring rows
+ * and cost at most `close` more, as tuples of (first run, end run). */
+static PyObject *placer_alternatives(PlacerObject *o, PyObject *args) {
+    PyObject *spans;
+    double close;
+    if (!PyArg_ParseTuple(args, "O!d:alternatives", &PyList_Type, &spans, &close)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(spans);
+    Py_ssize_t *j = PyMem_Calloc(2 * (n + 1), sizeof(Py_ssize_t)), *e = j ? j + n + 1 : NULL;
+    if (j == NULL) return PyErr_NoMemory();
+    PyObject *out = NULL;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *span = PyList_GET_ITEM(spans, r);
+        if (!PyTuple_Check(span) || PyTuple_GET_SIZE(span) != 2) {
+            PyErr_SetString(PyExc_TypeError, "a span must be a (first run, end run) tuple");
+            goto done;
+        }
+        j[r] = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0));
+        e[r] = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1));
+        if ((j[r] == -1 || e[r] == -1) && PyErr_Occurred()) goto done;
+        if (j[r] < 0 || e[r] < j[r] || e[r] > o->G || n > o->R) {
+            PyErr_SetString(PyExc_IndexError, "a span's runs lie outside the runs, or a row outside the rows");
+            goto done;
+        }
+    }
+    out = PyList_New(0);
+    for (Py_ssize_t r = 0; out != NULL && r + 1 < n; r++) {
+        Py_ssize_t j1 = j[r], e1 = e[r], j2 = j[r + 1], e2 = e[r + 1];
+        if (e1 != j2) continue;
+        double old = row_cost(&o->P, r, j1, e1) + row_cost(&o->P, r + 1, j2, e2);
+        for (int way = 0; way < 2; way++) {
+            Py_ssize_t step = way ? 1 : -1, nj1 = j1, ne1 = e1 + step, nj2 = j2 + step, ne2 = e2;
+            if (!(nj1 <= ne1 && nj2 <= ne2)) continue;
+            if (size_cost(&o->P, nj1, ne1) + size_cost(&o->P, nj2, ne2) - old > close) continue;
+            double now = row_cost(&o->P, r, nj1, ne1) + row_cost(&o->P, r + 1, nj2, ne2);
+            if (!(now - old <= close)) continue;
+            PyObject *alt = PyTuple_New(n);
+            if (alt == NULL) goto fail;
+            for (Py_ssize_t q = 0; q < n; q++) {
+                PyObject *span = q == r       ? Py_BuildValue("(nn)", nj1, ne1)
+                                 : q == r + 1 ? Py_BuildValue("(nn)", nj2, ne2)
+                                              : Py_NewRef(PyList_GET_ITEM(spans, q));
+                if (span == NULL) {
+                    Py_DECREF(alt);
+                    goto fail;
+                }
+                PyTuple_SET_ITEM(alt, q, span);
+            }
+            int bad = PyList_Append(out, alt);
+            Py_DECREF(alt);
+            if (bad < 0) goto fail;
+        }
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyMem_Free(j);
+    return out;
+}
+
+static PyMethodDef placer_methods[] = {
+    {"alternatives", (PyCFunction)placer_alternatives, METH_VARARGS,
+     "RunPlacer.alternatives in C: (spans, close) -> the placements one run away, as tuples."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject PlacerType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pipeline.parse._tokens.Placer",
+    .tp_basicsize = sizeof(PlacerObject),
+    .tp_dealloc = (destructor)placer_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "place_runs' arguments, kept for RunPlacer.alternatives.",
+    .tp_methods = placer_methods,
+};
+
+static PyObject *placer(PyObject *self, PyObject *args) {
+    PlacerObject *o = PyObject_New(PlacerObject, &PlacerType);
+    if (o == NULL) return NULL;
+    memset(&o->P, 0, sizeof(o->P));
+    if (placer_init(&o->P, args, &o->G, &o->R) < 0) {
+        Py_DECREF(o);
+        return NULL;
+    }
+    return (PyObject *)o;
 }
 
 /* glued_numbers(tokens, lo, hi, text_kind, num_kind): sections._glued_numbers, the same list: for
@@ -1371,6 +1487,7 @@ static PyMethodDef methods[] = {
     {"value_tokens", value_tokens, METH_VARARGS,
      "sections.value_tokens in C: (tokens, lo, hi, width, text_kind, blank_kind)."},
     {"groups_of", groups_of, METH_VARARGS, "sections.groups_of in C: (tokens, vals, text_kind)."},
+    {"placer", placer, METH_VARARGS, "place_runs' arguments as a Placer, for RunPlacer.alternatives."},
     {"place_runs", place_runs, METH_VARARGS,
      "sections.RunPlacer._best in C: (tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs)."},
     {"glued_numbers", glued_numbers, METH_VARARGS,
@@ -1392,7 +1509,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_tokens", "The Token
                                     methods};
 
 PyMODINIT_FUNC PyInit__tokens(void) {
-    if (PyType_Ready(&TokenType) < 0) return NULL;
+    if (PyType_Ready(&TokenType) < 0 || PyType_Ready(&PlacerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     Py_INCREF(&TokenType);

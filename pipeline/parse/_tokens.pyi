@@ -80,3 +80,20 @@ def line_counts(
 def request_cells(
     keys: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], printed: dict[str, Reading]
 ) -> list[Fact]: ...  # sections._request_cells, in C (NotImplemented: left to the Python)
+
+class Placer:  # place_runs' arguments, kept for RunPlacer.alternatives
+    def alternatives(
+        self, spans: list[tuple[int, int]], close: float
+    ) -> list[tuple[tuple[int, int], ...]]: ...  # RunPlacer._alternatives, in C
+
+def placer(
+    tokens: list[PyToken],
+    groups: list[list[int]],
+    starts: list[int | None],
+    prev_end: list[int],
+    next_start: list[int],
+    lo: int,
+    width: int,
+    blank_kind: str,
+    costs: tuple[float, ...],
+) -> Placer: ...  # the Placer of place_runs' arguments

@@ -11,7 +11,7 @@ import functools
 import itertools
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.identities import (
@@ -506,6 +506,7 @@ class RunPlacer:
         self._costs: dict[tuple[int, int, int], float] = {}
         self._cells_before = [0, *itertools.accumulate(map(len, groups))]  # cells in runs before run j
         self.whole: list[tuple[int, int]] | None = None  # the placement of rows printed whole, if so
+        self._c: _tokens.Placer | None = None  # the C's copy of this, made for the first alternatives
         self.prev_end, self.next_start = [], []
         # a row's runs end where the nearest label after its own starts: two labels a PDF cell
         # ran together ("…公开申请3.其他") share the runs after them, in order
@@ -612,12 +613,22 @@ class RunPlacer:
             r, j = pr, pj
         return spans[::-1], False
 
-    def alternatives(self, spans: list[tuple[int, int]]):
+    def alternatives(self, spans: list[tuple[int, int]]) -> Iterable[Sequence[tuple[int, int]]]:
         """Assignments that move one run across the boundary of two neighbouring rows.  None
         from rows printed whole: moving a run leaves one row empty and gives the other 14 cells,
-        which costs far more than _CLOSE (so that case is not weighed run by run)."""
+        which costs far more than _CLOSE (so that case is not weighed run by run).  ``_alternatives``
+        (in C where the tokens are C's: the same placements, as tuples)."""
         if spans == self.whole:
-            return
+            return ()
+        if _tokens is not None:
+            if self._c is None:
+                starts = [a.start_tok if a else None for a in self.anchors]
+                args = (self.prev_end, self.next_start, self.lo, WIDTH, BLANK, _COSTS)
+                self._c = _tokens.placer(self.tokens, self.groups, starts, *args)
+            return self._c.alternatives(spans, _CLOSE)
+        return self._alternatives(spans)
+
+    def _alternatives(self, spans: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
         for r in range(len(spans) - 1):
             (j1, e1), (j2, e2) = spans[r], spans[r + 1]
             if e1 != j2:
