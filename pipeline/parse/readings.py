@@ -254,6 +254,9 @@ def readings(
     toks = printed = unsigned(tokens) if integer else list(tokens)
     if len(toks) > n:
         toks = _trim_blanks(toks, n)
+        plain = plain_readings(toks, integer) if len(toks) == n else None
+        if plain is not None:  # blank cells trimmed off its ends, one plain cell per token
+            return plain
     if len(toks) == n:  # the usual row: one cell per token
         numbers = tuple([cell_value(t.text, integer) if t.kind == NUM else None for t in toks])
         if integer and not all(v is None or 0 <= v < MAX_COUNT for v in numbers):
