@@ -219,9 +219,10 @@ fail:
     return NULL;
 }
 
-/* The C Token at tokens[i], or NULL with a TypeError: the functions below read fields directly. */
+/* The C Token at tokens[i] (a list, or a PySequence_Fast), or NULL with a TypeError: the
+ * functions below read fields directly. */
 static Token *token_at(PyObject *tokens, Py_ssize_t i) {
-    PyObject *t = PyList_GET_ITEM(tokens, i);
+    PyObject *t = PySequence_Fast_GET_ITEM(tokens, i);
     if (!PyObject_TypeCheck(t, &TokenType)) {
         PyErr_Format(PyExc_TypeError, "token %zd is a %.100s, not a C Token", i, Py_TYPE(t)->tp_name);
         return NULL;
@@ -513,12 +514,8 @@ static PyObject *plain_readings(PyObject *self, PyObject *args) {
     int too_large = 0;
     if (cells == NULL || values == NULL) goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(tokens, i);
-        if (!PyObject_TypeCheck(item, &TokenType)) {
-            PyErr_Format(PyExc_TypeError, "token %zd is a %.100s, not a C Token", i, Py_TYPE(item)->tp_name);
-            goto done;
-        }
-        Token *t = (Token *)item;
+        Token *t = token_at(tokens, i);
+        if (t == NULL) goto done;
         PyObject *value = Py_None;
         if (is_kind(t, num_kind)) {
             if (!PyUnicode_Check(t->text)) {
@@ -600,12 +597,8 @@ static PyObject *totalled_readings(PyObject *self, PyObject *args) {
     PyObject *found = NULL, *out = NULL;
     if (call == NULL || shape == NULL) goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(tokens, i);
-        if (!PyObject_TypeCheck(item, &TokenType)) {
-            PyErr_Format(PyExc_TypeError, "token %zd is a %.100s, not a C Token", i, Py_TYPE(item)->tp_name);
-            goto done;
-        }
-        Token *t = (Token *)item;
+        Token *t = token_at(tokens, i);
+        if (t == NULL) goto done;
         if (!PyUnicode_Check(t->text)) goto decline;
         if (is_kind(t, num_kind)) { /* unsigned() and _ungrouped() leave it as it is */
             Py_ssize_t size = PyUnicode_GET_LENGTH(t->text);
