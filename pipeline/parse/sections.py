@@ -32,6 +32,7 @@ from pipeline.parse.readings import (
     _solve,
     choose,
     failed_lanes,
+    plain_readings,
     readings,
     solve,
     totalled_readings,
@@ -360,6 +361,10 @@ def _balanced(toks: list[Token], size: int, blocks: int, *, glued: bool, line: i
 
 def _row_readings(tokens: list[Token], idx: Sequence[int], glued: bool, line: int | None) -> list[Reading]:
     toks = [tokens[k] for k in idx]
+    if len(toks) == WIDTH:  # the usual row, one plain cell per token: as ``readings`` reads it
+        plain = plain_readings(toks, True)
+        if plain is not None:
+            return plain
     opts = []
     if len(toks) != WIDTH:
         # the row's own total prunes the search; only when nothing balances (a publisher
