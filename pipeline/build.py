@@ -27,7 +27,7 @@ from pipeline.lock import WarehouseLock
 from pipeline.model import FileResult
 from pipeline.publish import GenerationWriter, current_generation, switch
 from pipeline.tidy import SCHEMAS, tidy
-from pipeline.work import crashed, process, process_batch, tune_gc
+from pipeline.work import crashed, init_worker, process, process_batch
 
 INLINE_BELOW = 64  # files; below this a process pool costs more than it saves
 BATCH = 64  # files per task sent to a worker
@@ -112,7 +112,7 @@ def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResu
         return
     ctx = multiprocessing.get_context("spawn")
     todo = iter(batches)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=tune_gc)
+    pool = _pool(ctx, jobs)
     pending: deque[tuple[list[str], Future[list[FileResult]]]] = deque()
     try:
         for batch in todo:
@@ -126,7 +126,7 @@ def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResu
             except BrokenProcessPool:
                 pool.shutdown(cancel_futures=True)
                 result = _isolate(ctx, raw, batch)
-                pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=tune_gc)
+                pool = _pool(ctx, jobs)
                 pending = deque((b, pool.submit(process_batch, str(raw), b)) for b, _ in pending)
             nxt = next(todo, None)
             if nxt is not None:
@@ -136,6 +136,11 @@ def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResu
         pool.shutdown(cancel_futures=True)
 
 
+def _pool(ctx: BaseContext, workers: int) -> ProcessPoolExecutor:
+    """A pool of parser workers that end with this process (``work.init_worker``)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=(os.getpid(),))
+
+
 def _isolate(ctx: BaseContext, raw: Path, batch: list[str]) -> list[FileResult]:
     """The batch a dead worker was reading, one file at a time in a pool of its own: a file
     whose worker dies again is rejected as parse/worker_crashed."""
@@ -143,7 +148,7 @@ def _isolate(ctx: BaseContext, raw: Path, batch: list[str]) -> list[FileResult]:
     pool: ProcessPoolExecutor | None = None
     try:
         for rel in batch:
-            pool = pool or ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=tune_gc)
+            pool = pool or _pool(ctx, 1)
             try:
                 out.append(pool.submit(process, str(raw), rel).result())
             except BrokenProcessPool:

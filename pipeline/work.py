@@ -12,6 +12,7 @@ import hashlib
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 
 from pipeline.errors import Reject
@@ -29,6 +30,28 @@ def tune_gc() -> None:
     200,000 finds them: 1 scan in 9,000 parses, 8.8 us a parse, against 13 scans and 19 us a
     parse for a scan every 50,000."""
     gc.set_threshold(200_000, 20, 100)
+
+
+def init_worker(parent: int) -> None:
+    """A parser worker's start (the pool's initializer, given the pid of the process that starts
+    the pool): the collector's pace (``tune_gc``), and a watch on that process.  A pool's worker
+    waits for work, and to hand back its result, on pipes no one else would close: when the
+    build is killed (kill -9, the OOM killer, a timer's timeout) it would wait for ever, and a
+    refresh killed every night would leave two more each night.  The watch ends the worker within
+    a second of its parent's end, or at once when the parent ended before the worker started."""
+    tune_gc()
+    threading.Thread(target=_exit_with, args=(parent,), name="exit-with-parent", daemon=True).start()
+
+
+PARENT_POLL_SECONDS = 1.0
+
+
+def _exit_with(parent: int) -> None:
+    """Exit the process once `parent` is no longer its parent (it ended: the process was
+    re-parented)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 MAX_INPUT_BYTES = 128 * 2**20  # the largest report seen is under 1 MB; a PDF full of scans, 100 MB

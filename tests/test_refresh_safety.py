@@ -208,3 +208,52 @@ def test_systemd_units_verify(tmp_path):
         text=True,
     )
     assert out.returncode == 0, out.stderr
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is `pid`, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])  # the fields after the name
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        if ppid == pid and b"spawn_main" in cmdline:  # a pool's worker, not the resource tracker
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _running(pids: set[int]) -> set[int]:
+    """Those of `pids` that still run (not ended, not a zombie waiting to be reaped)."""
+    out = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z":
+            out.add(pid)
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_a_refresh_killed_with_9_leaves_no_worker_waiting(built):
+    """A pool's worker waits for work on a pipe it holds both ends of: killed, the refresh would
+    leave its workers waiting for ever, two more each night a timer's timeout kills it.  Each
+    worker watches its parent and ends within a second of it."""
+    raw, wh = built
+    write_corpus(raw, 5)
+    p = refresh(raw, wh)
+    workers: set[int] = set()
+    deadline = time.time() + 60
+    while len(workers) < 2 and p.poll() is None and time.time() < deadline:
+        workers |= _children(p.pid)
+        time.sleep(0.02)
+    p.kill()
+    p.wait()
+    assert workers, "the refresh ended before its workers were seen"
+    deadline = time.time() + 10
+    while _running(workers) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not _running(workers)
