@@ -141,7 +141,7 @@ def test_parse_files_yields_in_order_with_a_bounded_window(tmp_path: Path, monke
     submitted: list[list[str]] = []
 
     class Pool(ThreadPoolExecutor):
-        def __init__(self, max_workers: int, mp_context: object, initializer: object = None) -> None:
+        def __init__(self, max_workers: int, mp_context: object, initializer: object = None, initargs=()) -> None:
             super().__init__(max_workers)
 
         def submit(self, fn, /, *args):
