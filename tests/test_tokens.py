@@ -242,15 +242,11 @@ def outcome(f, *args):
 
 
 def c_and_python_placements(placer: sections.RunPlacer) -> tuple:
-    starts = [a.start_tok if a else None for a in placer.anchors]
-    args = (placer.prev_end, placer.next_start, placer.lo, sections.WIDTH, BLANK, sections._COSTS)
-    return _tokens.place_runs(placer.tokens, placer.groups, starts, *args), placer._best()
+    return placer.c().best(), placer._best()
 
 
 def c_and_python_alternatives(placer: sections.RunPlacer, spans: list[tuple[int, int]]) -> tuple:
-    starts = [a.start_tok if a else None for a in placer.anchors]
-    args = (placer.prev_end, placer.next_start, placer.lo, sections.WIDTH, BLANK, sections._COSTS)
-    c = _tokens.placer(placer.tokens, placer.groups, starts, *args).alternatives(spans, sections._CLOSE)
+    c = placer.c().alternatives(spans, sections._CLOSE)
     return c, [tuple(alt) for alt in placer._alternatives(spans)]
 
 

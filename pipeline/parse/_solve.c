@@ -631,6 +631,21 @@ done:
 
 /* ---------------------------------------------------------------- sections._failures */
 
+/* A row's coefficient in the balance, balance.get(code, 0) of identities.BALANCE, into *b: 1;
+ * 0 where the C does not take it (not an int of -1, 0 or 1); -1 on error. */
+static int balance_of(PyObject *balance, PyObject *code, long *b) {
+    PyObject *coefficient = PyDict_GetItemWithError(balance, code); /* borrowed */
+    *b = 0;
+    if (coefficient == NULL) return PyErr_Occurred() ? -1 : 1;
+    if (!PyLong_CheckExact(coefficient)) return 0;
+    *b = PyLong_AsLong(coefficient);
+    if (*b == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return *b >= -1 && *b <= 1;
+}
+
 /* sections._failures in C: (picks, use_balance, use_outcome, balance) with picks = code ->
  * Reading and balance = identities.BALANCE.  The identities' lanes that do not sum to zero over
  * the picks, plus the picks whose row total does not hold; NotImplemented for readings it does
@@ -651,12 +666,9 @@ static PyObject *failures(PyObject *self, PyObject *args) {
         if (declined) Py_RETURN_NOTIMPLEMENTED;
         long b = 0, o = 0;
         if (use_balance) {
-            PyObject *coefficient = PyDict_GetItemWithError(balance, code); /* borrowed */
-            if (coefficient == NULL && PyErr_Occurred()) return NULL;
-            if (coefficient != NULL && (!PyLong_CheckExact(coefficient) || (b = PyLong_AsLong(coefficient)) < -1 || b > 1)) {
-                PyErr_Clear();
-                Py_RETURN_NOTIMPLEMENTED;
-            }
+            int taken = balance_of(balance, code, &b);
+            if (taken < 0) return NULL;
+            if (!taken) Py_RETURN_NOTIMPLEMENTED;
         }
         if (use_outcome) o = outcome_of(code);
         int64_t six = 0;
@@ -704,12 +716,9 @@ static PyObject *solve_requests(PyObject *self, PyObject *args) {
     Py_ssize_t pos = 0, balanced = 0;
     for (Py_ssize_t i = 0; PyDict_Next(rows, &pos, &code, &list); i++) {
         if (!PyUnicode_CheckExact(code) || !PyList_CheckExact(list) || PyList_GET_SIZE(list) == 0) goto decline;
-        PyObject *coefficient = PyDict_GetItemWithError(balance, code); /* borrowed */
-        if (coefficient == NULL && PyErr_Occurred()) goto done;
-        if (coefficient != NULL && (!PyLong_CheckExact(coefficient) || (b[i] = PyLong_AsLong(coefficient)) < -1 || b[i] > 1)) {
-            PyErr_Clear();
-            goto decline;
-        }
+        int taken = balance_of(balance, code, &b[i]);
+        if (taken < 0) goto done;
+        if (!taken) goto decline;
         o[i] = outcome_of(code);
         balanced += b[i] != 0;
         codes[i] = code, lists[i] = list;

@@ -11,10 +11,12 @@
  *
  * Loops over a text's tokens read the C Token's fields directly: LabelStream.of's (the label
  * text and the token of each of its characters), sections.value_tokens, sections.groups_of (the
- * runs of those values), readings.plain_cells (a row of one plain cell per token, read ~25 times
- * a report), parse._line_counts (the layout) and RunPlacer._best (place_runs, the cheapest
- * placement of section 三's runs), and sections._request_cells (section 三's facts,
- * request_cells).  Each was 2-10 % of the parse.  All are written in Python
+ * runs of those values), readings._plain_readings (a row of one plain cell per token, read ~25
+ * times a report) and readings.totalled_readings (the totals search's readings placed on lines),
+ * parse._line_counts (the layout), sections._glued_numbers, RunPlacer's two searches (a Placer:
+ * best, the cheapest placement of section 三's runs, and alternatives, those one run away), and
+ * sections._request_cells (section 三's facts, request_cells).  Each was 2-17 % of the parse
+ * (or of a PDF text's).  All are written in Python
  * too, and used where the tokens are not C's.  tests/test_tokens.py holds each C function equal
  * to its Python, output for output.
  */
@@ -959,10 +961,9 @@ done:
     return result;
 }
 
-/* place_runs(tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs):
- * sections.RunPlacer._best, step for step (RunPlacer says what it does and why): the runs of
- * values given to rows at the least cost, as [(first run, end run)] per row, and whether every
- * row was printed whole after its label.  `starts` holds each row's label's first token (None:
+/* placer(tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs): a Placer,
+ * sections.RunPlacer in C for its two searches, each step for step (RunPlacer says what they do
+ * and why): best() and alternatives().  `starts` holds each row's label's first token (None:
  * not found); `costs` the placer's constants, (before label, no label, lost cell, extra cell,
  * noise, blank noise, empty row, max runs).  The costs are sums of halves and small integers:
  * exact in doubles, so the sums and their ties are the Python's. */
@@ -1055,12 +1056,12 @@ static void placer_free(Placer *P) {
     P->runs = NULL, P->cells_before = NULL, P->labelled = NULL, P->start = NULL;
 }
 
-/* The placer of place_runs' arguments (their tuple `args`) in P, its runs' and rows' counts in
+/* The placer of placer()'s arguments (their tuple `args`) in P, its runs' and rows' counts in
  * G and R: 0, or -1 with an error set (P freed). */
 static int placer_init(Placer *P, PyObject *args, Py_ssize_t *G_out, Py_ssize_t *R_out) {
     PyObject *tokens, *groups, *starts, *prev_end, *next_start, *blank_kind, *costs;
     memset(P, 0, sizeof(*P));
-    if (!PyArg_ParseTuple(args, "O!O!O!OOnnUO!:place_runs", &PyList_Type, &tokens, &PyList_Type, &groups, &PyList_Type,
+    if (!PyArg_ParseTuple(args, "O!O!O!OOnnUO!:placer", &PyList_Type, &tokens, &PyList_Type, &groups, &PyList_Type,
                           &starts, &prev_end, &next_start, &P->lo, &P->width, &blank_kind, &PyTuple_Type, &costs))
         return -1;
     if (!PyArg_ParseTuple(costs, "dddddddn:costs", &P->before_label, &P->no_label, &P->lost_cell, &P->extra_cell,
@@ -1126,15 +1127,26 @@ fail:
     return -1;
 }
 
-static PyObject *place_runs(PyObject *self, PyObject *args) {
-    Placer P;
-    Py_ssize_t G, R;
-    if (placer_init(&P, args, &G, &R) < 0) return NULL;
+typedef struct {
+    PyObject_HEAD Placer P;
+    Py_ssize_t G, R; /* runs, rows */
+} PlacerObject;
+
+static void placer_dealloc(PlacerObject *o) {
+    placer_free(&o->P);
+    Py_TYPE(o)->tp_free((PyObject *)o);
+}
+
+/* best(): RunPlacer._best, the cheapest placement, as [(first run, end run)] per row, and
+ * whether every row was printed whole after its label. */
+static PyObject *placer_best(PlacerObject *o, PyObject *Py_UNUSED(ignored)) {
+    Placer *P = &o->P;
+    Py_ssize_t G = o->G, R = o->R;
     PyObject *result = NULL;
     double *cost = NULL;
     Py_ssize_t *back = NULL;
     int whole = G == R;
-    for (Py_ssize_t i = 0; i < R && whole; i++) whole = P.runs[i].size == P.width && place(&P, i, i) == 0.0;
+    for (Py_ssize_t i = 0; i < R && whole; i++) whole = P->runs[i].size == P->width && place(P, i, i) == 0.0;
     PyObject *spans = PyList_New(0);
     if (spans == NULL) goto done;
     if (whole) { /* every row printed whole after its label */
@@ -1167,19 +1179,19 @@ static PyObject *place_runs(PyObject *self, PyObject *args) {
     } while (0)
     for (Py_ssize_t r = 0; r <= R; r++) {
         Py_ssize_t w0 = 0, w1 = 0; /* the runs a row can take lie between its neighbours' labels */
-        if (r < R) w0 = bisect_right(P.runs, G, P.prev_end[r]), w1 = bisect_left(P.runs, G, P.next_start[r]);
+        if (r < R) w0 = bisect_right(P->runs, G, P->prev_end[r]), w1 = bisect_left(P->runs, G, P->next_start[r]);
         for (Py_ssize_t j = 0; j <= G; j++) {
             double c = cost[r * W + j];
             if (c == Py_HUGE_VAL) continue;
-            if (j < G && c + P.runs[j].noise < cost[r * W + j + 1]) LINK(r, j + 1, c + P.runs[j].noise);
+            if (j < G && c + P->runs[j].noise < cost[r * W + j + 1]) LINK(r, j + 1, c + P->runs[j].noise);
             if (r == R) continue;
             if (!(w0 <= j && j < w1)) { /* the row takes no run here */
-                if (c + P.empty_row < cost[(r + 1) * W + j]) LINK(r + 1, j, c + P.empty_row);
+                if (c + P->empty_row < cost[(r + 1) * W + j]) LINK(r + 1, j, c + P->empty_row);
                 continue;
             }
-            Py_ssize_t last = w1 < j + P.max_runs ? w1 : j + P.max_runs;
+            Py_ssize_t last = w1 < j + P->max_runs ? w1 : j + P->max_runs;
             for (Py_ssize_t e = j; e <= last; e++) {
-                double step = row_cost(&P, r, j, e);
+                double step = row_cost(P, r, j, e);
                 if (step == Py_HUGE_VAL) break;
                 if (c + step < cost[(r + 1) * W + e]) LINK(r + 1, e, c + step);
             }
@@ -1211,21 +1223,9 @@ static PyObject *place_runs(PyObject *self, PyObject *args) {
     }
     result = Py_BuildValue("(NO)", spans, Py_False);
 done:
-    placer_free(&P);
     PyMem_Free(cost);
     PyMem_Free(back);
     return result;
-}
-
-/* placer(...): place_runs' arguments kept for RunPlacer.alternatives (its ``_c``). */
-typedef struct {
-    PyObject_HEAD Placer P;
-    Py_ssize_t G, R;
-} PlacerObject;
-
-static void placer_dealloc(PlacerObject *o) {
-    placer_free(&o->P);
-    Py_TYPE(o)->tp_free((PyObject *)o);
 }
 
 /* alternatives(spans, close): RunPlacer.alternatives for spans that are not the whole placement,
@@ -1290,6 +1290,7 @@ done:
 }
 
 static PyMethodDef placer_methods[] = {
+    {"best", (PyCFunction)placer_best, METH_NOARGS, "RunPlacer._best in C: the cheapest placement, and whether whole."},
     {"alternatives", (PyCFunction)placer_alternatives, METH_VARARGS,
      "RunPlacer.alternatives in C: (spans, close) -> the placements one run away, as tuples."},
     {NULL, NULL, 0, NULL},
@@ -1300,7 +1301,7 @@ static PyTypeObject PlacerType = {
     .tp_basicsize = sizeof(PlacerObject),
     .tp_dealloc = (destructor)placer_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "place_runs' arguments, kept for RunPlacer.alternatives.",
+    .tp_doc = "sections.RunPlacer's searches in C: best() and alternatives().",
     .tp_methods = placer_methods,
 };
 
@@ -1480,9 +1481,8 @@ static PyMethodDef methods[] = {
     {"value_tokens", value_tokens, METH_VARARGS,
      "sections.value_tokens in C: (tokens, lo, hi, width, text_kind, blank_kind)."},
     {"groups_of", groups_of, METH_VARARGS, "sections.groups_of in C: (tokens, vals, text_kind)."},
-    {"placer", placer, METH_VARARGS, "place_runs' arguments as a Placer, for RunPlacer.alternatives."},
-    {"place_runs", place_runs, METH_VARARGS,
-     "sections.RunPlacer._best in C: (tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs)."},
+    {"placer", placer, METH_VARARGS,
+     "sections.RunPlacer in C: (tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs)."},
     {"glued_numbers", glued_numbers, METH_VARARGS,
      "sections._glued_numbers in C: (tokens, lo, hi, text_kind, num_kind); NotImplemented for columns not ints."},
     {"line_counts", line_counts, METH_VARARGS, "parse._line_counts in C: (tokens, lo, hi, num_kind)."},

@@ -60,17 +60,6 @@ def configure(
     noise_max: int,
 ) -> None: ...  # line_tokens' data and patterns
 def line_tokens(line: str, bordered: bool) -> tuple[tuple[str, str, int, bool], ...]: ...  # tokens._line_tokens, in C
-def place_runs(
-    tokens: list[PyToken],
-    groups: list[list[int]],
-    starts: list[int | None],
-    prev_end: list[int],
-    next_start: list[int],
-    lo: int,
-    width: int,
-    blank_kind: str,
-    costs: tuple[float, float, float, float, float, float, float, int],
-) -> tuple[list[tuple[int, int]], bool]: ...  # sections.RunPlacer._best, in C
 def glued_numbers(
     tokens: list[PyToken], lo: int, hi: int, text_kind: str, num_kind: str
 ) -> list[bool]: ...  # sections._glued_numbers, in C (NotImplemented: left to the Python)
@@ -81,10 +70,11 @@ def request_cells(
     keys: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], printed: dict[str, Reading]
 ) -> list[Fact]: ...  # sections._request_cells, in C (NotImplemented: left to the Python)
 
-class Placer:  # place_runs' arguments, kept for RunPlacer.alternatives
+class Placer:  # sections.RunPlacer's two searches, in C
+    def best(self) -> tuple[list[tuple[int, int]], bool]: ...  # RunPlacer._best
     def alternatives(
         self, spans: list[tuple[int, int]], close: float
-    ) -> list[tuple[tuple[int, int], ...]]: ...  # RunPlacer._alternatives, in C
+    ) -> list[tuple[tuple[int, int], ...]]: ...  # RunPlacer._alternatives
 
 def placer(
     tokens: list[PyToken],
@@ -95,5 +85,5 @@ def placer(
     lo: int,
     width: int,
     blank_kind: str,
-    costs: tuple[float, ...],
-) -> Placer: ...  # the Placer of place_runs' arguments
+    costs: tuple[float, float, float, float, float, float, float, int],
+) -> Placer: ...  # the Placer of a RunPlacer

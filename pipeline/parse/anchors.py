@@ -260,4 +260,4 @@ def best_score(rows: Specs) -> float:
 
 def score(anchors: list[Anchor | None], rows: Specs) -> float:
     """The weight of the rows found (``_weight`` of each, summed in row order)."""
-    return sum([(100.0 if rows[i][1] else 1.0) - a.key_rank for i, a in enumerate(anchors) if a])
+    return sum([_weight(rows, i, a.key_rank) for i, a in enumerate(anchors) if a])

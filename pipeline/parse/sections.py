@@ -511,7 +511,7 @@ class RunPlacer:
         self._costs: dict[tuple[int, int, int], float] = {}
         self._cells_before = [0, *itertools.accumulate(map(len, groups))]  # cells in runs before run j
         self.whole: list[tuple[int, int]] | None = None  # the placement of rows printed whole, if so
-        self._c: _tokens.Placer | None = None  # the C's copy of this, made for the first alternatives
+        self._c: _tokens.Placer | None = None  # this placer in C (``c``)
         self.prev_end, self.next_start = [], []
         # a row's runs end where the nearest label after its own starts: two labels a PDF cell
         # ran together ("…公开申请3.其他") share the runs after them, in order
@@ -557,15 +557,17 @@ class RunPlacer:
             cost = self._costs[key] = sum(self.place(g, r) for g in range(j, e)) + self.size_cost(j, e)
         return cost
 
+    def c(self) -> _tokens.Placer:
+        """This placer in C (``_tokens.placer``), made once: where the tokens are C's."""
+        if self._c is None:
+            starts = [a.start_tok if a else None for a in self.anchors]
+            args = (self.prev_end, self.next_start, self.lo, WIDTH, BLANK, _COSTS)
+            self._c = _tokens.placer(self.tokens, self.groups, starts, *args)
+        return self._c
+
     def best(self) -> list[tuple[int, int]]:
         """The cheapest placement: ``_best`` (in C where the tokens are C's)."""
-        if _tokens is not None:
-            starts = [a.start_tok if a else None for a in self.anchors]
-            spans, whole = _tokens.place_runs(
-                self.tokens, self.groups, starts, self.prev_end, self.next_start, self.lo, WIDTH, BLANK, _COSTS
-            )
-        else:
-            spans, whole = self._best()
+        spans, whole = self.c().best() if _tokens is not None else self._best()
         if whole:
             self.whole = list(spans)
         return spans
@@ -626,11 +628,7 @@ class RunPlacer:
         if spans == self.whole:
             return ()
         if _tokens is not None:
-            if self._c is None:
-                starts = [a.start_tok if a else None for a in self.anchors]
-                args = (self.prev_end, self.next_start, self.lo, WIDTH, BLANK, _COSTS)
-                self._c = _tokens.placer(self.tokens, self.groups, starts, *args)
-            return self._c.alternatives(spans, _CLOSE)
+            return self.c().alternatives(spans, _CLOSE)
         return self._alternatives(spans)
 
     def _alternatives(self, spans: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
