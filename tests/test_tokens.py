@@ -7,6 +7,7 @@ import functools
 import itertools
 import pickle
 import random
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -173,6 +174,10 @@ def test_c_label_text_and_value_tokens_of_any_tokens(specs, width, data):
     assert _tokens.groups_of(toks, vals, TEXT) == sections._groups_of(toks, vals)
     assert _tokens.line_counts(toks, lo, hi, NUM) == parse._line_counts(toks, lo, hi)
     assert _tokens.glued_numbers(toks, lo, hi, TEXT, NUM) == sections._glued_numbers(toks, lo, hi)
+    ends = data.draw(st.lists(st.integers(0, len(toks) - 1))) if toks else []
+    labels = [SimpleNamespace(end_tok=e) for e in ends]
+    votes = [v for v in (sections._glued_after(toks, a) for a in labels) if v is not None]
+    assert _tokens.glued_after(toks, ends, NUM) == sections.glued_after(toks, labels) == votes
     shuffled = data.draw(st.permutations(toks))  # lines out of order
     assert _tokens.line_counts(shuffled, lo, hi, NUM) == parse._line_counts(shuffled, lo, hi)
 
@@ -222,6 +227,77 @@ def test_c_totalled_readings_of_any_row(specs, size, blocks, glued, cut, line, m
     assert (c is NotImplemented) == (not takes)
     if takes:
         assert c == python and all(type(r) is readings.Reading for r in c)
+
+
+# digit strings to cut: leading zeros, long ones, ones past a count's ceiling; and what the C leaves
+DIGITS = st.one_of(st.from_regex(r"[0-9]{1,9}", fullmatch=True), st.from_regex(r"[01]{1,14}", fullmatch=True))
+CUT_TEXT = st.one_of(DIGITS, DIGITS, NUMBER_TEXT)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([NUM, NUM, NUM, NA, BLANK]), CUT_TEXT), max_size=4),
+    st.integers(1, 7),
+    st.booleans(),
+    st.booleans(),
+    st.one_of(st.none(), st.integers(1, 400)),
+    st.sampled_from([None, (), "weighted"]),
+)
+def test_c_cut_readings_of_any_row(specs, more, integer, glued, line, weight):
+    """A row of fewer tokens than cells: cut, blanks put back, or both, read by the C as by the
+    Python (``readings._cut_readings``), or left to the Python where a number is not plain ASCII
+    digits."""
+    toks = [Token(kind, text, 4 + k // 2, k, False) for k, (kind, text) in enumerate(specs)]
+    n = len(toks) + more
+    if weight == "weighted":
+        weight = tuple(0.5 + (k % 3) * 0.7 for k in range(n))
+    python = outcome(readings._cut_readings, toks, n, integer, glued, line, weight)  # "²": ValueError
+    assert outcome(readings.cut_readings, toks, n, integer, glued, line, weight) == python
+    c = _tokens.cut_readings(toks, n, integer, glued, line, weight, *_CUT_ARGS)
+    takes = all(t.kind != NUM or (t.text.isascii() and t.text.isdigit()) for t in toks)
+    assert (c is NotImplemented) == (not takes)
+    if takes:
+        assert c == python and all(type(r) is readings.Reading and type(r.cost) is float for r in c)
+
+
+_CUT_ARGS = (readings.Reading, NUM, readings.MAX_COUNT, readings._LIMITS)
+
+
+@pytest.mark.parametrize("limits", [(3, 20000, 20000, 7), (40, 100, 30, 7), (4000, 8, 20000, 7), (5, 1000, 5, 3)])
+def test_c_cut_readings_keep_the_pythons_budgets(monkeypatch, limits):
+    """Past MAX_READINGS readings, MAX_STEPS steps of a cut's walk or MAX_SPLITS ways to cut one
+    number, and with MIXED_MAX_CELLS, the C stops where the Python does."""
+    for name, value in zip(("MAX_READINGS", "MAX_STEPS", "MAX_SPLITS", "MIXED_MAX_CELLS"), limits, strict=True):
+        monkeypatch.setattr(readings, name, value)
+    monkeypatch.setattr(readings, "_LIMITS", limits)
+    readings._splits.cache_clear()
+    rnd = random.Random(sum(limits))
+    stopped = 0
+    for _ in range(400):
+        specs = [
+            (rnd.choice([NUM, NUM, NA]), "".join(rnd.choices("0123456789", k=rnd.randint(1, 11))))
+            for _ in range(rnd.randint(0, 3))
+        ]
+        toks = [Token(kind, text if kind == NUM else "-", 3, k, False) for k, (kind, text) in enumerate(specs)]
+        n, integer, glued = len(toks) + rnd.randint(1, 6), rnd.random() < 0.5, rnd.random() < 0.7
+        python = readings._cut_readings(toks, n, integer, glued, 9, None)
+        assert _tokens.cut_readings(toks, n, integer, glued, 9, None, *_CUT_ARGS[:3], limits) == python
+        stopped += len(python) >= limits[0]
+    readings._splits.cache_clear()
+    assert stopped or limits[0] > 100
+
+
+def test_c_cut_readings_are_the_python_ones_in_parsed_reports(monkeypatch):
+    calls = recorded(monkeypatch, readings, "cut_readings")
+    for g in generate_many(7, 60):
+        parse_text(g.text)
+    taken = 0
+    for toks, n, integer, glued, line, weight in calls:
+        c = _tokens.cut_readings(toks, n, integer, glued, line, weight, *_CUT_ARGS)
+        if c is not NotImplemented:
+            taken += 1
+            assert c == readings._cut_readings(toks, n, integer, glued, line, weight)
+    assert taken >= 20
 
 
 def raised(f, *args):
@@ -316,6 +392,10 @@ def test_c_loops_take_c_tokens_within_bounds():
         _tokens.totalled_readings([PyToken(NUM, "3", 1, 0, False)], (1,) * 8, 1, str, readings.Reading, NUM)
     with pytest.raises(TypeError):
         _tokens.plain_readings([], True, NUM, 10, list)  # not a tuple type
+    with pytest.raises(TypeError):
+        _tokens.glued_after([PyToken(TEXT, "总计", 1, 0, False)], [0], NUM)
+    with pytest.raises(TypeError):
+        _tokens.cut_readings([PyToken(NUM, "3", 1, 0, False)], 3, True, True, 1, None, *_CUT_ARGS)
     with pytest.raises(IndexError):
         _tokens.groups_of(toks, [1], TEXT)
     with pytest.raises(IndexError):
@@ -374,6 +454,10 @@ def test_c_glued_numbers_leave_columns_that_are_not_ints_to_the_python():
     toks = [Token(TEXT, "总计", 1, 0.0, False), Token(NUM, "3", 1, 2.0, False)]
     assert _tokens.glued_numbers(toks, 0, 2, TEXT, NUM) is NotImplemented
     assert sections.glued_numbers(toks, 0, 2) == sections._glued_numbers(toks, 0, 2) == [True]
+    assert _tokens.glued_after(toks, [0], NUM) is NotImplemented
+    assert sections.glued_after(toks, [SimpleNamespace(end_tok=0)]) == [True]
+    with pytest.raises(IndexError):
+        _tokens.glued_after(toks, [2], NUM)
 
 
 def test_c_alternatives_refuse_spans_outside_the_runs_and_rows():

@@ -12,8 +12,10 @@
  * Loops over a text's tokens read the C Token's fields directly: LabelStream.of's (the label
  * text and the token of each of its characters), sections.value_tokens, sections.groups_of (the
  * runs of those values), readings._plain_readings (a row of one plain cell per token, read ~25
- * times a report) and readings.totalled_readings (the totals search's readings placed on lines),
- * parse._line_counts (the layout), sections._glued_numbers, RunPlacer's two searches (a Placer:
+ * times a report), readings.totalled_readings (the totals search's readings placed on lines) and
+ * readings._cut_readings (a row of fewer tokens than cells: glued digits cut, blanks put back),
+ * parse._line_counts (the layout), sections._glued_numbers and _glued_after (is the text crawler
+ * text, its numbers glued to their labels?), RunPlacer's two searches (a Placer:
  * best, the cheapest placement of section 三's runs, and alternatives, those one run away), and
  * sections._request_cells (section 三's facts, request_cells).  Each was 2-17 % of the parse
  * (or of a PDF text's).  All are written in Python
@@ -676,6 +678,355 @@ done:
     return out;
 }
 
+/* cut_readings(tokens, n, integer, glued, line, weight, reading, num_kind, max_count, limits):
+ * readings._cut_readings step for step, for a row of fewer tokens than cells whose numbers are
+ * all plain ASCII digits (NotImplemented for other rows, and for weights it does not take):
+ * the token cut into numbers every way (readings._cut's walk, its budget of steps and of cuts
+ * counted as there), blanks put back every way, both at once in glued text; each a Reading of
+ * `reading`, cheapest first (a stable sort), the implausible counts left out.  `limits` is
+ * (MAX_READINGS, MAX_STEPS, MAX_SPLITS, MIXED_MAX_CELLS).  A blank's cost is summed as
+ * Python 3.11's sum() adds floats, one after another. */
+typedef struct {
+    Py_ssize_t tok, a, b; /* a cell: tokens[tok].text[a:b] */
+} Piece;
+
+typedef struct {
+    Py_ssize_t T;               /* the tokens */
+    Py_ssize_t *cap, *rest_max; /* digits a token can be cut into (a mark: 1); their sum after it */
+    char *whole;                /* can the token stand as one cell */
+    const Py_UCS1 **digits;     /* a number's ASCII digits (NULL: a mark, a blank) */
+    long long max_cuts, max_steps, max_splits;
+    long long steps;
+    Piece *acc;          /* the cut being walked, `depth` pieces */
+    Py_ssize_t depth;
+    Piece *cuts;         /* the cuts found, `width` pieces each */
+    Py_ssize_t ncuts, room, width;
+} Cutter;
+
+static int record_cut(Cutter *C) {
+    if (C->ncuts == C->room) {
+        Py_ssize_t room = C->room ? 2 * C->room : 16;
+        Piece *more = PyMem_Realloc(C->cuts, (size_t)(room * C->width) * sizeof(Piece));
+        if (more == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        C->cuts = more, C->room = room;
+    }
+    memcpy(C->cuts + C->ncuts * C->width, C->acc, (size_t)C->width * sizeof(Piece));
+    C->ncuts++;
+    return 0;
+}
+
+/* math.comb(m, k) > limit, without computing what is past the limit */
+static int comb_over(Py_ssize_t m, Py_ssize_t k, long long limit) {
+    if (k > m - k) k = m - k;
+    unsigned long long c = 1;
+    for (Py_ssize_t j = 1; j <= k; j++) {
+        c = c * (unsigned long long)(m - k + j) / (unsigned long long)j; /* C(m-k+j, j): exact */
+        if (c > (unsigned long long)limit) return 1;
+    }
+    return 0;
+}
+
+/* readings._walk: from token i with `budget` cells to go */
+static int walk(Cutter *C, Py_ssize_t i, Py_ssize_t budget) {
+    C->steps++;
+    if (C->ncuts >= C->max_cuts || C->steps > C->max_steps) return 0;
+    if (i == C->T) return budget == 0 ? record_cut(C) : 0;
+    Py_ssize_t top = budget - (C->T - i - 1), L = C->cap[i];
+    if (top > L) top = L;
+    for (Py_ssize_t parts = 1; parts <= top; parts++) {
+        if (budget - parts > C->rest_max[i]) continue;
+        if (parts == 1) { /* the token as it is, if it can stand so */
+            if (!C->whole[i]) continue;
+            if (C->steps > C->max_steps) return 0;
+            C->acc[C->depth++] = (Piece){i, 0, L};
+            int bad = walk(C, i + 1, budget - 1);
+            C->depth--;
+            if (bad) return -1;
+            continue;
+        }
+        if (comb_over(L - 1, parts - 1, C->max_splits)) continue; /* readings._splits: too many */
+        Py_ssize_t k = parts - 1, cut[64]; /* parts <= budget <= n <= 64 */
+        for (Py_ssize_t j = 0; j < k; j++) cut[j] = j + 1;
+        const Py_UCS1 *d = C->digits[i];
+        for (;;) {
+            int valid = 1; /* no piece with a leading zero, but "0" */
+            for (Py_ssize_t j = 0; j <= k && valid; j++) {
+                Py_ssize_t a = j ? cut[j - 1] : 0, b = j < k ? cut[j] : L;
+                valid = d[a] != '0' || b - a == 1;
+            }
+            if (valid) {
+                if (C->steps > C->max_steps) return 0;
+                for (Py_ssize_t j = 0; j <= k; j++)
+                    C->acc[C->depth++] = (Piece){i, j ? cut[j - 1] : 0, j < k ? cut[j] : L};
+                int bad = walk(C, i + 1, budget - parts);
+                C->depth -= k + 1;
+                if (bad) return -1;
+            }
+            Py_ssize_t j = k - 1; /* the next combination, in itertools.combinations' order */
+            while (j >= 0 && cut[j] == L - k + j) j--;
+            if (j < 0) break;
+            cut[j]++;
+            for (Py_ssize_t m = j + 1; m < k; m++) cut[m] = cut[m - 1] + 1;
+        }
+    }
+    return 0;
+}
+
+/* readings._cut: every cut of the tokens into `width` cells, in C->cuts */
+static int cut_into(Cutter *C, Py_ssize_t width) {
+    C->ncuts = 0, C->steps = 0, C->depth = 0;
+    if (width > C->width) { /* room for wider cuts */
+        PyMem_Free(C->cuts);
+        C->cuts = NULL, C->room = 0;
+        Piece *acc = PyMem_Realloc(C->acc, (size_t)width * sizeof(Piece));
+        if (acc == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        C->acc = acc;
+    }
+    C->width = width;
+    if (C->rest_max[0] + C->cap[0] >= width && width >= C->T) return walk(C, 0, width);
+    return 0;
+}
+
+/* A cell of the piece (raw, value, line), and whether its count is too large (integer rows) */
+static PyObject *piece_cell(PyObject *tokens, Cutter *C, Piece p, int integer, PyObject *max_count,
+                            long long max_below, int *large) {
+    Token *t = (Token *)PySequence_Fast_GET_ITEM(tokens, p.tok);
+    *large = 0;
+    if (C->digits[p.tok] == NULL) return PyTuple_Pack(3, t->text, Py_None, t->line);
+    PyObject *raw = p.a == 0 && p.b == C->cap[p.tok] ? Py_NewRef(t->text) : PyUnicode_Substring(t->text, p.a, p.b);
+    if (raw == NULL) return NULL;
+    PyObject *value;
+    Py_ssize_t size = p.b - p.a;
+    if (size <= 15 && max_below >= 0) { /* read here, exactly (a double holds 15 digits) */
+        long long number = 0;
+        for (Py_ssize_t c = p.a; c < p.b; c++) number = number * 10 + (C->digits[p.tok][c] - '0');
+        value = integer ? PyLong_FromLongLong(number) : PyFloat_FromDouble((double)number);
+        *large = integer && number >= max_below;
+    } else { /* as int() and float() read them */
+        value = integer ? PyLong_FromUnicodeObject(raw, 10) : PyFloat_FromString(raw);
+        if (value != NULL && integer) {
+            *large = PyObject_RichCompareBool(value, max_count, Py_GE);
+            if (*large < 0) Py_CLEAR(value);
+        }
+    }
+    PyObject *cell = value ? PyTuple_Pack(3, raw, value, t->line) : NULL;
+    Py_DECREF(raw);
+    Py_XDECREF(value);
+    return cell;
+}
+
+typedef struct {
+    PyObject *list; /* the readings */
+    double *cost;
+    char *implausible;
+    Py_ssize_t room;
+} Found;
+
+/* Add the Reading of `cells` (stolen) at `cost`. */
+static int found_add(Found *F, PyTypeObject *type, PyObject *cells, double cost, int implausible) {
+    Py_ssize_t n = PyList_GET_SIZE(F->list), m = cells ? PyTuple_GET_SIZE(cells) : 0;
+    if (n == F->room) {
+        Py_ssize_t room = F->room ? 2 * F->room : 32;
+        double *c = PyMem_Realloc(F->cost, (size_t)room * sizeof(double));
+        if (c != NULL) F->cost = c;
+        char *f = c ? PyMem_Realloc(F->implausible, (size_t)room) : NULL;
+        if (f == NULL) {
+            Py_XDECREF(cells);
+            PyErr_NoMemory();
+            return -1;
+        }
+        F->implausible = f, F->room = room;
+    }
+    PyObject *values = cells ? PyTuple_New(m) : NULL;
+    for (Py_ssize_t c = 0; values && c < m; c++)
+        PyTuple_SET_ITEM(values, c, Py_NewRef(PyTuple_GET_ITEM(PyTuple_GET_ITEM(cells, c), 1)));
+    PyObject *reading = new_reading(type, cells, PyFloat_FromDouble(cost), values);
+    if (reading == NULL) return -1;
+    int bad = PyList_Append(F->list, reading);
+    Py_DECREF(reading);
+    if (bad) return -1;
+    F->cost[n] = cost, F->implausible[n] = (char)implausible;
+    return 0;
+}
+
+typedef struct {
+    double cost;
+    Py_ssize_t at; /* the reading's place in the order found */
+} Ranked;
+
+static int by_cost(const void *x, const void *y) {
+    const Ranked *a = x, *b = y;
+    if (a->cost != b->cost) return a->cost < b->cost ? -1 : 1;
+    return (a->at > b->at) - (a->at < b->at); /* ties in the order found: a stable sort */
+}
+
+static PyObject *cut_readings(PyObject *self, PyObject *args) {
+    PyObject *seq, *line, *weight_arg, *num_kind, *max_count;
+    PyTypeObject *type;
+    Py_ssize_t n, mixed_max;
+    int integer, glued;
+    long long max_readings, max_steps, max_splits;
+    if (!PyArg_ParseTuple(args, "OnppOOO!UO(LLLn):cut_readings", &seq, &n, &integer, &glued, &line, &weight_arg,
+                          &PyType_Type, &type, &num_kind, &max_count, &max_readings, &max_steps, &max_splits,
+                          &mixed_max))
+        return NULL;
+    if (!reading_type(type)) return NULL;
+    long long max_below = PyLong_CheckExact(max_count) ? PyLong_AsLongLong(max_count) : -1;
+    if (max_below == -1 && PyErr_Occurred()) PyErr_Clear();
+    PyObject *tokens = PySequence_Fast(seq, "tokens must be a sequence");
+    if (tokens == NULL) return NULL;
+    Py_ssize_t T = PySequence_Fast_GET_SIZE(tokens);
+    PyObject *out = NULL, *blank = NULL, **values = NULL;
+    double *weight = PyMem_Calloc((size_t)(n > 0 ? n : 1), sizeof(double));
+    Cutter C = {.T = T, .max_cuts = max_readings, .max_steps = max_steps, .max_splits = max_splits};
+    Found F = {.list = PyList_New(0)};
+    C.cap = PyMem_Calloc((size_t)(2 * T + 1), sizeof(Py_ssize_t));
+    C.rest_max = C.cap ? C.cap + T : NULL;
+    C.whole = PyMem_Calloc((size_t)(T + 1), 1);
+    C.digits = PyMem_Calloc((size_t)(T + 1), sizeof(Py_UCS1 *));
+    values = PyMem_Calloc((size_t)(n > 0 ? n : 1), sizeof(PyObject *));
+    if (weight == NULL || C.cap == NULL || C.whole == NULL || C.digits == NULL || values == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (F.list == NULL) goto done;
+    if (T >= n || n > 64) goto decline; /* not a row this reads (readings() reads those otherwise) */
+    int weighted = PyObject_IsTrue(weight_arg); /* blank_weight or (1.0,) * n */
+    if (weighted < 0) goto done;
+    if (weighted) {
+        PyObject *w = PySequence_Fast(weight_arg, "blank_weight must be a sequence");
+        if (w == NULL) goto done;
+        int takes = PySequence_Fast_GET_SIZE(w) >= n;
+        for (Py_ssize_t k = 0; takes && k < n; k++) {
+            PyObject *x = PySequence_Fast_GET_ITEM(w, k);
+            takes = PyFloat_CheckExact(x);
+            if (takes) weight[k] = PyFloat_AS_DOUBLE(x);
+        }
+        Py_DECREF(w);
+        if (!takes) goto decline;
+    } else {
+        for (Py_ssize_t k = 0; k < n; k++) weight[k] = 1.0;
+    }
+    for (Py_ssize_t i = 0; i < T; i++) {
+        Token *t = token_at(tokens, i);
+        if (t == NULL) goto done;
+        C.cap[i] = 1, C.whole[i] = 1;
+        if (!is_kind(t, num_kind)) continue;
+        if (!PyUnicode_Check(t->text) || !PyUnicode_IS_ASCII(t->text)) goto decline;
+        Py_ssize_t size = PyUnicode_GET_LENGTH(t->text);
+        const Py_UCS1 *d = PyUnicode_1BYTE_DATA(t->text);
+        if (size == 0) goto decline;
+        for (Py_ssize_t c = 0; c < size; c++)
+            if (d[c] < '0' || d[c] > '9') goto decline;
+        C.cap[i] = size, C.digits[i] = d, C.whole[i] = d[0] != '0' || size == 1;
+    }
+    for (Py_ssize_t i = T - 1; i > 0; i--) C.rest_max[i - 1] = C.rest_max[i] + C.cap[i];
+    PyObject *empty = PyUnicode_New(0, 0);
+    blank = empty ? PyTuple_Pack(3, empty, Py_None, line) : NULL; /* a blank put back: ("", None, line) */
+    Py_XDECREF(empty);
+    if (blank == NULL) goto done;
+    double split_cost = glued ? 0.1 : 3.0, blank_cost = glued ? 3.0 : 0.5;
+    /* every cut into n cells */
+    if (cut_into(&C, n) < 0) goto done;
+    for (Py_ssize_t r = 0; r < C.ncuts; r++) {
+        PyObject *cells = PyTuple_New(n);
+        int implausible = 0;
+        for (Py_ssize_t c = 0; cells && c < n; c++) {
+            int large;
+            PyObject *cell = piece_cell(tokens, &C, C.cuts[r * n + c], integer, max_count, max_below, &large);
+            if (cell == NULL) Py_CLEAR(cells);
+            else PyTuple_SET_ITEM(cells, c, cell);
+            implausible |= large;
+        }
+        if (cells == NULL || found_add(&F, type, cells, (double)(n - T) * split_cost, implausible) < 0) goto done;
+    }
+    /* fewer cells than n, and blanks put back */
+    Py_ssize_t first = T, last = glued && n <= mixed_max ? n - 1 : T;
+    for (Py_ssize_t size = first; size <= last; size++) {
+        Py_ssize_t ncuts;
+        if (size > T) {
+            if (cut_into(&C, size) < 0) goto done;
+            ncuts = C.ncuts;
+        } else { /* the tokens as they are, if each can stand as one cell */
+            ncuts = 1;
+            for (Py_ssize_t i = 0; i < T; i++) ncuts &= C.whole[i];
+        }
+        for (Py_ssize_t r = 0; r < ncuts; r++) {
+            int implausible = 0;
+            for (Py_ssize_t c = 0; c < size; c++) {
+                int large;
+                Piece p = size > T ? C.cuts[r * size + c] : (Piece){c, 0, C.cap[c]};
+                Py_XSETREF(values[c], piece_cell(tokens, &C, p, integer, max_count, max_below, &large));
+                if (values[c] == NULL) goto done;
+                implausible |= large;
+            }
+            Py_ssize_t k = n - size, slot[64];
+            for (Py_ssize_t j = 0; j < k; j++) slot[j] = j;
+            for (;;) {
+                PyObject *cells = PyTuple_New(n);
+                if (cells == NULL) goto done;
+                double blanks = 0.0;
+                for (Py_ssize_t pos = 0, j = 0, v = 0; pos < n; pos++) {
+                    if (j < k && slot[j] == pos) {
+                        PyTuple_SET_ITEM(cells, pos, Py_NewRef(blank));
+                        blanks += blank_cost * weight[pos];
+                        j++;
+                    } else {
+                        PyTuple_SET_ITEM(cells, pos, Py_NewRef(values[v++]));
+                    }
+                }
+                if (found_add(&F, type, cells, (double)(size - T) * split_cost + blanks, implausible) < 0) goto done;
+                if (PyList_GET_SIZE(F.list) >= max_readings) goto sort;
+                Py_ssize_t j = k - 1; /* the next slots, in itertools.combinations' order */
+                while (j >= 0 && slot[j] == n - k + j) j--;
+                if (j < 0) break;
+                slot[j]++;
+                for (Py_ssize_t m = j + 1; m < k; m++) slot[m] = slot[m - 1] + 1;
+            }
+        }
+        if (PyList_GET_SIZE(F.list) >= max_readings) break; /* as full after a size with no cuts */
+    }
+sort:;
+    Py_ssize_t total = PyList_GET_SIZE(F.list);
+    Ranked *order = PyMem_Malloc((size_t)(total + 1) * sizeof(Ranked));
+    if (order == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < total; r++) order[r] = (Ranked){F.cost[r], r};
+    qsort(order, (size_t)total, sizeof(Ranked), by_cost);
+    out = PyList_New(0);
+    for (Py_ssize_t r = 0; out && r < total; r++) {
+        if (F.implausible[order[r].at]) continue;
+        if (PyList_Append(out, PyList_GET_ITEM(F.list, order[r].at)) < 0) Py_CLEAR(out);
+    }
+    PyMem_Free(order);
+    goto done;
+decline:
+    out = Py_NewRef(Py_NotImplemented);
+done:
+    for (Py_ssize_t c = 0; values && c < n; c++) Py_XDECREF(values[c]);
+    PyMem_Free(values);
+    Py_XDECREF(blank);
+    Py_XDECREF(F.list);
+    PyMem_Free(F.cost);
+    PyMem_Free(F.implausible);
+    PyMem_Free(C.cap);
+    PyMem_Free(C.whole);
+    PyMem_Free(C.digits);
+    PyMem_Free(C.acc);
+    PyMem_Free(C.cuts);
+    PyMem_Free(weight);
+    Py_DECREF(tokens);
+    return out;
+}
+
 /* line_tokens(line, bordered): tokens._line_tokens, step for step (that function and the ones it
  * calls say what each step does and why).  tokens.py calls configure() once with the template's
  * data and its compiled patterns.  The patterns a line or a label is matched against whole (page
@@ -1319,6 +1670,15 @@ static PyObject *placer(PyObject *self, PyObject *args) {
 /* glued_numbers(tokens, lo, hi, text_kind, num_kind): sections._glued_numbers, the same list: for
  * every number that follows text on its line, does it touch the text (tokens.touches)?  Columns
  * that are not ints are left to the Python: NotImplemented. */
+/* tokens.touches(a, b) for b on a's line: 1 or 0; -1 on an error; 2 where a column is not an
+ * int or a's text not a str (the caller leaves it to the Python). */
+static int touching(Token *a, Token *b) {
+    if (!PyLong_CheckExact(a->col) || !PyLong_CheckExact(b->col) || !PyUnicode_Check(a->text)) return 2;
+    Py_ssize_t from = PyLong_AsSsize_t(a->col), at = PyLong_AsSsize_t(b->col);
+    if ((from == -1 || at == -1) && PyErr_Occurred()) return -1;
+    return at == from + PyUnicode_GET_LENGTH(a->text);
+}
+
 static PyObject *glued_numbers(PyObject *self, PyObject *args) {
     PyObject *tokens, *text_kind, *num_kind;
     Py_ssize_t lo, hi;
@@ -1332,13 +1692,49 @@ static PyObject *glued_numbers(PyObject *self, PyObject *args) {
         int same = PyObject_RichCompareBool(a->line, b->line, Py_EQ);
         if (same < 0) goto fail;
         if (!same) continue;
-        if (!PyLong_CheckExact(a->col) || !PyLong_CheckExact(b->col) || !PyUnicode_Check(a->text)) {
+        int touches = touching(a, b);
+        if (touches < 0) goto fail;
+        if (touches == 2) {
             Py_DECREF(out);
             Py_RETURN_NOTIMPLEMENTED;
         }
-        Py_ssize_t from = PyLong_AsSsize_t(a->col), at = PyLong_AsSsize_t(b->col);
-        if ((from == -1 || at == -1) && PyErr_Occurred()) goto fail;
-        if (PyList_Append(out, at == from + PyUnicode_GET_LENGTH(a->text) ? Py_True : Py_False) < 0) goto fail;
+        if (PyList_Append(out, touches ? Py_True : Py_False) < 0) goto fail;
+    }
+    return out;
+fail:
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* glued_after(tokens, ends, num_kind): sections._glued_after of the labels ending at each token
+ * of `ends`, the votes that are not None, in order: does the number after the label touch it?
+ * NotImplemented where a column is not an int. */
+static PyObject *glued_after(PyObject *self, PyObject *args) {
+    PyObject *tokens, *ends, *num_kind;
+    if (!PyArg_ParseTuple(args, "O!O!U:glued_after", &PyList_Type, &tokens, &PyList_Type, &ends, &num_kind))
+        return NULL;
+    PyObject *out = PyList_New(0);
+    Py_ssize_t n = PyList_GET_SIZE(tokens);
+    for (Py_ssize_t j = 0; out != NULL && j < PyList_GET_SIZE(ends); j++) {
+        Py_ssize_t e = PyLong_AsSsize_t(PyList_GET_ITEM(ends, j));
+        if (e == -1 && PyErr_Occurred()) goto fail;
+        if (e < 0 || e >= n) {
+            PyErr_SetString(PyExc_IndexError, "a label's end past the tokens");
+            goto fail;
+        }
+        Token *a = token_at(tokens, e), *b = e + 1 < n ? token_at(tokens, e + 1) : NULL;
+        if (a == NULL || (e + 1 < n && b == NULL)) goto fail;
+        if (b == NULL || !is_kind(b, num_kind)) continue;
+        int same = PyObject_RichCompareBool(a->line, b->line, Py_EQ);
+        if (same < 0) goto fail;
+        if (!same) continue;
+        int touches = touching(a, b);
+        if (touches < 0) goto fail;
+        if (touches == 2) {
+            Py_DECREF(out);
+            Py_RETURN_NOTIMPLEMENTED;
+        }
+        if (PyList_Append(out, touches ? Py_True : Py_False) < 0) goto fail;
     }
     return out;
 fail:
@@ -1485,6 +1881,8 @@ static PyMethodDef methods[] = {
      "sections.RunPlacer in C: (tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs)."},
     {"glued_numbers", glued_numbers, METH_VARARGS,
      "sections._glued_numbers in C: (tokens, lo, hi, text_kind, num_kind); NotImplemented for columns not ints."},
+    {"glued_after", glued_after, METH_VARARGS,
+     "sections._glued_after of each label's end in C: (tokens, ends, num_kind); NotImplemented for columns not ints."},
     {"line_counts", line_counts, METH_VARARGS, "parse._line_counts in C: (tokens, lo, hi, num_kind)."},
     {"configure", configure, METH_VARARGS, "line_tokens' data and patterns, from tokens.py (see there)."},
     {"line_tokens", line_tokens, METH_VARARGS, "tokens._line_tokens in C: (line, bordered)."},
@@ -1493,6 +1891,9 @@ static PyMethodDef methods[] = {
     {"totalled_readings", totalled_readings, METH_VARARGS,
      "readings.totalled_readings in C for rows of unsigned, ungrouped numbers: (tokens, search, line, totalled, "
      "reading, num_kind); NotImplemented for other rows."},
+    {"cut_readings", cut_readings, METH_VARARGS,
+     "readings._cut_readings in C for rows of plain ASCII digits: (tokens, n, integer, glued, line, weight, "
+     "reading, num_kind, max_count, limits); NotImplemented for other rows."},
     {"request_cells", request_cells, METH_VARARGS,
      "sections._request_cells in C: (keys, printed); NotImplemented for cells it does not take."},
     {NULL, NULL, 0, NULL},

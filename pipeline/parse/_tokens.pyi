@@ -42,6 +42,18 @@ def totalled_readings(
     reading: type[Reading],
     num_kind: str,
 ) -> list[Reading]: ...  # readings._totalled_readings, in C (NotImplemented: left to the Python)
+def cut_readings(
+    tokens: Sequence[PyToken],
+    n: int,
+    integer: bool,
+    glued: bool,
+    line: int | None,
+    weight: Sequence[float] | None,
+    reading: type[Reading],
+    num_kind: str,
+    max_count: int,
+    limits: tuple[int, int, int, int],
+) -> list[Reading]: ...  # readings._cut_readings, in C (NotImplemented: left to the Python)
 def configure(
     text: str,
     num: str,
@@ -63,6 +75,9 @@ def line_tokens(line: str, bordered: bool) -> tuple[tuple[str, str, int, bool], 
 def glued_numbers(
     tokens: list[PyToken], lo: int, hi: int, text_kind: str, num_kind: str
 ) -> list[bool]: ...  # sections._glued_numbers, in C (NotImplemented: left to the Python)
+def glued_after(
+    tokens: list[PyToken], ends: list[int], num_kind: str
+) -> list[bool]: ...  # sections._glued_after of each label's end, in C (NotImplemented: left to the Python)
 def line_counts(
     tokens: list[PyToken], lo: int, hi: int, num_kind: str
 ) -> tuple[set[int], int, int, int]: ...  # parse._line_counts, in C

@@ -253,11 +253,18 @@ def _weight(rows: Specs, r: int, rank: int) -> float:
     return (100.0 if rows[r][1] else 1.0) - rank
 
 
+def row_weights(rows: Specs) -> tuple[float, ...]:
+    """Each row's ``_weight`` when found by its most specific key: ``score`` subtracts the rank
+    of the key that found it."""
+    return tuple([_weight(rows, r, 0) for r in range(len(rows))])
+
+
 def best_score(rows: Specs) -> float:
     """The most ``score`` can give: every row found by its most specific key."""
-    return sum(_weight(rows, r, 0) for r in range(len(rows)))
+    return sum(row_weights(rows))
 
 
-def score(anchors: list[Anchor | None], rows: Specs) -> float:
-    """The weight of the rows found (``_weight`` of each, summed in row order)."""
-    return sum([_weight(rows, i, a.key_rank) for i, a in enumerate(anchors) if a])
+def score(anchors: list[Anchor | None], weights: tuple[float, ...]) -> float:
+    """The weight of the rows found (``_weight`` of each, summed in row order), from their
+    ``row_weights``."""
+    return sum([weights[i] - a.key_rank for i, a in enumerate(anchors) if a])

@@ -264,6 +264,29 @@ def readings(
         return [Reading(tuple([(t.text, v, t.line) for t, v in zip(toks, numbers, strict=True)]), 0.0, numbers)]
     if len(toks) > n:
         return _drop_readings(toks, n, integer, printed)
+    return cut_readings(toks, n, integer, glued, line, blank_weight)
+
+
+_LIMITS = (MAX_READINGS, MAX_STEPS, MAX_SPLITS, MIXED_MAX_CELLS)  # for the C
+
+
+def cut_readings(
+    toks: list[Token], n: int, integer: bool, glued: bool, line: int | None, blank_weight: Sequence[float] | None
+) -> list[Reading]:
+    """``_cut_readings`` (in C where the tokens are C's: the same readings, or NotImplemented for
+    rows with a number that is not plain ASCII digits)."""
+    if _tokens is not None:
+        found = _tokens.cut_readings(toks, n, integer, glued, line, blank_weight, Reading, NUM, MAX_COUNT, _LIMITS)
+        if found is not NotImplemented:
+            return found
+    return _cut_readings(toks, n, integer, glued, line, blank_weight)
+
+
+def _cut_readings(
+    toks: list[Token], n: int, integer: bool, glued: bool, line: int | None, blank_weight: Sequence[float] | None
+) -> list[Reading]:
+    """``readings`` of a row of fewer tokens than cells: tokens cut into several numbers, blanks
+    put back, or (in glued text) both."""
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
     weight = blank_weight or (1.0,) * n
     out: list[Reading] = []

@@ -24,7 +24,7 @@ from pipeline.identities import (
 )
 from pipeline.model import Check, Fact
 from pipeline.normalize import canon
-from pipeline.parse.anchors import Anchor, LabelStream, Specs, best_score, match_rows, score
+from pipeline.parse.anchors import Anchor, LabelStream, Specs, best_score, match_rows, row_weights, score
 from pipeline.parse.readings import (
     MAX_STATES,
     Choice,
@@ -151,6 +151,16 @@ def _glued_after(tokens: list[Token], anchor: Anchor) -> bool | None:
     return touches(a, tokens[k])
 
 
+def glued_after(tokens: list[Token], anchors: list[Anchor]) -> list[bool]:
+    """The votes of ``_glued_after`` that are not None, label by label (in C where the tokens
+    are C's: the same list, or NotImplemented)."""
+    if _tokens is not None:
+        found = _tokens.glued_after(tokens, [a.end_tok for a in anchors], NUM)
+        if found is not NotImplemented:
+            return found
+    return [v for v in (_glued_after(tokens, a) for a in anchors) if v is not None]
+
+
 def glued_numbers(tokens: list[Token], lo: int, hi: int) -> list[bool]:
     """``_glued_numbers`` (in C where the tokens are C's: the same list, or NotImplemented)."""
     if _tokens is not None:
@@ -187,6 +197,17 @@ def _request_best(name: str) -> float:
 
 
 @functools.cache
+def _request_weights(name: str) -> tuple[float, ...]:
+    return row_weights(_request_specs(name))
+
+
+@functools.cache
+def _value_rows(name: str) -> tuple[tuple[int, Row], ...]:
+    """The rows of section 三 that carry values, with their places among the template's rows."""
+    return tuple((k, r) for k, r in enumerate(TEMPLATES[name].requests) if r.carries_values)
+
+
+@functools.cache
 def _proactive_specs(name: str) -> Specs:
     return tuple((item.keys, True) for item in TEMPLATES[name].proactive)
 
@@ -204,16 +225,16 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         if best is not None and best[0] >= _request_best(name) + bonus:
             continue  # every row of this set found could not score more: not worth placing
         anchors = match_rows(stream, specs, _request_labels(name))
-        s = score(anchors, specs) + bonus
+        s = score(anchors, _request_weights(name)) + bonus
         if best is None or s > best[0]:
             best = (s, name, tpl, anchors)
     assert best is not None  # there are two row sets
     _, variant, tpl, anchors = best
     template = template or tpl
-    value_rows = [(r, a) for r, a in zip(tpl.requests, anchors, strict=False) if r.carries_values]
+    value_rows = [(r, anchors[k]) for k, r in _value_rows(variant)]
     found = [(r, a) for r, a in value_rows if a is not None]
     result = SectionResult()
-    glued_votes = [v for v in (_glued_after(tokens, a) for _, a in found) if v is not None]
+    glued_votes = glued_after(tokens, [a for _, a in found])
     if not glued_votes:  # no row of section 三 printed a number: ask the other tables
         glued_votes = glued_numbers(tokens, 0, len(tokens))
     result.glued = sum(glued_votes) * 2 > len(glued_votes)
@@ -280,7 +301,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     for r in sorted(unweighed):
         choice.doubtful.setdefault(value_rows[r][0].code or "", 2)
     for other_key, other, _ in tried:
-        if other_key != key:
+        if other_key != key or other is choice:
             continue
         for code in [*choice.picks, *(c for c in other.picks if c not in choice.picks)]:  # a set's order varies by run
             mine, theirs = choice.picks.get(code), other.picks.get(code)
@@ -297,7 +318,8 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         )
     printed = dict(choice.picks)
     for code, p in printed.items():
-        result.checks += _numbers_flag(f"requests.{code}", p.left_out, "left out")
+        if p.left_out:
+            result.checks += _numbers_flag(f"requests.{code}", p.left_out, "left out")
     for row, _ in value_rows:
         if row.code not in printed and row.code not in {c.scope.split(".", 1)[1] for c in result.checks}:
             result.checks.append(Check("reading", f"requests.{row.code}", 1, 0, False, "row not found"))
