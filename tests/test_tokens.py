@@ -300,6 +300,95 @@ def test_c_cut_readings_are_the_python_ones_in_parsed_reports(monkeypatch):
     assert taken >= 20
 
 
+def c_and_python_pools(tokens, rows, per_row, glued, seen) -> tuple:
+    """``_tokens.row_pools`` and ``sections._row_pools`` of the same row, each from its own copy of
+    `seen`: their results and what each left in its copy."""
+    c_seen, python_seen = dict(seen), dict(seen)
+    args = (sections._known, readings.Reading, NUM, readings.MAX_COUNT, sections.WIDTH)
+    c = _tokens.row_pools(tokens, rows.ends, rows.codes, per_row, glued, c_seen, *args)
+    python = sections._row_pools(tokens, rows, per_row, glued, python_seen)
+    return (c, c_seen), (python, python_seen)
+
+
+ROW_TEXT = st.sampled_from(["0", "7", "12", "1000000000", "3.5", "-3", "1,234", "0012", "1234567"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([NUM, NUM, NUM, NUM, NA, BLANK, TEXT]), ROW_TEXT), min_size=1, max_size=30),
+    st.data(),
+)
+def test_c_row_pools_of_any_rows(specs, data):
+    """Rows of seven plain numbers (read in C), of other widths and kinds (read by ``_known``),
+    rows given no tokens or none at all, labels found or not, a row's readings seen before: the
+    same readings, pools and unread rows, and the same left in `seen`."""
+    plain = [(NUM, str(v)) for v in data.draw(st.lists(st.integers(0, 2 * 10**9), min_size=7, max_size=7))]
+    toks = [Token(kind, text, 3 + k // 7, k, False) for k, (kind, text) in enumerate(plain + specs)]
+    n = data.draw(st.integers(1, 6))
+    index = st.integers(0, len(toks) - 1)
+    seven = st.one_of(st.just(tuple(range(7))), st.lists(index, min_size=7, max_size=7))
+    per_row = [data.draw(st.one_of(st.none(), st.lists(index, max_size=9).map(tuple), seven)) for _ in range(n)]
+    rows = sections._Rows(
+        [data.draw(st.one_of(st.just(-1), index)) for _ in range(n)],
+        [f"r{k}" for k in range(n)],
+        set(),
+    )
+    glued = data.draw(st.booleans())
+    seen: dict = {}
+    if data.draw(st.booleans()):  # readings of one of the rows seen before (in C or Python)
+        sections._row_pools(toks, sections._Rows(rows.ends[:1], rows.codes[:1], set()), per_row[:1], glued, seen)
+    (c, c_seen), (python, python_seen) = c_and_python_pools(toks, rows, per_row, glued, seen)
+    assert c == python and c_seen == python_seen
+    for readings_, pool in c_seen.values():
+        assert all(type(r) is readings.Reading for r in readings_ + pool)
+
+
+def test_c_row_pools_are_the_python_ones_in_parsed_reports(monkeypatch):
+    calls = []
+    inner = sections.row_pools
+
+    def recording(tokens, rows, per_row, glued, seen):
+        calls.append((tokens, rows, per_row, glued, dict(seen)))  # `seen` as it was before the call
+        return inner(tokens, rows, per_row, glued, seen)
+
+    monkeypatch.setattr(sections, "row_pools", recording)
+    for g in generate_many(11, 40):
+        parse_text(g.text)
+    assert len(calls) >= 40
+    for call in calls:
+        (c, c_seen), (python, python_seen) = c_and_python_pools(*call)
+        assert c == python and c_seen == python_seen
+
+
+def test_c_row_pools_keep_the_readings_whose_total_holds_as_the_pool():
+    """A row of eight numbers, the last alone on its line: joined to a number above it or dropped,
+    four readings, of which the pool keeps the one whose total holds."""
+    toks = [Token(NUM, t, 3, k, False) for k, t in enumerate(["1", "1", "0", "0", "0", "0", "2"])] + [
+        Token(NUM, "5", 4, 0, False)
+    ]
+    rows = sections._Rows([-1], ["r"], set())
+    (c, c_seen), (python, _) = c_and_python_pools(toks, rows, [tuple(range(8))], False, {})
+    assert c == python
+    options, pools, unread = c
+    assert len(options["r"]) == 4 and [r.values for r in pools["r"]] == [(1, 1, 0, 0, 0, 0, 2)] and unread == []
+    assert list(c_seen) == [(tuple(range(8)), 3)]
+
+
+def test_c_row_pools_refuse_what_the_python_cannot_read():
+    toks = [Token(NUM, "1", 3, k, False) for k in range(7)]
+    args = (sections._known, readings.Reading, NUM, readings.MAX_COUNT, sections.WIDTH)
+    with pytest.raises(IndexError):
+        _tokens.row_pools(toks, [-1], ["r"], [(0, 1, 2, 3, 4, 5, 7)], False, {}, *args)
+    with pytest.raises(IndexError):
+        _tokens.row_pools(toks, [9], ["r"], [(0,)], False, {}, *args)
+    with pytest.raises(ValueError):
+        _tokens.row_pools(toks, [-1, -1], ["r"], [(0,)], False, {}, *args)
+    with pytest.raises(TypeError):
+        _tokens.row_pools(toks, [-1], ["r"], [(0,)], False, {}, lambda *a: [], *args[1:])
+    with pytest.raises(TypeError):
+        _tokens.row_pools([PyToken(NUM, "1", 3, 0, False)], [0], ["r"], [(0,)], False, {}, *args)
+
+
 def raised(f, *args):
     """What f returns, or the type of the error it raises (the Python reads no sign of an empty
     number, "" as a NUM token: IndexError; "²" is a digit that int() refuses: ValueError)."""

@@ -37,6 +37,24 @@ typedef struct {
 
 #define N_FIELDS 5
 
+/* Py_UNICODE_ISDECIMAL, _ISDIGIT and _ISSPACE of the BMP's characters, looked up in bitmaps
+ * made from them when the module loads: for a CJK character each is a call into the Unicode
+ * database, and the loops over a line's characters ask one or two of them per character. */
+static unsigned char decimal_bits[0x10000 / 8], digit_bits[0x10000 / 8], space_bits[0x10000 / 8];
+#define BIT(bits, ch) ((bits)[(ch) >> 3] >> ((ch) & 7) & 1)
+static inline int is_decimal(Py_UCS4 ch) { return ch < 0x10000 ? BIT(decimal_bits, ch) : Py_UNICODE_ISDECIMAL(ch); }
+static inline int is_digit(Py_UCS4 ch) { return ch < 0x10000 ? BIT(digit_bits, ch) : Py_UNICODE_ISDIGIT(ch); }
+static inline int is_space(Py_UCS4 ch) { return ch < 0x10000 ? BIT(space_bits, ch) : Py_UNICODE_ISSPACE(ch); }
+
+static void character_bits(void) {
+    for (Py_UCS4 ch = 0; ch < 0x10000; ch++) {
+        unsigned char bit = (unsigned char)(1 << (ch & 7));
+        if (Py_UNICODE_ISDECIMAL(ch)) decimal_bits[ch >> 3] |= bit;
+        if (Py_UNICODE_ISDIGIT(ch)) digit_bits[ch >> 3] |= bit;
+        if (Py_UNICODE_ISSPACE(ch)) space_bits[ch >> 3] |= bit;
+    }
+}
+
 static PyTypeObject TokenType;
 
 static PyObject *make(PyObject *kind, PyObject *text, PyObject *line, PyObject *col, PyObject *celled) {
@@ -501,6 +519,15 @@ static PyObject *new_reading(PyTypeObject *type, PyObject *cells, PyObject *cost
 /* plain_readings(tokens, integer, num_kind, max_count, reading): readings._plain_readings, step
  * for step: the usual row of one plain cell per token as its one Reading (none where a count is
  * too large), or None where a number is not plain digits. */
+static long long below(PyObject *max_count) { /* max_count as a C integer where it is an int that fits, else -1 */
+    long long max_below = PyLong_CheckExact(max_count) ? PyLong_AsLongLong(max_count) : -1;
+    if (max_below == -1 && PyErr_Occurred()) PyErr_Clear();
+    return max_below;
+}
+
+static PyObject *plain_of(PyObject *tokens, int integer, PyObject *num_kind, PyObject *max_count, long long max_below,
+                          PyTypeObject *type);
+
 static PyObject *plain_readings(PyObject *self, PyObject *args) {
     PyObject *seq, *num_kind, *max_count;
     PyTypeObject *type;
@@ -508,11 +535,16 @@ static PyObject *plain_readings(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OpUOO!:plain_readings", &seq, &integer, &num_kind, &max_count, &PyType_Type, &type))
         return NULL;
     if (!reading_type(type)) return NULL;
-    /* max_count as a C integer where it is an int that fits (else -1: compared by Python) */
-    long long max_below = PyLong_CheckExact(max_count) ? PyLong_AsLongLong(max_count) : -1;
-    if (max_below == -1 && PyErr_Occurred()) PyErr_Clear();
     PyObject *tokens = PySequence_Fast(seq, "tokens must be a sequence");
     if (tokens == NULL) return NULL;
+    PyObject *found = plain_of(tokens, integer, num_kind, max_count, below(max_count), type);
+    Py_DECREF(tokens);
+    return found;
+}
+
+/* plain_readings of `tokens` (a list or tuple); max_below: max_count as a C integer, or -1 */
+static PyObject *plain_of(PyObject *tokens, int integer, PyObject *num_kind, PyObject *max_count, long long max_below,
+                          PyTypeObject *type) {
     Py_ssize_t n = PySequence_Fast_GET_SIZE(tokens);
     PyObject *cells = PyTuple_New(n), *values = PyTuple_New(n), *result = NULL;
     int too_large = 0;
@@ -530,7 +562,7 @@ static PyObject *plain_readings(PyObject *self, PyObject *args) {
             int kind = PyUnicode_KIND(t->text);
             const void *data = PyUnicode_DATA(t->text);
             int digits = size > 0; /* str.isdigit() */
-            for (Py_ssize_t c = 0; c < size && digits; c++) digits = Py_UNICODE_ISDIGIT(PyUnicode_READ(kind, data, c));
+            for (Py_ssize_t c = 0; c < size && digits; c++) digits = is_digit(PyUnicode_READ(kind, data, c));
             if (!digits) {
                 result = Py_NewRef(Py_None); /* not plain digits: readings() reads the row otherwise */
                 goto done;
@@ -576,9 +608,128 @@ static PyObject *plain_readings(PyObject *self, PyObject *args) {
             Py_DECREF(reading);
     }
 done:
-    Py_DECREF(tokens);
     Py_XDECREF(cells);
     Py_XDECREF(values);
+    return result;
+}
+
+
+/* row_pools(tokens, ends, codes, per_row, glued, seen, known_of, reading, num_kind, max_count,
+ * width): sections._row_pools, step for step: for each of section 三's rows given tokens (per_row,
+ * None: not given), its readings and the pool the identities choose from, kept in `seen` by the
+ * row's tokens and line.  A row of `width` plain numbers is read here (plain_readings: its one
+ * reading is its pool); others by known_of(tokens, idx, glued, line), sections._known.  `ends`
+ * holds each row's label's last token (-1: its label not found).  Returns (options, pools,
+ * unread): dicts by code, and (code, tokens) of the rows given tokens with no reading. */
+static PyObject *row_pools(PyObject *self, PyObject *args) {
+    PyObject *tokens, *ends, *codes, *rows_seq, *seen, *known_of, *num_kind, *max_count;
+    PyTypeObject *type;
+    int glued;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "O!O!O!OpO!OO!UOn:row_pools", &PyList_Type, &tokens, &PyList_Type, &ends,
+                          &PyList_Type, &codes, &rows_seq, &glued, &PyDict_Type, &seen, &known_of, &PyType_Type,
+                          &type, &num_kind, &max_count, &width))
+        return NULL;
+    if (!reading_type(type)) return NULL;
+    long long max_below = below(max_count);
+    PyObject *per_row = PySequence_Fast(rows_seq, "per_row must be a sequence");
+    if (per_row == NULL) return NULL;
+    PyObject *options = PyDict_New(), *pools = PyDict_New(), *unread = PyList_New(0), *result = NULL;
+    PyObject *idx = NULL, *key = NULL, *made = NULL;
+    Py_ssize_t n_tokens = PyList_GET_SIZE(tokens), rows = PySequence_Fast_GET_SIZE(per_row);
+    if (options == NULL || pools == NULL || unread == NULL) goto done;
+    if (PyList_GET_SIZE(ends) != rows || PyList_GET_SIZE(codes) != rows) {
+        PyErr_SetString(PyExc_ValueError, "ends, codes and per_row must be as long");
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        PyObject *given = PySequence_Fast_GET_ITEM(per_row, r), *code = PyList_GET_ITEM(codes, r);
+        if (given == Py_None) continue;
+        if (!(idx = PySequence_Fast(given, "a row's tokens must be a sequence"))) goto done;
+        Py_ssize_t m = PySequence_Fast_GET_SIZE(idx);
+        Py_ssize_t end = PyLong_AsSsize_t(PyList_GET_ITEM(ends, r)), at = end;
+        if (end == -1 && PyErr_Occurred()) goto done;
+        if (end < 0 && m) {
+            at = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(idx, 0));
+            if (at == -1 && PyErr_Occurred()) goto done;
+        }
+        PyObject *line = Py_None; /* None: no line printed */
+        if (end >= 0 || m) {
+            if (at < 0 || at >= n_tokens) {
+                PyErr_SetString(PyExc_IndexError, "a row's token past the tokens");
+                goto done;
+            }
+            Token *t = token_at(tokens, at);
+            if (t == NULL) goto done;
+            line = t->line;
+        }
+        PyObject *as_tuple = PyTuple_CheckExact(given) ? Py_NewRef(given) : PySequence_Tuple(given);
+        key = as_tuple ? PyTuple_Pack(2, as_tuple, line) : NULL;
+        Py_XDECREF(as_tuple);
+        if (key == NULL) goto done;
+        PyObject *known = PyDict_GetItemWithError(seen, key); /* borrowed */
+        if (known == NULL) {
+            if (PyErr_Occurred()) goto done;
+            if (m == width) { /* the usual row: one plain cell per token */
+                PyObject *toks = PyTuple_New(m);
+                for (Py_ssize_t c = 0; toks != NULL && c < m; c++) {
+                    Py_ssize_t k = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(idx, c));
+                    if (k < 0 || k >= n_tokens) {
+                        if (!PyErr_Occurred()) PyErr_SetString(PyExc_IndexError, "a row's token past the tokens");
+                        Py_CLEAR(toks);
+                    } else if (token_at(tokens, k) == NULL) {
+                        Py_CLEAR(toks);
+                    } else {
+                        PyTuple_SET_ITEM(toks, c, Py_NewRef(PyList_GET_ITEM(tokens, k)));
+                    }
+                }
+                PyObject *plain = toks ? plain_of(toks, 1, num_kind, max_count, max_below, type) : NULL;
+                Py_XDECREF(toks);
+                if (plain == NULL) goto done;
+                if (plain != Py_None) made = PyTuple_Pack(2, plain, plain);
+                Py_DECREF(plain);
+                if (plain != Py_None && made == NULL) goto done;
+            }
+            if (made == NULL) {
+                PyObject *call[4] = {tokens, given, glued ? Py_True : Py_False, line};
+                made = PyObject_Vectorcall(known_of, call, 4, NULL);
+                if (made == NULL) goto done;
+                if (!PyTuple_CheckExact(made) || PyTuple_GET_SIZE(made) != 2 || !PyList_Check(PyTuple_GET_ITEM(made, 0))) {
+                    PyErr_SetString(PyExc_TypeError, "known_of must return (readings, pool), readings a list");
+                    goto done;
+                }
+            }
+            if (PyDict_SetItem(seen, key, made) < 0) goto done;
+            known = made;
+        }
+        if (!PyTuple_CheckExact(known) || PyTuple_GET_SIZE(known) != 2 || !PyList_Check(PyTuple_GET_ITEM(known, 0))) {
+            PyErr_SetString(PyExc_TypeError, "seen must hold (readings, pool), readings a list");
+            goto done;
+        }
+        if (PyList_GET_SIZE(PyTuple_GET_ITEM(known, 0))) {
+            if (PyDict_SetItem(options, code, PyTuple_GET_ITEM(known, 0)) < 0 ||
+                PyDict_SetItem(pools, code, PyTuple_GET_ITEM(known, 1)) < 0)
+                goto done;
+        } else {
+            PyObject *size = PyLong_FromSsize_t(m), *pair = size ? PyTuple_Pack(2, code, size) : NULL;
+            Py_XDECREF(size);
+            int bad = pair == NULL || PyList_Append(unread, pair) < 0;
+            Py_XDECREF(pair);
+            if (bad) goto done;
+        }
+        Py_CLEAR(made);
+        Py_CLEAR(key);
+        Py_CLEAR(idx);
+    }
+    result = PyTuple_Pack(3, options, pools, unread);
+done:
+    Py_XDECREF(made);
+    Py_XDECREF(key);
+    Py_XDECREF(idx);
+    Py_DECREF(per_row);
+    Py_XDECREF(options);
+    Py_XDECREF(pools);
+    Py_XDECREF(unread);
     return result;
 }
 
@@ -1046,6 +1197,7 @@ enum {
     N_CONFIG
 };
 static PyObject *config[N_CONFIG];
+static unsigned char mark_bits[0x10000 / 8]; /* configure()'s marks among the BMP's characters */
 static Py_ssize_t noise_max = -1; /* -1: not configured */
 
 static PyObject *configure(PyObject *self, PyObject *args) {
@@ -1061,6 +1213,11 @@ static PyObject *configure(PyObject *self, PyObject *args) {
         Py_XSETREF(config[k], v[k]);
     }
     noise_max = max;
+    memset(mark_bits, 0, sizeof mark_bits);
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(v[C_MARKS]); i++) {
+        Py_UCS4 ch = PyUnicode_READ_CHAR(v[C_MARKS], i);
+        if (ch < 0x10000) mark_bits[ch >> 3] |= (unsigned char)(1 << (ch & 7));
+    }
     Py_RETURN_NONE;
 }
 
@@ -1075,6 +1232,7 @@ typedef struct {
 #define CH(L, i) PyUnicode_READ((L)->kind, (L)->data, (i))
 
 static int is_mark(Py_UCS4 ch) {
+    if (ch < 0x10000) return BIT(mark_bits, ch);
     PyObject *marks = config[C_MARKS];
     return PyUnicode_FindChar(marks, ch, 0, PyUnicode_GET_LENGTH(marks), 1) >= 0;
 }
@@ -1100,7 +1258,7 @@ static int piece(Line *L, PyObject *kind, Py_ssize_t a, Py_ssize_t b, PyObject *
 static int all_decimal(Line *L, Py_ssize_t a, Py_ssize_t b) {
     if (a >= b) return 0;
     for (Py_ssize_t i = a; i < b; i++)
-        if (!Py_UNICODE_ISDECIMAL(CH(L, i))) return 0;
+        if (!is_decimal(CH(L, i))) return 0;
     return 1;
 }
 
@@ -1122,20 +1280,20 @@ static int text_or_marks(Line *L, Py_ssize_t a, Py_ssize_t b, int celled) {
 }
 
 /* _signs_after(ch): can a "-" after `ch` be the sign of the number after it? */
-static int signs_after(Py_UCS4 ch) { return Py_UNICODE_ISDIGIT(ch) || (ch >= 128 && !is_mark(ch)); }
+static int signs_after(Py_UCS4 ch) { return is_digit(ch) || (ch >= 128 && !is_mark(ch)); }
 
 /* The end of the _NUMBER match at i, or -1 where none starts at i. */
 static Py_ssize_t number_at(Line *L, Py_ssize_t i, Py_ssize_t b) {
     Py_ssize_t k = i;
     if (CH(L, k) == '+' || CH(L, k) == '-') k++;
-    if (k >= b || !Py_UNICODE_ISDECIMAL(CH(L, k))) return -1;
-    while (k < b && Py_UNICODE_ISDECIMAL(CH(L, k))) k++;
-    while (k + 3 < b && CH(L, k) == ',' && Py_UNICODE_ISDECIMAL(CH(L, k + 1)) && Py_UNICODE_ISDECIMAL(CH(L, k + 2)) &&
-           Py_UNICODE_ISDECIMAL(CH(L, k + 3)))
+    if (k >= b || !is_decimal(CH(L, k))) return -1;
+    while (k < b && is_decimal(CH(L, k))) k++;
+    while (k + 3 < b && CH(L, k) == ',' && is_decimal(CH(L, k + 1)) && is_decimal(CH(L, k + 2)) &&
+           is_decimal(CH(L, k + 3)))
         k += 4;
-    if (k + 1 < b && CH(L, k) == '.' && Py_UNICODE_ISDECIMAL(CH(L, k + 1))) {
+    if (k + 1 < b && CH(L, k) == '.' && is_decimal(CH(L, k + 1))) {
         k += 2;
-        while (k < b && Py_UNICODE_ISDECIMAL(CH(L, k))) k++;
+        while (k < b && is_decimal(CH(L, k))) k++;
     }
     if (k + 1 < b && CH(L, k) == 0x4E07 /* 万 */ && CH(L, k + 1) == 0x5143 /* 元 */) k += 2;
     else if (k < b && CH(L, k) == 0x5143) k++;
@@ -1152,7 +1310,7 @@ static int chunk_tokens(Line *L, Py_ssize_t a, Py_ssize_t b, int celled) {
     Py_DECREF(chunk);
     if (rc != 1) return rc;
     int digit = 0;
-    for (Py_ssize_t i = a; i < b && !digit; i++) digit = Py_UNICODE_ISDECIMAL(CH(L, i));
+    for (Py_ssize_t i = a; i < b && !digit; i++) digit = is_decimal(CH(L, i));
     if (!digit) return text_or_marks(L, a, b, celled);
     Py_ssize_t pos = a, i = a;
     while (i < b) {
@@ -1165,7 +1323,7 @@ static int chunk_tokens(Line *L, Py_ssize_t a, Py_ssize_t b, int celled) {
         if (start > a && CH(L, start) == '-' && !signs_after(CH(L, start - 1))) start++;
         i = end; /* the search goes on after the match, whatever is made of it */
         if (end < b && (CH(L, end) == '.' || CH(L, end) == 0x3001 /* 、 */) &&
-            !(end + 1 < b && Py_UNICODE_ISDECIMAL(CH(L, end + 1))) && Py_UNICODE_ISDIGIT(CH(L, end - 1))) {
+            !(end + 1 < b && is_decimal(CH(L, end + 1))) && is_digit(CH(L, end - 1))) {
             stop = end - 1; /* "2.其他法律": the last digit numbers the label */
             if (stop == start || (stop == start + 1 && (CH(L, start) == '+' || CH(L, start) == '-'))) continue;
         }
@@ -1181,10 +1339,10 @@ static int chunk_tokens(Line *L, Py_ssize_t a, Py_ssize_t b, int celled) {
 static int chunks(Line *L, Py_ssize_t a, Py_ssize_t b, int celled, int spaced) {
     Py_ssize_t i = a;
     while (i < b) {
-        while (i < b && Py_UNICODE_ISSPACE(CH(L, i))) i++;
+        while (i < b && is_space(CH(L, i))) i++;
         if (i >= b) break;
         Py_ssize_t j = i;
-        while (j < b && !Py_UNICODE_ISSPACE(CH(L, j))) j++;
+        while (j < b && !is_space(CH(L, j))) j++;
         Py_ssize_t n = PyList_GET_SIZE(L->out);
         if (spaced && n) {
             PyObject *last = PyList_GET_ITEM(L->out, n - 1);
@@ -1227,8 +1385,8 @@ static int cells(Line *L, Py_ssize_t a, Py_ssize_t b) {
     for (Py_ssize_t start = a, p = a;; p++) {
         if (p < b && CH(L, p) != '\t' && CH(L, p) != '|') continue;
         Py_ssize_t x = start, y = p;
-        while (x < y && Py_UNICODE_ISSPACE(CH(L, x))) x++;
-        while (y > x && Py_UNICODE_ISSPACE(CH(L, y - 1))) y--;
+        while (x < y && is_space(CH(L, x))) x++;
+        while (y > x && is_space(CH(L, y - 1))) y--;
         int rc = x == y                ? piece(L, config[C_BLANK], x, x, NULL, start, 1)
                  : all_decimal(L, x, y) ? piece(L, config[C_NUM], x, y, NULL, x, 1)
                                         : chunks(L, x, y, 1, 0);
@@ -1269,7 +1427,7 @@ static PyObject *line_tokens(PyObject *self, PyObject *args) {
     for (Py_ssize_t i = 0; i < L.len; i++) {
         Py_UCS4 ch = CH(&L, i);
         if (ch != '\n' && ch != '\r' && ch != 0x0b && ch != 0x0c && ch != ' ') blank = 0;
-        if (!Py_UNICODE_ISSPACE(ch)) space = 0;
+        if (!is_space(ch)) space = 0;
         if (ch == '\t' || ch == '|') separated = 1;
         if (ch == '-' && i >= 2 && CH(&L, i - 1) == '-' && CH(&L, i - 2) == '-') rule = 1;
     }
@@ -1888,6 +2046,9 @@ static PyMethodDef methods[] = {
     {"line_tokens", line_tokens, METH_VARARGS, "tokens._line_tokens in C: (line, bordered)."},
     {"plain_readings", plain_readings, METH_VARARGS,
      "readings._plain_readings in C: (tokens, integer, num_kind, max_count, reading)."},
+    {"row_pools", row_pools, METH_VARARGS,
+     "sections._row_pools in C: (tokens, ends, codes, per_row, glued, seen, known_of, reading, num_kind, max_count, "
+     "width)."},
     {"totalled_readings", totalled_readings, METH_VARARGS,
      "readings.totalled_readings in C for rows of unsigned, ungrouped numbers: (tokens, search, line, totalled, "
      "reading, num_kind); NotImplemented for other rows."},
@@ -1903,6 +2064,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_tokens", "The Token
                                     methods};
 
 PyMODINIT_FUNC PyInit__tokens(void) {
+    character_bits();
     if (PyType_Ready(&TokenType) < 0 || PyType_Ready(&PlacerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;

@@ -42,6 +42,19 @@ def totalled_readings(
     reading: type[Reading],
     num_kind: str,
 ) -> list[Reading]: ...  # readings._totalled_readings, in C (NotImplemented: left to the Python)
+def row_pools(
+    tokens: list[PyToken],
+    ends: list[int],
+    codes: list[str],
+    per_row: Sequence[Sequence[int] | None],
+    glued: bool,
+    seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]],
+    known_of: Callable[[list[PyToken], Sequence[int], bool, int | None], tuple[list[Reading], list[Reading]]],
+    reading: type[Reading],
+    num_kind: str,
+    max_count: int,
+    width: int,
+) -> tuple[dict[str, list[Reading]], dict[str, list[Reading]], list[tuple[str, int]]]: ...  # sections._row_pools, in C
 def cut_readings(
     tokens: Sequence[PyToken],
     n: int,

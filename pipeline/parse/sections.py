@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pipeline.identities import (
     BALANCE,
@@ -38,6 +39,7 @@ from pipeline.parse.readings import (
     totalled_readings,
 )
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, _tokens, touches
+from pipeline.parse.totals import MAX_COUNT
 from pipeline.template import (
     APPEAL_OUTCOMES,
     APPEAL_PROCEEDINGS,
@@ -243,10 +245,15 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         result.cells = _request_cells(template, tpl, {})
         return result, variant
     vals = value_tokens(tokens, lo, hi, WIDTH)
+    rows = _Rows(
+        [a.end_tok if a else -1 for _, a in value_rows],
+        [row.code or "" for row, _ in value_rows],  # rows that carry values have a code
+        {row.code or "" for row, a in value_rows if a is not None},
+    )
     seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]] = {}
 
     def attempt(per_row: Sequence[Sequence[int] | None]) -> tuple[int, Choice, list[Check]]:
-        choice, notes = _read_rows(tokens, value_rows, per_row, result.glued, seen)
+        choice, notes = _read_rows(tokens, rows, per_row, result.glued, seen)
         return choice.failures + len(notes), choice, notes
 
     if result.glued:
@@ -400,9 +407,17 @@ def _row_readings(tokens: list[Token], idx: Sequence[int], glued: bool, line: in
     )
 
 
+class _Rows(NamedTuple):
+    """Section 三's rows that carry values, as ``_read_rows`` reads them for every placement."""
+
+    ends: list[int]  # each row's label's last token (-1: its label not found)
+    codes: list[str]
+    labelled: set[str]  # the rows whose labels are printed
+
+
 def _read_rows(
     tokens: list[Token],
-    value_rows: list[tuple[Row, Anchor | None]],
+    rows: _Rows,
     per_row: Sequence[Sequence[int] | None],
     glued: bool,
     seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]],
@@ -410,31 +425,12 @@ def _read_rows(
     """Readings of every row from the tokens given to it, and the choice the identities make.
     `seen` keeps the readings of a run of tokens across the assignments tried, with those whose
     row total holds (all of them when none does): the pool the identities choose from."""
-    options: dict[str, list[Reading]] = {}
-    pools: dict[str, list[Reading]] = {}
-    notes: list[Check] = []
-    for (row, a), idx in zip(value_rows, per_row, strict=True):
-        if idx is None:
-            continue
-        line = tokens[a.end_tok].line if a else tokens[idx[0]].line if idx else None  # None: no line printed
-        key = (tuple(idx), line)
-        known = seen.get(key)
-        if known is None:
-            opts = _row_readings(tokens, idx, glued, line)
-            # a row's one reading is its pool whether its total holds or not
-            pool = [r for r in opts if _row_total_holds(r.values)] if len(opts) > 1 else opts
-            known = seen[key] = (opts, pool or opts)
-        opts = known[0]
-        if opts:
-            assert row.code is not None  # rows that carry values have a code
-            options[row.code], pools[row.code] = known
-        else:
-            notes.append(
-                Check("reading", f"requests.{row.code}", WIDTH, len(idx), False, "row has no reading with 7 cells")
-            )
-
+    options, pools, unread = row_pools(tokens, rows, per_row, glued, seen)
+    notes = [
+        Check("reading", f"requests.{code}", WIDTH, n, False, "row has no reading with 7 cells") for code, n in unread
+    ]
     # an identity holds over the rows whose labels are printed; a printed row left empty is 0
-    printed = {row.code for row, a in value_rows if a is not None} | options.keys()
+    printed = rows.labelled | options.keys()
     use_balance, use_outcome = all(c in printed for c in BALANCE), "outcome.total" in printed
 
     def vector(code: str, reading: Reading) -> tuple:
@@ -449,6 +445,58 @@ def _read_rows(
     else:
         choice.failures = _failures(choice.picks, use_balance, use_outcome)
     return choice, notes
+
+
+def row_pools(
+    tokens: list[Token],
+    rows: _Rows,
+    per_row: Sequence[Sequence[int] | None],
+    glued: bool,
+    seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]],
+) -> tuple[dict[str, list[Reading]], dict[str, list[Reading]], list[tuple[str, int]]]:
+    """``_row_pools`` (in C where the tokens are C's)."""
+    if _tokens is not None:
+        return _tokens.row_pools(
+            tokens, rows.ends, rows.codes, per_row, glued, seen, _known, Reading, NUM, MAX_COUNT, WIDTH
+        )
+    return _row_pools(tokens, rows, per_row, glued, seen)
+
+
+def _row_pools(
+    tokens: list[Token],
+    rows: _Rows,
+    per_row: Sequence[Sequence[int] | None],
+    glued: bool,
+    seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]],
+) -> tuple[dict[str, list[Reading]], dict[str, list[Reading]], list[tuple[str, int]]]:
+    """Each row's readings and pool (``_known``, kept in `seen` by the row's tokens and line), by
+    code, and the (code, tokens) of the rows given tokens with no reading."""
+    options: dict[str, list[Reading]] = {}
+    pools: dict[str, list[Reading]] = {}
+    unread: list[tuple[str, int]] = []
+    for end, code, idx in zip(rows.ends, rows.codes, per_row, strict=True):
+        if idx is None:
+            continue
+        line = tokens[end].line if end >= 0 else tokens[idx[0]].line if idx else None  # None: no line printed
+        key = (tuple(idx), line)
+        known = seen.get(key)
+        if known is None:
+            known = seen[key] = _known(tokens, idx, glued, line)
+        if known[0]:
+            options[code], pools[code] = known
+        else:
+            unread.append((code, len(idx)))
+    return options, pools, unread
+
+
+def _known(
+    tokens: list[Token], idx: Sequence[int], glued: bool, line: int | None
+) -> tuple[list[Reading], list[Reading]]:
+    """A row's readings, and the pool the identities choose from: those whose row total holds
+    (all of them when none does; a row's one reading is its pool whether its total holds or not)."""
+    opts = _row_readings(tokens, idx, glued, line)
+    pool = [r for r in opts if _row_total_holds(r.values)] if len(opts) > 1 else opts
+    return opts, pool or opts
 
 
 def _solve_rows(pools: dict[str, list[Reading]]) -> Choice | None:
@@ -809,7 +857,9 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             signed = _signed(toks) if glued else toks
             if signed != toks:  # "—-126": a mark then 126, or a mark then -1 and 26
                 opts += readings(signed, n, integer=False, glued=glued, line=line)
-            if opts:
+            if len(opts) == 1:  # the usual row: one reading
+                pick = opts[0]
+            elif opts:
                 # the cheapest, the likeliest among those (as the first of a stable sort by both)
                 cheapest = min(r.cost for r in opts)
                 tied = [r for r in opts if r.cost == cheapest]
@@ -837,11 +887,12 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
                         "no reading with the template's columns",
                     )
                 )
-        for m, metric in enumerate(item.metrics):
-            if pick is None:
-                result.cells.append(("proactive", item.code, metric, "", None, None))
-            else:
-                result.cells.append(("proactive", item.code, metric, *pick.cells[m]))
+        if pick is None:
+            result.cells += [("proactive", item.code, metric, "", None, None) for metric in item.metrics]
+        else:
+            result.cells += [
+                ("proactive", item.code, metric, *cell) for metric, cell in zip(item.metrics, pick.cells, strict=True)
+            ]
     first = min((a.start_tok for a in anchors if a is not None), default=hi)
     left = sum(tokens[k].kind == NUM for k in range(first, hi) if k not in taken)
     result.checks += _numbers_flag("proactive", left, "belong to no row")
