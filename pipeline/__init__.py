@@ -19,6 +19,7 @@ def parser_sources() -> list[Path]:
         [
             here / "template.py",
             here / "normalize.py",
+            here / "_text.c",  # normalize.py's C twin
             here / "hanzi.py",
             here / "read.py",
             here / "identities.py",

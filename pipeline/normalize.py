@@ -18,6 +18,11 @@ from charset_normalizer import from_bytes
 
 from pipeline.hanzi import T2S
 
+try:
+    from pipeline import _text
+except ImportError:  # installed where no C compiler was: the text is folded by the Python
+    _text = None  # type: ignore[assignment]
+
 
 class DecodeError(ValueError):
     """The bytes are not text in any encoding we read."""
@@ -116,24 +121,47 @@ _RADICAL = re.compile("[\u2e80-\u2eff]")
 # quick check untouched (normalize_text on the bench corpus: 175 us a report before, 81 after).
 _FULL_WIDTH = tuple((wide, unicodedata.normalize("NFKC", wide)) for wide in "（），：；．！？\u3000")
 
+# What normalize_text maps over the whole text before NFKC: form feeds and vertical tabs to
+# spaces, radicals to their characters, full-width forms to ASCII (text.translate(_FOLD))
+_FOLD: dict[int, str | int] = {ord("\f"): " ", ord("\x0b"): " ", **_RADICALS}
+_FOLD.update({ord(wide): narrow for wide, narrow in _FULL_WIDTH})
+_FOLDER = _text.Fold(_FOLD, _ZERO_WIDTH_CHARS) if _text is not None else None
 
-def normalize_text(text: str) -> list[str]:
-    """The decoded text as normalised lines; index i holds line i + 1.  The same as
-    ``normalize_line`` on every line (no character is, or normalises to, a line break, a form
-    feed or a vertical tab), with the character maps run once over the whole text (but for
-    zero-width characters, which are rare) and NFKC per line, where its quick check passes over
-    the lines that need nothing.  Folding a full-width character to its ASCII form before NFKC
-    changes nothing NFKC gives: it decomposes the character to that form itself, and an ASCII
-    character composes with nothing."""
+
+def _folded(text: str) -> str | None:
+    """``_fold`` (in C where _text was built: one pass over the text)."""
+    return _FOLDER(text) if _FOLDER is not None else _fold(text)
+
+
+def _fold(text: str) -> str | None:
+    """text.translate(_FOLD), or None where the text holds a zero-width character."""
     if any(ch in text for ch in _ZERO_WIDTH_CHARS):  # seven times faster than a regex's scan
-        # line by line: dropped from the whole text, one between CR and LF would join two lines
-        return [normalize_line(line) for line in split_lines(text)]
+        return None
     text = text.replace("\f", " ").replace("\x0b", " ")
     if _RADICAL.search(text):
         text = text.translate(_RADICALS)
     for wide, narrow in _FULL_WIDTH:
         text = text.replace(wide, narrow)
-    return list(map(_NFKC, split_lines(text)))
+    return text
+
+
+def normalize_text(text: str) -> list[str]:
+    """The decoded text as normalised lines; index i holds line i + 1.  The same as
+    ``normalize_line`` on every line (no character is, or normalises to, a line break, a form
+    feed or a vertical tab), with the character maps run once over the whole text (``_folded``;
+    but for zero-width characters, which are rare) and NFKC per line, where its quick check
+    passes over the lines that need nothing.  Folding a full-width character to its ASCII form
+    before NFKC changes nothing NFKC gives: it decomposes the character to that form itself, and
+    an ASCII character composes with nothing.  Where the folded text is NFKC as a whole (a
+    generated report is), so is each of its lines: a line break composes with nothing and is no
+    character's decomposition, so NFKC maps the lines apart."""
+    folded = _folded(text)
+    if folded is None:
+        # line by line: dropped from the whole text, one between CR and LF would join two lines
+        return [normalize_line(line) for line in split_lines(text)]
+    if unicodedata.is_normalized("NFKC", folded):
+        return split_lines(folded)
+    return list(map(_NFKC, split_lines(folded)))
 
 
 _NOT_WORD = re.compile(r"[\W_]+")

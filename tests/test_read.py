@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from conftest import SHARED
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import _text, normalize
 from pipeline.errors import Reject
 from pipeline.normalize import canon, normalize_line, normalize_text, split_lines
 from pipeline.parse import parse_text
@@ -88,3 +91,30 @@ def test_whole_text_normalisation_is_line_by_line(text):
     """normalize_text maps the whole text at once for speed: it must equal normalize_line on
     every line, and keep the line count."""
     assert normalize_text(text) == [normalize_line(line) for line in split_lines(text)]
+    with mock.patch.object(normalize, "_FOLDER", None):  # folded by the Python
+        assert normalize_text(text) == [normalize_line(line) for line in split_lines(text)]
+
+
+_FOLDED = _AWKWARD + "".join(map(chr, normalize._FOLD)) + "甲a\u00e9\U00020628"
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from(_FOLDED) | st.characters(), max_size=40))
+def test_c_fold_is_the_python_fold(text):
+    """The C fold (_text.Fold) maps a text as ``normalize._fold`` does: each character of the
+    table to its own (some out of the BMP), None for a text with a zero-width character, and a
+    string of the narrowest kind (a text of full-width forms only comes out ASCII, equal to the
+    Python's)."""
+    got = normalize._FOLDER(text)
+    assert got == normalize._fold(text)
+    if got is not None:
+        assert got.isascii() == normalize._fold(text).isascii()
+        assert (got is text) == (got == text)
+
+
+def test_c_fold_takes_only_a_table_of_characters():
+    for table, stop in (({0x1F600: "a"}, ""), ({ord("a"): "bc"}, ""), ({ord("a"): -1}, ""), ({ord("a"): "b"}, "a")):
+        with pytest.raises(ValueError):
+            _text.Fold(table, stop)
+    fold = _text.Fold({ord("a"): ord("b"), ord("c"): "\U00020628"}, "z")
+    assert fold("abc") == "bb\U00020628" and fold("az") is None and fold("") == ""

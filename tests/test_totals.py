@@ -111,13 +111,14 @@ def test_without_the_c_modules_the_parser_reads_the_same(tmp_path):
         "    for name in ('_totals', '_tokens', '_solve', '_anchors'):\n"
         "        sys.modules[f'pipeline.parse.{name}'] = None\n"
         "    sys.modules['pipeline._pack'] = None\n"
+        "    sys.modules['pipeline._text'] = None\n"
         "from pathlib import Path\n"
-        "from pipeline import model\n"
+        "from pipeline import model, normalize\n"
         "from pipeline.parse import anchors, parse_text, readings, tokens, totals\n"
         "from pipeline.read import read_text\n"
         "assert (totals._totals is None) == (tokens._tokens is None) == (readings._solve is None)\n"
         "assert (readings._solve is None) == (model._pack is None) == (anchors._anchors is None)\n"
-        "assert (anchors._anchors is None) == (sys.argv[1] == 'python')\n"
+        "assert (anchors._anchors is None) == (normalize._text is None) == (sys.argv[1] == 'python')\n"
         "out = []\n"
         "for p in sorted(Path(sys.argv[2]).iterdir()):\n"
         "    r = parse_text(read_text(p.name, p.read_bytes())[0])\n"
@@ -143,7 +144,7 @@ def test_the_c_search_is_part_of_the_parser_version():
     """A change to the C search changes what reports may parse to: like a change to the parser's
     Python, it must make the next build reparse everything."""
     names = {p.relative_to(Path(pipeline.__file__).parent).as_posix() for p in pipeline.parser_sources()}
-    c_twins = {"parse/_totals.c", "parse/_tokens.c", "parse/_solve.c", "parse/_anchors.c"}
+    c_twins = {"parse/_totals.c", "parse/_tokens.c", "parse/_solve.c", "parse/_anchors.c", "_text.c"}
     assert c_twins | {"parse/totals.py", "parse/readings.py"} <= names
 
 

@@ -252,6 +252,18 @@ static Token *token_at(PyObject *tokens, Py_ssize_t i) {
     return (Token *)t;
 }
 
+/* PyObject_RichCompareBool(a, b, op) for two tokens' lines, op Py_LE or Py_EQ: ints that fit are
+ * compared here (a line's tokens share its int: one test), others by Python. */
+static int lines_compare(PyObject *a, PyObject *b, int op) {
+    if (a == b && op == Py_EQ) return 1;
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
+        int over_a, over_b;
+        long x = PyLong_AsLongAndOverflow(a, &over_a), y = PyLong_AsLongAndOverflow(b, &over_b);
+        if (!over_a && !over_b) return op == Py_LE ? x <= y : x == y;
+    }
+    return PyObject_RichCompareBool(a, b, op);
+}
+
 /* Is `a` the str `b` (one of the interned kind strings; equal strings count too)? */
 static int same_str(PyObject *a, PyObject *b) {
     return a == b || (PyUnicode_Check(a) && PyUnicode_Compare(a, b) == 0);
@@ -393,7 +405,7 @@ static PyObject *value_tokens(PyObject *self, PyObject *args) {
         }
         Py_ssize_t j = i + 1;
         while (j < hi) {
-            int same = PyObject_RichCompareBool(((Token *)PyList_GET_ITEM(tokens, j))->line, tok->line, Py_EQ);
+            int same = lines_compare(((Token *)PyList_GET_ITEM(tokens, j))->line, tok->line, Py_EQ);
             if (same < 0) goto done;
             if (!same) break;
             j++;
@@ -1847,7 +1859,7 @@ static PyObject *glued_numbers(PyObject *self, PyObject *args) {
     for (Py_ssize_t i = lo + 1; out != NULL && i < hi; i++) {
         Token *a = (Token *)PyList_GET_ITEM(tokens, i - 1), *b = (Token *)PyList_GET_ITEM(tokens, i);
         if (!is_kind(b, num_kind) || !is_kind(a, text_kind)) continue;
-        int same = PyObject_RichCompareBool(a->line, b->line, Py_EQ);
+        int same = lines_compare(a->line, b->line, Py_EQ);
         if (same < 0) goto fail;
         if (!same) continue;
         int touches = touching(a, b);
@@ -1883,7 +1895,7 @@ static PyObject *glued_after(PyObject *self, PyObject *args) {
         Token *a = token_at(tokens, e), *b = e + 1 < n ? token_at(tokens, e + 1) : NULL;
         if (a == NULL || (e + 1 < n && b == NULL)) goto fail;
         if (b == NULL || !is_kind(b, num_kind)) continue;
-        int same = PyObject_RichCompareBool(a->line, b->line, Py_EQ);
+        int same = lines_compare(a->line, b->line, Py_EQ);
         if (same < 0) goto fail;
         if (!same) continue;
         int touches = touching(a, b);
@@ -1913,8 +1925,8 @@ static PyObject *line_counts(PyObject *self, PyObject *args) {
     int ordered = 1;
     for (Py_ssize_t i = lo; i < hi && ordered; i++) {
         if (i > lo) {
-            int le = PyObject_RichCompareBool(((Token *)PyList_GET_ITEM(tokens, i - 1))->line,
-                                              ((Token *)PyList_GET_ITEM(tokens, i))->line, Py_LE);
+            int le = lines_compare(((Token *)PyList_GET_ITEM(tokens, i - 1))->line,
+                                   ((Token *)PyList_GET_ITEM(tokens, i))->line, Py_LE);
             if (le < 0) goto done;
             ordered = le;
         }
@@ -1924,7 +1936,7 @@ static PyObject *line_counts(PyObject *self, PyObject *args) {
         Py_ssize_t j = i + 1, count;
         if (ordered) { /* the run of tokens on t's line */
             while (j < hi) {
-                int same = PyObject_RichCompareBool(((Token *)PyList_GET_ITEM(tokens, j))->line, t->line, Py_EQ);
+                int same = lines_compare(((Token *)PyList_GET_ITEM(tokens, j))->line, t->line, Py_EQ);
                 if (same < 0) goto done;
                 if (!same) break;
                 j++;
