@@ -6,124 +6,125 @@
  * line by line instead.  In Python that is six scans for zero-width characters, a regular
  * expression's scan for the radicals and nine str.replace passes over the whole text: 30 us of a
  * report of the bench corpus (2,100 characters), the regular expression alone 19.  A Fold does it
- * in one pass.  normalize.py is the definition, and holds the Python that runs where this was not
- * built; tests/test_read.py holds the two equal.
+ * in two passes, one to read the text and one to write the folded text.  normalize.py is the
+ * definition, and holds the Python that runs where this was not built; tests/test_read.py holds
+ * the two equal.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-typedef struct {
-    Py_UCS4 from, to; /* to: STOP for a character of `stop` */
-} Pair;
-
-#define STOP ((Py_UCS4)0xFFFFFFFF)
+#define KEPT ((Py_UCS4)0)           /* a character the fold keeps */
+#define STOP ((Py_UCS4)0xFFFFFFFF) /* a character at which the text is not folded */
 
 typedef struct {
     PyObject_HEAD
-    unsigned char bits[0x10000 / 8]; /* the BMP characters the fold maps or stops at */
-    Pair *pairs;                     /* sorted by `from` */
-    Py_ssize_t n;
+    Py_UCS4 *pages[256]; /* per 256 characters of the BMP, what each becomes (NULL: all kept) */
 } Fold;
 
-static int by_from(const void *a, const void *b) {
-    Py_UCS4 x = ((const Pair *)a)->from, y = ((const Pair *)b)->from;
-    return (x > y) - (x < y);
+static inline Py_UCS4 fold_of(Fold *f, Py_UCS4 ch) {
+    Py_UCS4 *page = ch < 0x10000 ? f->pages[ch >> 8] : NULL;
+    return page ? page[ch & 255] : KEPT;
 }
 
-static Py_UCS4 mapped(Fold *f, Py_UCS4 ch) { /* the `to` of ch's pair: ch's bit says it has one */
-    Py_ssize_t lo = 0, hi = f->n;
-    while (lo < hi) {
-        Py_ssize_t mid = (lo + hi) / 2;
-        if (f->pairs[mid].from < ch) lo = mid + 1;
-        else hi = mid;
-    }
-    return f->pairs[lo].to;
-}
-
-static int add(Fold *f, Py_UCS4 from, Py_UCS4 to) {
+static int set(Fold *f, Py_UCS4 from, Py_UCS4 to) {
     if (from >= 0x10000) {
         PyErr_SetString(PyExc_ValueError, "a Fold maps characters of the BMP only");
         return -1;
     }
-    f->bits[from >> 3] |= (unsigned char)(1 << (from & 7));
-    f->pairs[f->n++] = (Pair){from, to};
+    Py_UCS4 **page = &f->pages[from >> 8];
+    if (*page == NULL && (*page = PyMem_Calloc(256, sizeof(Py_UCS4))) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if ((*page)[from & 255] != KEPT) {
+        PyErr_SetString(PyExc_ValueError, "a Fold's stop characters must not be in its table");
+        return -1;
+    }
+    (*page)[from & 255] = to;
     return 0;
 }
 
-/* Fold(table, stop): table maps ordinals of BMP characters to strings of one character (as
- * str.maketrans makes them, or to ordinals); stop holds the characters at which a text is not folded. */
+/* Fold(table, stop): table maps ordinals of BMP characters to strings of one character or to
+ * ordinals (as str.maketrans makes them), not to NUL; stop holds the characters at which a text
+ * is not folded. */
 static PyObject *fold_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-    PyObject *table, *stop;
+    PyObject *table, *stop, *key, *value;
     if (!PyArg_ParseTuple(args, "O!U:Fold", &PyDict_Type, &table, &stop)) return NULL;
     Fold *f = (Fold *)type->tp_alloc(type, 0);
     if (f == NULL) return NULL;
-    f->pairs = PyMem_Calloc((size_t)(PyDict_GET_SIZE(table) + PyUnicode_GET_LENGTH(stop) + 1), sizeof(Pair));
-    if (f->pairs == NULL) {
-        Py_DECREF(f);
-        return PyErr_NoMemory();
-    }
-    PyObject *key, *value;
     Py_ssize_t pos = 0;
     while (PyDict_Next(table, &pos, &key, &value)) {
         long from = PyLong_Check(key) ? PyLong_AsLong(key) : -1, to = -1;
         if (PyLong_Check(value)) to = PyLong_AsLong(value);
         else if (PyUnicode_Check(value) && PyUnicode_GET_LENGTH(value) == 1) to = (long)PyUnicode_READ_CHAR(value, 0);
-        if (from < 0 || to < 0 || to > 0x10FFFF) {
+        if (from < 0 || to <= 0 || to > 0x10FFFF) {
             if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_ValueError, "a Fold's table maps ordinals to ordinals or one character");
+                PyErr_SetString(PyExc_ValueError, "a Fold's table maps ordinals to ordinals or one character, not NUL");
             Py_DECREF(f);
             return NULL;
         }
-        if (add(f, (Py_UCS4)from, (Py_UCS4)to) < 0) {
-            Py_DECREF(f);
-            return NULL;
-        }
-    }
-    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(stop); i++) {
-        Py_UCS4 ch = PyUnicode_READ_CHAR(stop, i);
-        if (ch < 0x10000 && f->bits[ch >> 3] >> (ch & 7) & 1) {
-            PyErr_SetString(PyExc_ValueError, "a Fold's stop characters must not be in its table");
-            Py_DECREF(f);
-            return NULL;
-        }
-        if (add(f, ch, STOP) < 0) {
+        if (set(f, (Py_UCS4)from, (Py_UCS4)to) < 0) {
             Py_DECREF(f);
             return NULL;
         }
     }
-    qsort(f->pairs, (size_t)f->n, sizeof(Pair), by_from);
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(stop); i++)
+        if (set(f, PyUnicode_READ_CHAR(stop, i), STOP) < 0) {
+            Py_DECREF(f);
+            return NULL;
+        }
     return (PyObject *)f;
 }
 
 static void fold_dealloc(Fold *f) {
-    PyMem_Free(f->pairs);
+    for (int p = 0; p < 256; p++) PyMem_Free(f->pages[p]);
     Py_TYPE(f)->tp_free((PyObject *)f);
 }
+
+/* Read data[0:n] (characters of type T): the first character the fold maps (n if none, -1 at a
+ * stop character anywhere), and in *top the largest character of the folded text. */
+#define READ(T)                                                                                                \
+    static Py_ssize_t read_##T(Fold *f, const T *data, Py_ssize_t n, Py_UCS4 *top) {                         \
+        Py_ssize_t first = n;                                                                                  \
+        Py_UCS4 max = 0;                                                                                       \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                                   \
+            Py_UCS4 ch = data[i], to = fold_of(f, ch);                                                         \
+            if (to == STOP) return -1;                                                                         \
+            if (to != KEPT) {                                                                                  \
+                ch = to;                                                                                       \
+                if (first == n) first = i;                                                                     \
+            }                                                                                                  \
+            if (ch > max) max = ch;                                                                            \
+        }                                                                                                      \
+        *top = max;                                                                                            \
+        return first;                                                                                          \
+    }
+READ(Py_UCS1)
+READ(Py_UCS2)
+READ(Py_UCS4)
 
 /* fold(text): text.translate(table), or None where text holds a character of `stop`; the text
  * itself where the table maps none of its characters. */
 static PyObject *fold_call(Fold *f, PyObject *args, PyObject *kwargs) {
     PyObject *text;
     if (!PyArg_ParseTuple(args, "U:fold", &text)) return NULL;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), first = -1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), first;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
+    Py_UCS4 top = 0;
+    first = kind == PyUnicode_1BYTE_KIND   ? read_Py_UCS1(f, data, n, &top)
+            : kind == PyUnicode_2BYTE_KIND ? read_Py_UCS2(f, data, n, &top)
+                                           : read_Py_UCS4(f, data, n, &top);
+    if (first < 0) Py_RETURN_NONE;
+    if (first == n) return Py_NewRef(text);
+    PyObject *folded = PyUnicode_New(n, top); /* of the narrowest kind that holds it, as every str is */
+    if (folded == NULL) return NULL;
+    int out_kind = PyUnicode_KIND(folded);
+    void *out = PyUnicode_DATA(folded);
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        if (ch >= 0x10000 || !(f->bits[ch >> 3] >> (ch & 7) & 1)) continue;
-        Py_UCS4 to = mapped(f, ch);
-        if (to == STOP) Py_RETURN_NONE;
-        if (first < 0) first = i;
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i), to = i >= first ? fold_of(f, ch) : KEPT;
+        PyUnicode_WRITE(out_kind, out, i, to != KEPT ? to : ch);
     }
-    if (first < 0) return Py_NewRef(text);
-    Py_UCS4 *out = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_UCS4));
-    if (out == NULL) return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        out[i] = i >= first && ch < 0x10000 && f->bits[ch >> 3] >> (ch & 7) & 1 ? mapped(f, ch) : ch;
-    }
-    PyObject *folded = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n); /* in its narrowest kind */
-    PyMem_Free(out);
     return folded;
 }
 

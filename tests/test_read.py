@@ -113,7 +113,8 @@ def test_c_fold_is_the_python_fold(text):
 
 
 def test_c_fold_takes_only_a_table_of_characters():
-    for table, stop in (({0x1F600: "a"}, ""), ({ord("a"): "bc"}, ""), ({ord("a"): -1}, ""), ({ord("a"): "b"}, "a")):
+    tables = ({0x1F600: "a"}, {ord("a"): "bc"}, {ord("a"): -1}, {ord("a"): 0}, {ord("a"): "\0"})
+    for table, stop in [*((t, "") for t in tables), ({ord("a"): "b"}, "a")]:
         with pytest.raises(ValueError):
             _text.Fold(table, stop)
     fold = _text.Fold({ord("a"): ord("b"), ord("c"): "\U00020628"}, "z")
