@@ -279,6 +279,9 @@ NOISE_LINE_PATTERNS: tuple[str, ...] = (
     r"\d{4}/\d{1,2}/\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?(\s+.*)?",  # browser print header
     r"\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(:\d{2})?(\s+.*)?",
 )
+# What a line of page chrome starts with (after spaces), but for a digit: a line that starts
+# otherwise is not matched against the patterns (tests/test_tokens.py holds them to it).
+NOISE_LINE_STARTS = "-—–－~第共hw"
 
 # Header phrases that contain digits which are not values (replaced before tokenising).
 DIGIT_HEADER_PHRASES: tuple[str, ...] = (r"保留\s*\d+\s*位小[数數]",)

@@ -23,6 +23,7 @@ from pipeline.parse import _table_lines, _tokens, anchors, parse_text, readings,
 from pipeline.parse.anchors import Anchor
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, PyToken, Token
 from pipeline.read import read_text
+from pipeline.template import NOISE_LINE_PATTERNS
 
 FIELDS = ("kind", "text", "line", "col", "celled")
 
@@ -387,6 +388,17 @@ def test_c_row_pools_refuse_what_the_python_cannot_read():
         _tokens.row_pools(toks, [-1], ["r"], [(0,)], False, {}, lambda *a: [], *args[1:])
     with pytest.raises(TypeError):
         _tokens.row_pools([PyToken(NUM, "1", 3, 0, False)], [0], ["r"], [(0,)], False, {}, *args)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_page_chrome_starts_as_its_patterns_say(data):
+    """Every line a noise pattern matches starts (after spaces) with a digit or a character of
+    NOISE_LINE_STARTS: lines that start otherwise are not matched against the patterns."""
+    pattern = data.draw(st.sampled_from(NOISE_LINE_PATTERNS))
+    line = data.draw(st.from_regex(rf"\s*(?:{pattern})\s*", fullmatch=True))
+    assert tokens._NOISE.fullmatch(line)
+    assert tokens._may_be_noise(line)
 
 
 def raised(f, *args):

@@ -1206,6 +1206,7 @@ enum {
     C_DIGIT_HINTS,                          /* tuple of str: a line may hold a digit header */
     C_DIGIT_SUB,                            /* line -> the line with its digit headers masked */
     C_TEXT_OR_MARKS,                        /* (piece, col, celled, out) -> None, appends to out */
+    C_NOISE_STARTS,                         /* str: what page chrome starts with, but for a digit */
     N_CONFIG
 };
 static PyObject *config[N_CONFIG];
@@ -1215,10 +1216,10 @@ static Py_ssize_t noise_max = -1; /* -1: not configured */
 static PyObject *configure(PyObject *self, PyObject *args) {
     PyObject *v[N_CONFIG];
     Py_ssize_t max;
-    if (!PyArg_ParseTuple(args, "UUUUO!O!O!UOOOO!OOn:configure", &v[C_TEXT], &v[C_NUM], &v[C_NA], &v[C_BLANK],
+    if (!PyArg_ParseTuple(args, "UUUUO!O!O!UOOOO!OOUn:configure", &v[C_TEXT], &v[C_NUM], &v[C_NA], &v[C_BLANK],
                           &PyFrozenSet_Type, &v[C_NA_CELLS], &PyFrozenSet_Type, &v[C_MARK_PAIRS], &PyFrozenSet_Type,
                           &v[C_WORD_MARKS], &v[C_MARKS], &v[C_NOISE], &v[C_MD_RULE], &v[C_ORDINAL], &PyTuple_Type,
-                          &v[C_DIGIT_HINTS], &v[C_DIGIT_SUB], &v[C_TEXT_OR_MARKS], &max))
+                          &v[C_DIGIT_HINTS], &v[C_DIGIT_SUB], &v[C_TEXT_OR_MARKS], &v[C_NOISE_STARTS], &max))
         return NULL;
     for (int k = 0; k < N_CONFIG; k++) {
         Py_INCREF(v[k]);
@@ -1376,6 +1377,17 @@ static int chunks(Line *L, Py_ssize_t a, Py_ssize_t b, int celled, int spaced) {
     return 0;
 }
 
+/* tokens._may_be_noise: does the line start, after spaces, with a digit or a character page
+ * chrome starts with? */
+static int may_be_noise(Line *L) {
+    Py_ssize_t i = 0;
+    while (i < L->len && is_space(CH(L, i))) i++;
+    if (i == L->len) return 0;
+    Py_UCS4 ch = CH(L, i);
+    PyObject *starts = config[C_NOISE_STARTS];
+    return is_decimal(ch) || PyUnicode_FindChar(starts, ch, 0, PyUnicode_GET_LENGTH(starts), 1) >= 0;
+}
+
 static int truthy_call(PyObject *f, PyObject *arg) {
     PyObject *r = PyObject_CallOneArg(f, arg);
     if (r == NULL) return -1;
@@ -1444,7 +1456,7 @@ static PyObject *line_tokens(PyObject *self, PyObject *args) {
         if (ch == '-' && i >= 2 && CH(&L, i - 1) == '-' && CH(&L, i - 2) == '-') rule = 1;
     }
     if (blank) return PyTuple_New(0); /* a line of tabs only is a row of empty cells */
-    int skip = L.len < noise_max && !space ? truthy_call(config[C_NOISE], line) : 0;
+    int skip = L.len < noise_max && !space && may_be_noise(&L) ? truthy_call(config[C_NOISE], line) : 0;
     if (skip == 0 && rule) skip = truthy_call(config[C_MD_RULE], line);
     if (skip < 0) return NULL;
     if (skip) return PyTuple_New(0);

@@ -82,6 +82,7 @@ def configure(
     digit_hints: tuple[str, ...],
     digit_sub: Callable[[str], str],
     text_or_marks: Callable[[str, int, bool, list[tuple[str, str, int, bool]]], None],
+    noise_starts: str,
     noise_max: int,
 ) -> None: ...  # line_tokens' data and patterns
 def line_tokens(line: str, bordered: bool) -> tuple[tuple[str, str, int, bool], ...]: ...  # tokens._line_tokens, in C

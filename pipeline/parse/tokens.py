@@ -15,7 +15,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipeline.template import DIGIT_HEADER_HINTS, DIGIT_HEADER_PHRASES, MARK_PAIRS, NA_CELLS, NOISE_LINE_PATTERNS
+from pipeline.template import (
+    DIGIT_HEADER_HINTS,
+    DIGIT_HEADER_PHRASES,
+    MARK_PAIRS,
+    NA_CELLS,
+    NOISE_LINE_PATTERNS,
+    NOISE_LINE_STARTS,
+)
 
 TEXT, NUM, NA, BLANK = "T", "N", "A", "B"
 
@@ -178,7 +185,7 @@ def _line_tokens(line: str, bordered: bool) -> tuple[Piece, ...]:
     out: list[Piece] = []
     if (
         not line.strip("\n\r\x0b\x0c ")  # a line of tabs only is a row of empty cells
-        or (len(line) < _NOISE_MAX and _NOISE.fullmatch(line) and not line.isspace())
+        or (len(line) < _NOISE_MAX and _may_be_noise(line) and _NOISE.fullmatch(line))
         or ("---" in line and _MD_RULE.fullmatch(line))
     ):
         return ()
@@ -220,6 +227,13 @@ def _line_tokens(line: str, bordered: bool) -> tuple[Piece, ...]:
     return tuple(out)
 
 
+def _may_be_noise(line: str) -> bool:
+    """Does the line start (after spaces) as page chrome can: with a digit or one of
+    NOISE_LINE_STARTS?  A line of spaces cannot."""
+    first = line.lstrip()[:1]
+    return first.isdecimal() or (first != "" and first in NOISE_LINE_STARTS)
+
+
 def _masked_digit_headers(line: str) -> str:
     """A header that says how many decimals a column prints ("保留2位小数") is not a number."""
     return _DIGIT_HEADERS.sub(lambda m: "#" * len(m.group()), line)
@@ -242,6 +256,7 @@ if _tokens is not None:
         tuple(DIGIT_HEADER_HINTS),
         _masked_digit_headers,
         _text_or_marks,
+        NOISE_LINE_STARTS,
         _NOISE_MAX,
     )
     # per `bordered`: line -> its pieces, filled and emptied by the C tokenize (a dict looked up
