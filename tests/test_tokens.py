@@ -82,6 +82,30 @@ def test_c_tokens_of_any_lines(lines, data):
     assert as_rows(tokens.tokenize(lines, start, end)) == as_rows(python_tokens(lines, start, end))
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(st.sampled_from("a1 |\t\u3000\x1c\u2028\x0b总"), max_size=6), max_size=5), st.data())
+def test_c_bordered_of_any_lines(lines, data):
+    """Pipe rows with and without a left border, spaces of every kind around them."""
+    first = data.draw(st.integers(0, len(lines)))
+    stop = data.draw(st.integers(first, len(lines)))
+    assert _tokens.bordered(lines, first, stop) is tokens._bordered(lines, first, stop)
+
+
+@pytest.mark.parametrize(
+    ("line", "bordered"),
+    [
+        ("a | b |", False),
+        ("a|\u3000\x0b", False),
+        ("总计 |\u2028", False),
+        ("| a | b |", True),
+        (" a |", True),
+        ("|", True),
+    ],
+)
+def test_pipe_rows_with_no_left_border(line, bordered):
+    assert tokens._bordered([line], 0, 1) is _tokens.bordered([line], 0, 1) is bordered
+
+
 # every character a branch of _line_tokens turns on: separators, spaces (ideographic, vertical
 # tab), digits that are decimal or only digits, signs, groups, units, ordinals, marks and the
 # label words they pair with, page chrome, a URL, a digit-count header, a Markdown rule
@@ -563,10 +587,13 @@ def test_c_glued_numbers_leave_columns_that_are_not_ints_to_the_python():
 
 def test_c_alternatives_refuse_spans_outside_the_runs_and_rows():
     toks = [Token(TEXT, "总计", 1, 0, False), Token(NUM, "3", 1, 2, False)]
-    placer = _tokens.placer(toks, [[1]], [0], [-1], [2], 0, 7, BLANK, sections._COSTS)
+    placer = _tokens.placer(toks, [[1]], [0], [0], 0, 2, 7, BLANK, sections._COSTS)
     assert placer.alternatives([(0, 1)], sections._CLOSE) == []
     for spans in ([(0, 2)], [(1, 0)], [(0, 1), (1, 1)], [(-1, 1)]):
         with pytest.raises(IndexError):
             placer.alternatives(spans, sections._CLOSE)
     with pytest.raises(TypeError):
         placer.alternatives([[0, 1]], sections._CLOSE)
+    for starts, ends in (([0], [0, 1]), ([0], [None]), ([None], [0])):
+        with pytest.raises(ValueError):
+            _tokens.placer(toks, [[1]], starts, ends, 0, 2, 7, BLANK, sections._COSTS)

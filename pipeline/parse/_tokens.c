@@ -1494,10 +1494,36 @@ done:
     return result;
 }
 
-/* placer(tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs): a Placer,
+/* bordered(lines, first, stop): tokens._bordered: no line of lines[first:stop] is a pipe row with a
+ * first cell and no left border (_UNBORDERED: a line that starts with neither a pipe nor a space
+ * and ends with a pipe, but for spaces). */
+static PyObject *bordered(PyObject *self, PyObject *args) {
+    PyObject *lines;
+    Py_ssize_t first, stop;
+    if (!PyArg_ParseTuple(args, "O!nn:bordered", &PyList_Type, &lines, &first, &stop)) return NULL;
+    if (first < 0) first = 0;
+    if (stop > PyList_GET_SIZE(lines)) stop = PyList_GET_SIZE(lines);
+    for (Py_ssize_t i = first; i < stop; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_Check(line)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is not a str", i);
+            return NULL;
+        }
+        Line L;
+        read_line(&L, line);
+        if (L.len < 2 || CH(&L, 0) == '|' || is_space(CH(&L, 0))) continue;
+        Py_ssize_t j = L.len - 1;
+        while (j > 0 && is_space(CH(&L, j))) j--;
+        if (j > 0 && CH(&L, j) == '|') Py_RETURN_FALSE;
+    }
+    Py_RETURN_TRUE;
+}
+
+/* placer(tokens, groups, starts, ends, lo, hi, width, blank_kind, costs): a Placer,
  * sections.RunPlacer in C for its two searches, each step for step (RunPlacer says what they do
- * and why): best() and alternatives().  `starts` holds each row's label's first token (None:
- * not found); `costs` the placer's constants, (before label, no label, lost cell, extra cell,
+ * and why): best() and alternatives().  `starts` and `ends` hold each row's label's first and
+ * last token (None: not found), from which each row's bounds are found as RunPlacer._bounds
+ * finds them; `costs` the placer's constants, (before label, no label, lost cell, extra cell,
  * noise, blank noise, empty row, max runs).  The costs are sums of halves and small integers:
  * exact in doubles, so the sums and their ties are the Python's. */
 typedef struct {
@@ -1569,16 +1595,51 @@ static int token_line(PyObject *tokens, Py_ssize_t k, long *line) {
     return *line == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
-static int index_list(PyObject *list, Py_ssize_t n, Py_ssize_t *out, const char *what) {
-    if (!PyList_Check(list) || PyList_GET_SIZE(list) != n) {
-        PyErr_Format(PyExc_ValueError, "%s must be a list of one int per row", what);
+static int by_index(const void *a, const void *b) {
+    Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* RunPlacer._bounds: each row's prev_end (the last token of the label before its own, lo - 1
+ * for none) and next_start (the first token of the nearest label that starts after that, hi
+ * for none), from the labels' `starts` and `ends` (None: not found). */
+static int placer_bounds(Placer *P, PyObject *starts, PyObject *ends, Py_ssize_t R, Py_ssize_t hi) {
+    if (PyList_GET_SIZE(ends) != R) {
+        PyErr_SetString(PyExc_ValueError, "starts and ends must hold one item per row");
         return -1;
     }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        out[i] = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
-        if (out[i] == -1 && PyErr_Occurred()) return -1;
+    Py_ssize_t *sorted = PyMem_Malloc((size_t)(R + 1) * sizeof(Py_ssize_t)), n = 0;
+    if (sorted == NULL) {
+        PyErr_NoMemory();
+        return -1;
     }
+    for (Py_ssize_t r = 0; r < R; r++) {
+        PyObject *s = PyList_GET_ITEM(starts, r), *e = PyList_GET_ITEM(ends, r);
+        P->labelled[r] = s != Py_None;
+        if ((s == Py_None) != (e == Py_None)) {
+            PyErr_SetString(PyExc_ValueError, "a row's label has a first and a last token, or neither");
+            goto fail;
+        }
+        if (!P->labelled[r]) continue;
+        P->start[r] = PyLong_AsSsize_t(s);
+        P->next_start[r] = PyLong_AsSsize_t(e); /* its end, until the loop below */
+        if ((P->start[r] == -1 || P->next_start[r] == -1) && PyErr_Occurred()) goto fail;
+        sorted[n++] = P->start[r];
+    }
+    qsort(sorted, (size_t)n, sizeof(Py_ssize_t), by_index);
+    Py_ssize_t last = P->lo - 1;
+    for (Py_ssize_t r = 0; r < R; r++) {
+        P->prev_end[r] = last;
+        if (P->labelled[r]) last = P->next_start[r];
+        Py_ssize_t k = 0;
+        while (k < n && sorted[k] <= last) k++; /* bisect_right */
+        P->next_start[r] = k < n ? sorted[k] : hi;
+    }
+    PyMem_Free(sorted);
     return 0;
+fail:
+    PyMem_Free(sorted);
+    return -1;
 }
 
 static void placer_free(Placer *P) {
@@ -1592,10 +1653,11 @@ static void placer_free(Placer *P) {
 /* The placer of placer()'s arguments (their tuple `args`) in P, its runs' and rows' counts in
  * G and R: 0, or -1 with an error set (P freed). */
 static int placer_init(Placer *P, PyObject *args, Py_ssize_t *G_out, Py_ssize_t *R_out) {
-    PyObject *tokens, *groups, *starts, *prev_end, *next_start, *blank_kind, *costs;
+    PyObject *tokens, *groups, *starts, *ends, *blank_kind, *costs;
+    Py_ssize_t hi;
     memset(P, 0, sizeof(*P));
-    if (!PyArg_ParseTuple(args, "O!O!O!OOnnUO!:placer", &PyList_Type, &tokens, &PyList_Type, &groups, &PyList_Type,
-                          &starts, &prev_end, &next_start, &P->lo, &P->width, &blank_kind, &PyTuple_Type, &costs))
+    if (!PyArg_ParseTuple(args, "O!O!O!O!nnnUO!:placer", &PyList_Type, &tokens, &PyList_Type, &groups, &PyList_Type,
+                          &starts, &PyList_Type, &ends, &P->lo, &hi, &P->width, &blank_kind, &PyTuple_Type, &costs))
         return -1;
     if (!PyArg_ParseTuple(costs, "dddddddn:costs", &P->before_label, &P->no_label, &P->lost_cell, &P->extra_cell,
                           &P->noise, &P->blank_noise, &P->empty_row, &P->max_runs))
@@ -1644,12 +1706,8 @@ static int placer_init(Placer *P, PyObject *args, Py_ssize_t *G_out, Py_ssize_t 
         run->noise = blank ? P->blank_noise : P->noise;
         P->cells_before[g + 1] = P->cells_before[g] + run->size;
     }
-    if (index_list(prev_end, R, P->prev_end, "prev_end") < 0 || index_list(next_start, R, P->next_start, "next_start") < 0)
-        goto fail;
+    if (placer_bounds(P, starts, ends, R, hi) < 0) goto fail;
     for (Py_ssize_t r = 0; r < R; r++) {
-        PyObject *s = PyList_GET_ITEM(starts, r);
-        P->labelled[r] = s != Py_None;
-        if (P->labelled[r] && (P->start[r] = PyLong_AsSsize_t(s)) == -1 && PyErr_Occurred()) goto fail;
         long line = 0;
         if (P->prev_end[r] >= P->lo && token_line(tokens, P->prev_end[r], &line) < 0) goto fail;
         P->prev_line[r] = line;
@@ -2060,7 +2118,7 @@ static PyMethodDef methods[] = {
      "sections.value_tokens in C: (tokens, lo, hi, width, text_kind, blank_kind)."},
     {"groups_of", groups_of, METH_VARARGS, "sections.groups_of in C: (tokens, vals, text_kind)."},
     {"placer", placer, METH_VARARGS,
-     "sections.RunPlacer in C: (tokens, groups, starts, prev_end, next_start, lo, width, blank_kind, costs)."},
+     "sections.RunPlacer in C: (tokens, groups, starts, ends, lo, hi, width, blank_kind, costs)."},
     {"glued_numbers", glued_numbers, METH_VARARGS,
      "sections._glued_numbers in C: (tokens, lo, hi, text_kind, num_kind); NotImplemented for columns not ints."},
     {"glued_after", glued_after, METH_VARARGS,
@@ -2068,6 +2126,7 @@ static PyMethodDef methods[] = {
     {"line_counts", line_counts, METH_VARARGS, "parse._line_counts in C: (tokens, lo, hi, num_kind)."},
     {"configure", configure, METH_VARARGS, "line_tokens' data and patterns, from tokens.py (see there)."},
     {"line_tokens", line_tokens, METH_VARARGS, "tokens._line_tokens in C: (line, bordered)."},
+    {"bordered", bordered, METH_VARARGS, "tokens._bordered in C: (lines, first, stop)."},
     {"plain_readings", plain_readings, METH_VARARGS,
      "readings._plain_readings in C: (tokens, integer, num_kind, max_count, reading)."},
     {"row_pools", row_pools, METH_VARARGS,

@@ -85,6 +85,7 @@ def configure(
     noise_starts: str,
     noise_max: int,
 ) -> None: ...  # line_tokens' data and patterns
+def bordered(lines: list[str], first: int, stop: int) -> bool: ...  # tokens._bordered, in C
 def line_tokens(line: str, bordered: bool) -> tuple[tuple[str, str, int, bool], ...]: ...  # tokens._line_tokens, in C
 def glued_numbers(
     tokens: list[PyToken], lo: int, hi: int, text_kind: str, num_kind: str
@@ -109,9 +110,9 @@ def placer(
     tokens: list[PyToken],
     groups: list[list[int]],
     starts: list[int | None],
-    prev_end: list[int],
-    next_start: list[int],
+    ends: list[int | None],
     lo: int,
+    hi: int,
     width: int,
     blank_kind: str,
     costs: tuple[float, float, float, float, float, float, float, int],

@@ -577,22 +577,40 @@ class RunPlacer:
     doubt."""
 
     def __init__(self, groups: list[list[int]], anchors: list[Anchor | None], lo: int, hi: int, tokens: list[Token]):
-        self.groups, self.anchors, self.tokens, self.lo = groups, anchors, tokens, lo
+        self.groups, self.anchors, self.tokens, self.lo, self.hi = groups, anchors, tokens, lo, hi
         self._costs: dict[tuple[int, int, int], float] = {}
-        self._cells_before = [0, *itertools.accumulate(map(len, groups))]  # cells in runs before run j
         self.whole: list[tuple[int, int]] | None = None  # the placement of rows printed whole, if so
         self._c: _tokens.Placer | None = None  # this placer in C (``c``)
-        self.prev_end, self.next_start = [], []
-        # a row's runs end where the nearest label after its own starts: two labels a PDF cell
-        # ran together ("…公开申请3.其他") share the runs after them, in order
-        starts = sorted(a.start_tok for a in anchors if a)
-        last = lo - 1
-        for a in anchors:
-            self.prev_end.append(last)
+
+    @functools.cached_property
+    def _cells_before(self) -> list[int]:
+        """The cells in the runs before run j."""
+        return [0, *itertools.accumulate(map(len, self.groups))]
+
+    @functools.cached_property
+    def _bounds(self) -> tuple[list[int], list[int]]:
+        """For each row, the last token of the label before its own (lo - 1: none) and the first
+        of the nearest label after its own (hi: none): its runs lie between.  A row's runs end
+        where the nearest label after its own starts: two labels a PDF cell ran together
+        ("…公开申请3.其他") share the runs after them, in order."""
+        prev_end, next_start = [], []
+        starts = sorted(a.start_tok for a in self.anchors if a)
+        last = self.lo - 1
+        for a in self.anchors:
+            prev_end.append(last)
             if a:
                 last = a.end_tok
             k = bisect.bisect_right(starts, last)
-            self.next_start.append(starts[k] if k < len(starts) else hi)
+            next_start.append(starts[k] if k < len(starts) else self.hi)
+        return prev_end, next_start
+
+    @property
+    def prev_end(self) -> list[int]:
+        return self._bounds[0]
+
+    @property
+    def next_start(self) -> list[int]:
+        return self._bounds[1]
 
     def place(self, g: int, r: int) -> float:
         first, final = self.groups[g][0], self.groups[g][-1]
@@ -631,8 +649,9 @@ class RunPlacer:
         """This placer in C (``_tokens.placer``), made once: where the tokens are C's."""
         if self._c is None:
             starts = [a.start_tok if a else None for a in self.anchors]
-            args = (self.prev_end, self.next_start, self.lo, WIDTH, BLANK, _COSTS)
-            self._c = _tokens.placer(self.tokens, self.groups, starts, *args)
+            ends = [a.end_tok if a else None for a in self.anchors]
+            args = (self.lo, self.hi, WIDTH, BLANK, _COSTS)
+            self._c = _tokens.placer(self.tokens, self.groups, starts, ends, *args)
         return self._c
 
     def best(self) -> list[tuple[int, int]]:

@@ -159,11 +159,16 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[T
     """Tokens of lines[start:end]; line numbers stay those of the whole text (``_tokenize``; in C
     where the package was built with it)."""
     first, stop, _ = slice(start, end).indices(len(lines))
-    # `a | b |` rows (no left border) print an empty first cell as ` |`: its pipe is no border
-    bordered = not any(_UNBORDERED.match(line) for line in lines[first:stop] if "|" in line)
     if _tokens is not None:
+        bordered = _tokens.bordered(lines, first, stop)
         return _tokens.tokenize(lines, first, stop, bordered, _tokens.line_tokens, _C_LINES[bordered], _LINES_CACHED)
-    return _tokenize(lines, first, stop, bordered)
+    return _tokenize(lines, first, stop, _bordered(lines, first, stop))
+
+
+def _bordered(lines: list[str], first: int, stop: int) -> bool:
+    """Do the pipe rows of lines[first:stop] have a left border?  `a | b |` rows (no left border)
+    print an empty first cell as ` |`: its pipe is no border."""
+    return not any(_UNBORDERED.match(line) for line in lines[first:stop] if "|" in line)
 
 
 def _tokenize(lines: list[str], first: int, stop: int, bordered: bool) -> list[PyToken]:
