@@ -121,6 +121,16 @@ static PyObject *fold_call(Fold *f, PyObject *args, PyObject *kwargs) {
     if (folded == NULL) return NULL;
     int out_kind = PyUnicode_KIND(folded);
     void *out = PyUnicode_DATA(folded);
+    if (kind == PyUnicode_2BYTE_KIND && out_kind == kind) { /* the usual text: CJK in, CJK out */
+        const Py_UCS2 *in = data;
+        Py_UCS2 *to = out;
+        memcpy(to, in, (size_t)first * sizeof(Py_UCS2));
+        for (Py_ssize_t i = first; i < n; i++) {
+            Py_UCS4 folded_ch = fold_of(f, in[i]);
+            to[i] = folded_ch != KEPT ? (Py_UCS2)folded_ch : in[i];
+        }
+        return folded;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i), to = i >= first ? fold_of(f, ch) : KEPT;
         PyUnicode_WRITE(out_kind, out, i, to != KEPT ? to : ch);
