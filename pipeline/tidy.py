@@ -1,11 +1,13 @@
 """Tidy stage: parsed files to the warehouse's long tables, as polars frames.
 
-Facts are gathered as flat columns with the index of their report, then joined with the report
-frame once — one vectorised join instead of repeating agency, year and provenance per cell in
+Facts are gathered as flat columns with the index of their report, then given the report's
+columns by one vectorised gather instead of repeating agency, year and provenance per cell in
 Python.  Column names and types are the contract in SPEC.md.
 """
 
 from __future__ import annotations
+
+import sys
 
 import polars as pl
 import pyarrow as pa
@@ -23,6 +25,8 @@ _CELL_KEYS = pl.DataFrame(
     },
     schema_overrides={"key": pl.UInt16},
 )
+
+_CELL_KEY_COLUMNS = _CELL_KEYS.drop("key")  # row k: the table, keys and label of cell key k
 
 PROVENANCE = {
     "source_path": pl.String,
@@ -140,16 +144,15 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
     )
     per_report = reports.select(
         "report_id", "agency", "year", "source_path", "source_sha256", "parser_version", "run_id"
-    ).with_row_index("_r")
-    frames = {"reports": reports}
-    cells = (
-        _unpacked([r.cells for r in parsed], [r.counts[0] for r in parsed], CELL_COLUMNS)
-        .join(per_report, on="_r", how="left", maintain_order="left")
-        .join(_CELL_KEYS, on="key", how="left", maintain_order="left")
     )
+    frames = {"reports": reports}
+    cells = _unpacked([r.cells for r in parsed], [r.counts[0] for r in parsed], CELL_COLUMNS)
+    # each cell's report and key are row numbers of per_report and _CELL_KEYS: gathered, not joined
+    cells = cells.hstack(per_report[cells["_r"]]).hstack(_CELL_KEY_COLUMNS[cells["key"]])
+    tables = cells.partition_by("table", as_dict=True, maintain_order=True)
     for table, (k1, k2) in _KEYS.items():
         value = pl.col("value") if table == "proactive" else pl.col("value").cast(pl.Int64).alias("count")
-        frame = cells.filter(pl.col("table") == table).rename({"key1": k1, "key2": k2, "line": "source_line"})
+        frame = tables.get((table,), cells.clear()).rename({"key1": k1, "key2": k2, "line": "source_line"})
         frames[table] = frame.with_columns(value).select(list(SCHEMAS[table]))
     frames["checks"] = _checks(parsed, per_report)
     frames["rejects"] = pl.DataFrame(
@@ -169,9 +172,9 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
 
 
 def _checks(parsed: list[FileResult], per_report: pl.DataFrame) -> pl.DataFrame:
-    """The checks of `parsed`, each with its report's columns from `per_report` (by ``_r``)."""
+    """The checks of `parsed`, each with its report's columns from `per_report` (row ``_r``)."""
     checks = _unpacked([r.checks for r in parsed], [r.counts[1] for r in parsed], CHECK_COLUMNS)
-    return checks.join(per_report, on="_r", how="left", maintain_order="left").select(list(SCHEMAS["checks"]))
+    return checks.hstack(per_report[checks["_r"]]).select(list(SCHEMAS["checks"]))
 
 
 _ARROW = {"u16": pa.uint16(), "f64": pa.float64(), "i32": pa.int32(), "bool": pa.uint8()}
@@ -183,8 +186,8 @@ def _unpacked(
     """The columns ``FileResult.pack`` made, of every report, as one frame with the index of the
     report (``_r``) on each row; NaN and 0 read back as null."""
     total = sum(counts)
-    index = pl.Series("_r", range(len(counts)), pl.UInt32).repeat_by(pl.Series(counts))
-    frame = {"_r": index.explode(empty_as_null=False)}
+    index = b"".join([r.to_bytes(4, sys.byteorder) * n for r, n in enumerate(counts)])  # r, n times
+    frame = {"_r": pl.Series("_r", pa.Array.from_buffers(pa.uint32(), total, [None, pa.py_buffer(index)]))}
     for i, (name, kind) in enumerate(columns):
         if kind == "str":
             joined = "\n".join([p[i] for p, n in zip(packs, counts, strict=True) if n])
