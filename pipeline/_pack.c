@@ -16,7 +16,9 @@
 
 static PyObject *NEWLINE, *A_RULE, *A_SCOPE, *A_NOTE, *A_EXPECTED, *A_ACTUAL, *A_PASSED;
 
-/* A number or None as a double (None: NaN); -1 for anything else. */
+/* A number or None as a double (None: NaN); -1 for anything else, and for a number of 2**63 or
+ * more (a count that would not fit BIGINT: model._columns names its cell, or packs it where it is
+ * not a count). */
 static int as_double(PyObject *v, double *out) {
     if (v == Py_None) {
         *out = NAN;
@@ -24,9 +26,12 @@ static int as_double(PyObject *v, double *out) {
     }
     if (PyFloat_CheckExact(v)) {
         *out = PyFloat_AS_DOUBLE(v);
-        return 0;
+        return fabs(*out) >= 9223372036854775808.0 ? -1 : 0; /* 2**63 and past: as an int's */
     }
     if (PyLong_CheckExact(v)) {
+        int overflow;
+        long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow || n == LLONG_MIN) return -1; /* past BIGINT: the Python names the cell, or packs it */
         double d = PyLong_AsDouble(v);
         if (d == -1.0 && PyErr_Occurred()) {
             PyErr_Clear();

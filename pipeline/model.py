@@ -70,11 +70,10 @@ class Report:
     def status(self) -> str:
         """'partial' if a section is missing or a reading is in doubt; 'inconsistent' if an
         identity the agency printed fails; 'ok' otherwise."""
-        if any(not c.passed and c.rule in ("section", "reading") for c in self.checks):
+        failed = [c.rule for c in self.checks if not c.passed]
+        if "section" in failed or "reading" in failed:
             return "partial"
-        if any(not c.passed for c in self.checks):
-            return "inconsistent"
-        return "ok"
+        return "inconsistent" if failed else "ok"
 
     @property
     def checks_failed(self) -> int:
@@ -161,8 +160,8 @@ class FileResult:
 
     def pack(self, report: Report) -> None:
         """Keep the report's cells and checks as columns (see CELL_COLUMNS).  A ValueError, a
-        parser bug, if a text holds a line break (no text read from one line can), a line is 0
-        or a cell is one no template has."""
+        parser bug, if a count would not fit BIGINT (it names the cell), a text holds a line
+        break (no text read from one line can), a line is 0 or a cell is one no template has."""
         packed = _pack.columns(report.facts, _CELL_KEYS, report.checks) if _pack is not None else NotImplemented
         if packed is NotImplemented:
             packed = _columns(report.facts, report.checks)
@@ -177,6 +176,9 @@ def _columns(facts: list[Fact], checks: list[Check]) -> tuple[tuple[str | bytes,
     """The packed cells and checks of ``FileResult.pack`` and the count of cells with something
     printed in them (in C where _pack was built: the same values, or NotImplemented for what it
     leaves to this)."""
+    huge = next((f for f in facts if f[0] != "proactive" and f[4] is not None and abs(f[4]) >= 2**63), None)
+    if huge is not None:  # a count that would not fit BIGINT
+        raise ValueError(f"{huge[0]}.{huge[1]}.{huge[2]} read as {huge[3]!r} (line {huge[5]})")
     try:
         keys = [_CELL_KEYS[f[:3]] for f in facts]
     except KeyError as exc:

@@ -16,7 +16,7 @@ from pipeline.template import CELL_LABELS
 
 text = st.text(st.sampled_from("0１2,.—-无 \t\n"), max_size=4)
 plain_text = st.text(st.sampled_from("0１2,.—-无 \t"), max_size=4)
-number = st.one_of(st.none(), st.integers(0, 2**53), st.floats(allow_nan=True, allow_infinity=True))
+number = st.one_of(st.none(), st.integers(0, 2**53), st.floats(-(2**62), 2**62), st.just(float("nan")))
 line = st.one_of(st.none(), st.integers(1, 2**31 - 1))
 
 
@@ -47,7 +47,8 @@ def test_the_c_packs_plain_reports_as_the_python_does(facts, checks):
 
 odd_key = st.one_of(key, st.just(("requests", "no.such.row", "total")))
 odd_raw = st.one_of(text, st.integers(0, 3))
-odd_number = st.one_of(number, st.booleans(), st.integers(2**1024, 2**1030), st.just("3"))
+past_bigint = st.sampled_from([2**63, -(2**63), 2**64, float(2**63), float("inf"), float("-inf")])
+odd_number = st.one_of(number, st.booleans(), st.integers(2**1024, 2**1030), st.just("3"), past_bigint)
 odd_line = st.one_of(line, st.integers(-2, 0), st.integers(2**31, 2**40), st.just(1.0), st.just(True))
 
 
@@ -68,12 +69,26 @@ def test_what_the_c_does_not_take_it_leaves_to_the_python(facts, checks):
         ("requests", "received.new", "total", "1\n2", 12, 4),
         ("requests", "received.new", "total", "", None, 0),
         ("requests", "received.new", "total", "3", 2**1100, 4),
+        ("requests", "received.new", "total", "92233720368547758070", 2**63, 4),
+        ("appeals", "review", "upheld", "-9", -(2**63), None),
+        ("requests", "received.new", "total", "3", float("inf"), 4),
     ],
 )
 def test_each_refusal_of_the_python_is_left_to_it(fact):
     with pytest.raises((ValueError, OverflowError)):
         model._columns([fact], [])
     assert _pack.columns([fact], _CELL_KEYS, []) is NotImplemented
+
+
+def test_a_count_past_bigint_is_a_parser_error_that_names_its_cell():
+    """A count of 2**63 or more would not fit BIGINT: the pack refuses the report, naming the
+    cell (the reject's message); a proactive amount that large is no count and is packed."""
+    key = next(k for k in CELL_LABELS if k[0] == "requests")
+    with pytest.raises(ValueError, match=rf"^requests\.{key[1]}\.{key[2]} read as '9{{19}}' \(line 4\)$"):
+        model._columns([(*key, "9" * 19, 10**19 - 1, 4)], [])
+    amount = next(k for k in CELL_LABELS if k[0] == "proactive")
+    assert _pack.columns([(*amount, "1e19", 1e19, 2)], _CELL_KEYS, []) is NotImplemented
+    assert model._columns([(*amount, "1e19", 1e19, 2)], [])[2] == 1
 
 
 def test_parsed_reports_pack_in_c_as_in_python():

@@ -96,6 +96,21 @@ def test_a_cell_with_a_line_break_is_a_parser_error_not_a_shifted_column(monkeyp
     assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", "a raw holds a line break: '1\\n2'")
 
 
+def test_a_count_past_bigint_is_a_parser_error_that_names_the_cell(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    """A count that would not fit BIGINT is a parser bug, kept visible as a reject naming the
+    cell, even where another cell has a problem too."""
+    broken = Report(agency="某局", year=2021, template="2021", layout="text/plain", sections={"requests": True})
+    broken.facts = [
+        ("requests", "received.new", "other_org", "3", 3, 0),  # a line 0 too: the count is named first
+        ("requests", "received.new", "total", "9" * 20, 10**20 - 1, 4),
+    ]
+    (tmp_path / "a.txt").write_text("政府信息公开工作年度报告")
+    monkeypatch.setattr(work, "parse_text", lambda text: copy.deepcopy(broken))
+    reject = work.process(str(tmp_path), "a.txt").reject
+    message = f"requests.received.new.total read as '{'9' * 20}' (line 4)"
+    assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", message)
+
+
 def test_a_line_0_is_refused_not_published_as_null():
     """Lines are numbered from 1 and the packed column says none by 0: a 0 from the parser
     would become NULL without a word, so it is a parser error."""
