@@ -1919,6 +1919,18 @@ static int touching(Token *a, Token *b) {
     return at == from + PyUnicode_GET_LENGTH(a->text);
 }
 
+/* Append to `out` whether b, a number on a's line, touches a (tokens.touches): 0 (nothing appended
+ * where b is no number on a's line), -1 on an error, 2 where a column is not an int (the caller
+ * leaves the tokens to the Python). */
+static int vote(PyObject *out, Token *a, Token *b, PyObject *num_kind) {
+    if (!is_kind(b, num_kind)) return 0;
+    int same = lines_compare(a->line, b->line, Py_EQ);
+    if (same <= 0) return same;
+    int touches = touching(a, b);
+    if (touches < 0 || touches == 2) return touches;
+    return PyList_Append(out, touches ? Py_True : Py_False);
+}
+
 static PyObject *glued_numbers(PyObject *self, PyObject *args) {
     PyObject *tokens, *text_kind, *num_kind;
     Py_ssize_t lo, hi;
@@ -1928,17 +1940,12 @@ static PyObject *glued_numbers(PyObject *self, PyObject *args) {
     PyObject *out = PyList_New(0);
     for (Py_ssize_t i = lo + 1; out != NULL && i < hi; i++) {
         Token *a = (Token *)PyList_GET_ITEM(tokens, i - 1), *b = (Token *)PyList_GET_ITEM(tokens, i);
-        if (!is_kind(b, num_kind) || !is_kind(a, text_kind)) continue;
-        int same = lines_compare(a->line, b->line, Py_EQ);
-        if (same < 0) goto fail;
-        if (!same) continue;
-        int touches = touching(a, b);
-        if (touches < 0) goto fail;
-        if (touches == 2) {
+        int voted = is_kind(a, text_kind) ? vote(out, a, b, num_kind) : 0;
+        if (voted < 0) goto fail;
+        if (voted == 2) {
             Py_DECREF(out);
             Py_RETURN_NOTIMPLEMENTED;
         }
-        if (PyList_Append(out, touches ? Py_True : Py_False) < 0) goto fail;
     }
     return out;
 fail:
@@ -1964,17 +1971,12 @@ static PyObject *glued_after(PyObject *self, PyObject *args) {
         }
         Token *a = token_at(tokens, e), *b = e + 1 < n ? token_at(tokens, e + 1) : NULL;
         if (a == NULL || (e + 1 < n && b == NULL)) goto fail;
-        if (b == NULL || !is_kind(b, num_kind)) continue;
-        int same = lines_compare(a->line, b->line, Py_EQ);
-        if (same < 0) goto fail;
-        if (!same) continue;
-        int touches = touching(a, b);
-        if (touches < 0) goto fail;
-        if (touches == 2) {
+        int voted = b != NULL ? vote(out, a, b, num_kind) : 0;
+        if (voted < 0) goto fail;
+        if (voted == 2) {
             Py_DECREF(out);
             Py_RETURN_NOTIMPLEMENTED;
         }
-        if (PyList_Append(out, touches ? Py_True : Py_False) < 0) goto fail;
     }
     return out;
 fail:

@@ -250,7 +250,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         [row.code or "" for row, _ in value_rows],  # rows that carry values have a code
         {row.code or "" for row, a in value_rows if a is not None},
     )
-    seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]] = {}
+    seen: Seen = {}
 
     def attempt(per_row: Sequence[Sequence[int] | None]) -> tuple[int, Choice, list[Check]]:
         choice, notes = _read_rows(tokens, rows, per_row, result.glued, seen)
@@ -407,6 +407,12 @@ def _row_readings(tokens: list[Token], idx: Sequence[int], glued: bool, line: in
     )
 
 
+# A run of tokens given to a row, and its line -> the row's readings and pool (see ``_known``)
+Seen = dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]]
+# Each row's readings and pool by code, and the (code, tokens) of rows given tokens with no reading
+Pools = tuple[dict[str, list[Reading]], dict[str, list[Reading]], list[tuple[str, int]]]
+
+
 class _Rows(NamedTuple):
     """Section 三's rows that carry values, as ``_read_rows`` reads them for every placement."""
 
@@ -420,7 +426,7 @@ def _read_rows(
     rows: _Rows,
     per_row: Sequence[Sequence[int] | None],
     glued: bool,
-    seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]],
+    seen: Seen,
 ) -> tuple[Choice, list[Check]]:
     """Readings of every row from the tokens given to it, and the choice the identities make.
     `seen` keeps the readings of a run of tokens across the assignments tried, with those whose
@@ -452,8 +458,8 @@ def row_pools(
     rows: _Rows,
     per_row: Sequence[Sequence[int] | None],
     glued: bool,
-    seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]],
-) -> tuple[dict[str, list[Reading]], dict[str, list[Reading]], list[tuple[str, int]]]:
+    seen: Seen,
+) -> Pools:
     """``_row_pools`` (in C where the tokens are C's)."""
     if _tokens is not None:
         return _tokens.row_pools(
@@ -467,8 +473,8 @@ def _row_pools(
     rows: _Rows,
     per_row: Sequence[Sequence[int] | None],
     glued: bool,
-    seen: dict[tuple[tuple[int, ...], int | None], tuple[list[Reading], list[Reading]]],
-) -> tuple[dict[str, list[Reading]], dict[str, list[Reading]], list[tuple[str, int]]]:
+    seen: Seen,
+) -> Pools:
     """Each row's readings and pool (``_known``, kept in `seen` by the row's tokens and line), by
     code, and the (code, tokens) of the rows given tokens with no reading."""
     options: dict[str, list[Reading]] = {}
