@@ -528,15 +528,38 @@ static PyObject *new_reading(PyTypeObject *type, PyObject *cells, PyObject *cost
     return reading;
 }
 
-/* plain_readings(tokens, integer, num_kind, max_count, reading): readings._plain_readings, step
- * for step: the usual row of one plain cell per token as its one Reading (none where a count is
- * too large), or None where a number is not plain digits. */
 static long long below(PyObject *max_count) { /* max_count as a C integer where it is an int that fits, else -1 */
     long long max_below = PyLong_CheckExact(max_count) ? PyLong_AsLongLong(max_count) : -1;
     if (max_below == -1 && PyErr_Occurred()) PyErr_Clear();
     return max_below;
 }
 
+/* The value of a cell `raw` of digits (str.isdigit): an int (integer) or a float, as int() and
+ * float() read it, up to 15 ASCII digits read here, exactly (a double holds them); in *large
+ * whether it is max_count or more (max_below: ``below(max_count)``).  NULL on an error. */
+static PyObject *digits_value(PyObject *raw, int integer, PyObject *max_count, long long max_below, int *large) {
+    Py_ssize_t size = PyUnicode_GET_LENGTH(raw);
+    int kind = PyUnicode_KIND(raw);
+    const void *data = PyUnicode_DATA(raw);
+    long long number = 0;
+    for (Py_ssize_t c = 0; c < size && size <= 15 && number >= 0; c++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, c);
+        number = ch >= '0' && ch <= '9' ? number * 10 + (ch - '0') : -1;
+    }
+    if (size <= 15 && number >= 0 && max_below >= 0) {
+        *large = number >= max_below;
+        return integer ? PyLong_FromLongLong(number) : PyFloat_FromDouble((double)number);
+    }
+    /* long, or digits that are not ASCII */
+    PyObject *value = integer ? PyLong_FromUnicodeObject(raw, 10) : PyFloat_FromString(raw);
+    *large = value == NULL ? -1 : PyObject_RichCompareBool(value, max_count, Py_GE);
+    if (*large < 0) Py_CLEAR(value);
+    return value;
+}
+
+/* plain_readings(tokens, integer, num_kind, max_count, reading): readings._plain_readings, step
+ * for step: the usual row of one plain cell per token as its one Reading (none where a count is
+ * too large), or None where a number is not plain digits. */
 static PyObject *plain_of(PyObject *tokens, int integer, PyObject *num_kind, PyObject *max_count, long long max_below,
                           PyTypeObject *type);
 
@@ -579,24 +602,9 @@ static PyObject *plain_of(PyObject *tokens, int integer, PyObject *num_kind, PyO
                 result = Py_NewRef(Py_None); /* not plain digits: readings() reads the row otherwise */
                 goto done;
             }
-            long long number = 0; /* up to 15 ASCII digits: read here, exactly (a double holds them) */
-            for (Py_ssize_t c = 0; c < size && size <= 15 && number >= 0; c++) {
-                Py_UCS4 ch = PyUnicode_READ(kind, data, c);
-                number = ch >= '0' && ch <= '9' ? number * 10 + (ch - '0') : -1;
-            }
             int large;
-            if (size <= 15 && number >= 0 && max_below >= 0) {
-                value = integer ? PyLong_FromLongLong(number) : PyFloat_FromDouble((double)number);
-                large = number >= max_below;
-            } else { /* long, or digits that are not ASCII: as int() and float() read them */
-                value = integer ? PyLong_FromUnicodeObject(t->text, 10) : PyFloat_FromString(t->text);
-                large = value == NULL ? -1 : PyObject_RichCompareBool(value, max_count, Py_GE);
-            }
+            value = digits_value(t->text, integer, max_count, max_below, &large);
             if (value == NULL) goto done;
-            if (large < 0) {
-                Py_DECREF(value);
-                goto done;
-            }
             too_large |= large;
         } else {
             Py_INCREF(value);
@@ -964,20 +972,8 @@ static PyObject *piece_cell(PyObject *tokens, Cutter *C, Piece p, int integer, P
     if (C->digits[p.tok] == NULL) return PyTuple_Pack(3, t->text, Py_None, t->line);
     PyObject *raw = p.a == 0 && p.b == C->cap[p.tok] ? Py_NewRef(t->text) : PyUnicode_Substring(t->text, p.a, p.b);
     if (raw == NULL) return NULL;
-    PyObject *value;
-    Py_ssize_t size = p.b - p.a;
-    if (size <= 15 && max_below >= 0) { /* read here, exactly (a double holds 15 digits) */
-        long long number = 0;
-        for (Py_ssize_t c = p.a; c < p.b; c++) number = number * 10 + (C->digits[p.tok][c] - '0');
-        value = integer ? PyLong_FromLongLong(number) : PyFloat_FromDouble((double)number);
-        *large = integer && number >= max_below;
-    } else { /* as int() and float() read them */
-        value = integer ? PyLong_FromUnicodeObject(raw, 10) : PyFloat_FromString(raw);
-        if (value != NULL && integer) {
-            *large = PyObject_RichCompareBool(value, max_count, Py_GE);
-            if (*large < 0) Py_CLEAR(value);
-        }
-    }
+    PyObject *value = digits_value(raw, integer, max_count, max_below, large);
+    *large = *large > 0 && integer; /* only a count can be too large */
     PyObject *cell = value ? PyTuple_Pack(3, raw, value, t->line) : NULL;
     Py_DECREF(raw);
     Py_XDECREF(value);
@@ -1040,8 +1036,7 @@ static PyObject *cut_readings(PyObject *self, PyObject *args) {
                           &mixed_max))
         return NULL;
     if (!reading_type(type)) return NULL;
-    long long max_below = PyLong_CheckExact(max_count) ? PyLong_AsLongLong(max_count) : -1;
-    if (max_below == -1 && PyErr_Occurred()) PyErr_Clear();
+    long long max_below = below(max_count);
     PyObject *tokens = PySequence_Fast(seq, "tokens must be a sequence");
     if (tokens == NULL) return NULL;
     Py_ssize_t T = PySequence_Fast_GET_SIZE(tokens);

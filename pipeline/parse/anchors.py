@@ -259,11 +259,6 @@ def row_weights(rows: Specs) -> tuple[float, ...]:
     return tuple([_weight(rows, r, 0) for r in range(len(rows))])
 
 
-def best_score(rows: Specs) -> float:
-    """The most ``score`` can give: every row found by its most specific key."""
-    return sum(row_weights(rows))
-
-
 def score(anchors: list[Anchor | None], weights: tuple[float, ...]) -> float:
     """The weight of the rows found (``_weight`` of each, summed in row order), from their
     ``row_weights``."""

@@ -25,7 +25,7 @@ from pipeline.identities import (
 )
 from pipeline.model import Check, Fact
 from pipeline.normalize import canon
-from pipeline.parse.anchors import Anchor, LabelStream, Specs, best_score, match_rows, row_weights, score
+from pipeline.parse.anchors import Anchor, LabelStream, Specs, match_rows, row_weights, score
 from pipeline.parse.readings import (
     MAX_STATES,
     Choice,
@@ -194,13 +194,14 @@ def _request_labels(name: str) -> tuple[str, ...]:
 
 
 @functools.cache
-def _request_best(name: str) -> float:
-    return best_score(_request_specs(name))
+def _request_weights(name: str) -> tuple[float, ...]:
+    return row_weights(_request_specs(name))
 
 
 @functools.cache
-def _request_weights(name: str) -> tuple[float, ...]:
-    return row_weights(_request_specs(name))
+def _request_best(name: str) -> float:
+    """The most ``score`` can give: every row found by its most specific key."""
+    return sum(_request_weights(name))
 
 
 @functools.cache
