@@ -3,6 +3,7 @@ its rule, stops the switch, names itself, and leaves the serving warehouse as it
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from conftest import REPO
 
 from pipeline.build import build
 from pipeline.publish import GenerationWriter, PublishError, current_generation, switch
+from pipeline.template import APPLICANT_CODES
 from pipeline.tidy import SCHEMAS
 
 Tables = dict[str, pl.DataFrame]
@@ -93,3 +95,32 @@ def test_each_data_test_stops_a_generation_that_breaks_it(served, rule):
 
 def test_every_data_test_is_exercised():
     assert {p.stem for p in (REPO / "sql" / "tests").glob("*.sql")} == set(BREAKS)
+
+
+REQUESTS_BREAKS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
+    "a cell twice": lambda q: pl.concat([q, q.head(1)]),
+    "a cell missing": lambda q: q.slice(1),
+    # seven rows still, but one applicant column twice and another not at all
+    "a column twice in place of another": lambda q: _first_row_changed(q, applicant_type=q["applicant_type"][1]),
+    "a column no template has": lambda q: _first_row_changed(q, applicant_type="robot"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(REQUESTS_BREAKS))
+def test_complete_reports_holds_each_requests_cell_to_exactly_one(served, how):
+    """complete_reports is also the uniqueness test of requests (unique_cells leaves them to it)."""
+    warehouse, tables = served
+    before = current_generation(warehouse)
+    broken = {**tables, "requests": REQUESTS_BREAKS[how](tables["requests"])}
+    with pytest.raises(PublishError, match=r"'complete_reports': [1-9]"):
+        _publish(warehouse, "broken-requests", broken)
+    assert current_generation(warehouse) == before
+
+
+def test_complete_reports_knows_the_applicant_columns_in_template_order():
+    """The bits complete_reports gives the applicant columns are the template's columns."""
+    sql = (REPO / "sql" / "tests" / "complete_reports.sql").read_text(encoding="utf-8")
+    bits = re.findall(r"WHEN '(\w+)' THEN (\d)", sql)
+    assert [code for code, _ in bits] == list(APPLICANT_CODES)
+    assert [int(bit) for _, bit in bits] == list(range(len(APPLICANT_CODES)))
+    assert f"IS DISTINCT FROM {2 ** len(APPLICANT_CODES) - 1}" in sql
