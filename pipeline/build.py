@@ -217,8 +217,9 @@ def _build(
         done = 0
         for batch in _grouped(parse_files(raw, plan.todo, jobs), TIDY_FILES):
             _reject_duplicates(batch, first)
-            for table, frame in tidy(batch, PARSER_VERSION, summary.run_id).items():
-                writer.write(table, frame)
+            for table, parts in tidy(batch, PARSER_VERSION, summary.run_id).items():
+                for rows in parts:
+                    writer.write(table, rows)
             for r in batch:
                 outcomes.append(
                     (

@@ -18,16 +18,17 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import runs
-from pipeline.tidy import SCHEMAS
+from pipeline.tidy import ARROW_SCHEMAS, SCHEMAS
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 DB_NAME = "warehouse.duckdb"
 VIEWS = "views.duckdb"  # in each generation; warehouse.duckdb is a hard link to the current one
 GENERATIONS = "generations"
-_VIEWS = pl.CompatLevel.newest()
 PARTITIONED = ("requests", "proactive", "appeals", "reports", "checks")
 ROW_GROUP_ROWS = 200_000  # rows per row group of the published files, at most
 BUFFER_BYTES = 64 * 2**20  # rows held in memory before the largest tables' are written out
@@ -103,9 +104,8 @@ class GenerationWriter:
         self.tmp.mkdir()
         self._row_group_rows, self._buffer_bytes = row_group_rows, buffer_bytes
         self._schemas = {t: list(s.items()) for t, s in SCHEMAS.items()}
-        # polars' strings go to Arrow as views, without a copy (the Parquet is the same)
-        self._arrow = {t: pl.DataFrame(schema=s).to_arrow(compat_level=_VIEWS).schema for t, s in SCHEMAS.items()}
-        self._pending: dict[str, list[pl.DataFrame]] = {t: [] for t in SCHEMAS}
+        self._arrow = ARROW_SCHEMAS  # what each table is written from
+        self._pending: dict[str, dict[str, list[pa.Table]]] = {t: {} for t in SCHEMAS}  # table -> folder -> rows
         self._pending_bytes = dict.fromkeys(SCHEMAS, 0)
         # output file (table, folder: "year=…" or ".") -> its writer, open until the close
         self._files: dict[tuple[str, str], pq.ParquetWriter] = {}
@@ -136,14 +136,22 @@ class GenerationWriter:
             )
             self._carried.setdefault((table, path.parent.relative_to(gen / table).as_posix()), []).append(rows)
 
-    def write(self, table: str, frame: pl.DataFrame) -> None:
-        """Add rows to `table` (cast to its schema in tidy.SCHEMAS)."""
-        if frame.is_empty():
+    def write(self, table: str, rows: pa.Table | pl.DataFrame) -> None:
+        """Add rows to `table`: Arrow tables as ``tidy`` makes them, or a polars frame (cast to
+        the table's schema in tidy.SCHEMAS)."""
+        if isinstance(rows, pl.DataFrame):
+            if list(rows.schema.items()) != self._schemas[table]:
+                rows = rows.select(list(SCHEMAS[table])).cast(SCHEMAS[table])
+            rows = rows.to_arrow()
+        if rows.num_rows == 0:
             return
-        if list(frame.schema.items()) != self._schemas[table]:
-            frame = frame.select(list(SCHEMAS[table])).cast(SCHEMAS[table])
-        self._pending[table].append(frame)
-        self._pending_bytes[table] += frame.estimated_size()
+        rows = _conformed(rows, self._arrow[table])
+        if table in PARTITIONED:
+            for year, part in _by_year(rows):
+                self._pending[table].setdefault(f"year={year if year is not None else 'unknown'}", []).append(part)
+        else:
+            self._pending[table].setdefault(".", []).append(rows)
+        self._pending_bytes[table] += rows.nbytes
         if sum(self._pending_bytes.values()) >= self._buffer_bytes:
             for name in sorted(SCHEMAS, key=self._pending_bytes.__getitem__, reverse=True):
                 if sum(self._pending_bytes.values()) <= self._buffer_bytes // 2:
@@ -152,19 +160,13 @@ class GenerationWriter:
 
     def _flush(self, table: str) -> None:
         """Write the buffered rows of `table` onto the end of their files."""
-        chunks = self._pending[table]
-        if not chunks:
-            return
-        self._pending[table], self._pending_bytes[table] = [], 0
-        data = pl.concat(chunks)
-        del chunks
-        if table not in PARTITIONED:
-            self._append(table, ".", data)
-            return
-        for (year,), part in data.group_by("year", maintain_order=True):
-            self._append(table, f"year={year if year is not None else 'unknown'}", part)
+        pending, self._pending[table], self._pending_bytes[table] = self._pending[table], {}, 0
+        for folder, chunks in pending.items():
+            # one dictionary per column for the rows written together: the writer takes it as
+            # it is only while it does not change within a row group
+            self._append(table, folder, pa.concat_tables(chunks).unify_dictionaries().combine_chunks())
 
-    def _append(self, table: str, folder: str, rows: pl.DataFrame) -> None:
+    def _append(self, table: str, folder: str, rows: pa.Table) -> None:
         """Rows as row groups onto the end of the folder's part-0.parquet, opened by the first."""
         writer = self._files.get((table, folder))
         if writer is None:
@@ -175,12 +177,10 @@ class GenerationWriter:
                 self._arrow[table],
                 compression="zstd",
                 write_statistics=[c for c in SCHEMAS[table] if c not in NO_STATISTICS],
-                store_schema=False,  # readers see plain strings, not the views written from
+                store_schema=False,  # readers see plain strings, not the dictionaries written from
             )
-        writer.write_table(
-            rows.to_arrow(compat_level=_VIEWS).cast(self._arrow[table]), row_group_size=self._row_group_rows
-        )
-        self._written[table] += rows.height
+        writer.write_table(rows, row_group_size=self._row_group_rows)
+        self._written[table] += rows.num_rows
 
     def close(self, extra: dict[str, pl.DataFrame] | None = None) -> Path:
         """Write what is buffered and every written file's footer, stream the carried rows
@@ -221,11 +221,34 @@ class GenerationWriter:
             with contextlib.suppress(Exception):
                 writer.close()
         self._files.clear()
-        self._pending = {t: [] for t in SCHEMAS}
+        self._pending = {t: {} for t in SCHEMAS}
         self._carried.clear()
         if not self._done:
             shutil.rmtree(self.tmp, ignore_errors=True)
         self._done = True
+
+
+def _conformed(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`rows` with the columns and types of `schema` (a text column becomes a dictionary by
+    hashing its values: only rows that do not come from tidy, such as a test's, take this)."""
+    if rows.schema == schema:
+        return rows
+    columns = []
+    for field in schema:
+        column = rows.column(field.name)
+        if pa.types.is_dictionary(field.type) and not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column.cast(field.type.value_type))
+        columns.append(column.cast(field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _by_year(rows: pa.Table) -> list[tuple[int | None, pa.Table]]:
+    """`rows` split by year, in order within each (tidy's tables are of one year already)."""
+    year = rows.column("year")
+    years = pc.unique(year).to_pylist()
+    if len(years) == 1:
+        return [(years[0], rows)]
+    return [(y, rows.filter(pc.is_null(year) if y is None else pc.equal(year, pa.scalar(y, year.type)))) for y in years]
 
 
 def current_generation(warehouse: Path) -> Path | None:

@@ -1,8 +1,10 @@
-"""Tidy stage: parsed files to the warehouse's long tables, as polars frames.
+"""Tidy stage: parsed files to the warehouse's long tables, as Arrow tables for the writer.
 
-Facts are gathered as flat columns with the index of their report, then given the report's
-columns by one vectorised gather instead of repeating agency, year and provenance per cell in
-Python.  Column names and types are the contract in SPEC.md.
+The workers send each report's cells as packed columns; they are joined into flat columns with
+the index of their report, and the columns a fact row repeats from its report or its cell key
+(agency, provenance, category, label...) become Arrow dictionaries over those indices, so no
+text is repeated per cell in Python, nor copied per row.  Column names and types are the
+contract in SPEC.md.
 """
 
 from __future__ import annotations
@@ -11,22 +13,10 @@ import sys
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.model import CELL_COLUMNS, CHECK_COLUMNS, FileResult
 from pipeline.template import CELL_LABELS
-
-_CELL_KEYS = pl.DataFrame(
-    {
-        "key": range(len(CELL_LABELS)),
-        "table": [k[0] for k in CELL_LABELS],
-        "key1": [k[1] for k in CELL_LABELS],
-        "key2": [k[2] for k in CELL_LABELS],
-        "label_zh": list(CELL_LABELS.values()),
-    },
-    schema_overrides={"key": pl.UInt16},
-)
-
-_CELL_KEY_COLUMNS = _CELL_KEYS.drop("key")  # row k: the table, keys and label of cell key k
 
 PROVENANCE = {
     "source_path": pl.String,
@@ -117,8 +107,12 @@ _KEYS = {
 }
 
 
-def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[str, pl.DataFrame]:
-    """All six tables for one batch of parsed files."""
+Tidied = dict[str, list[pa.Table]]  # table -> its rows, the fact tables' one table per year
+
+
+def tidy(results: list[FileResult], parser_version: str, run_id: str) -> Tidied:
+    """All six tables for one batch of parsed files, as Arrow (``ARROW_SCHEMAS``): the fact
+    tables built by ``_facts``, one table per year, the others as polars makes them."""
     parsed = [r for r in results if r.report is not None]
     reports = pl.DataFrame(
         {
@@ -142,20 +136,7 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
         },
         schema=SCHEMAS["reports"],
     )
-    per_report = reports.select(
-        "report_id", "agency", "year", "source_path", "source_sha256", "parser_version", "run_id"
-    )
-    frames = {"reports": reports}
-    cells = _unpacked([r.cells for r in parsed], [r.counts[0] for r in parsed], CELL_COLUMNS)
-    # each cell's report and key are row numbers of per_report and _CELL_KEYS: gathered, not joined
-    cells = cells.hstack(per_report[cells["_r"]]).hstack(_CELL_KEY_COLUMNS[cells["key"]])
-    tables = cells.partition_by("table", as_dict=True, maintain_order=True)
-    for table, (k1, k2) in _KEYS.items():
-        value = pl.col("value") if table == "proactive" else pl.col("value").cast(pl.Int64).alias("count")
-        frame = tables.get((table,), cells.clear()).rename({"key1": k1, "key2": k2, "line": "source_line"})
-        frames[table] = frame.with_columns(value).select(list(SCHEMAS[table]))
-    frames["checks"] = _checks(parsed, per_report)
-    frames["rejects"] = pl.DataFrame(
+    rejects = pl.DataFrame(
         {
             "source_path": [r.path for r in results if r.reject],
             "source_sha256": [r.sha256 for r in results if r.reject],
@@ -168,7 +149,109 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> dict[st
         },
         schema=SCHEMAS["rejects"],
     )
-    return frames
+    per_report = reports.select("report_id", "year", "source_path", "run_id")
+    return {
+        "reports": [reports.to_arrow()],
+        **_facts(parsed, reports, parser_version, run_id),
+        "checks": [_checks(parsed, per_report).to_arrow()],
+        "rejects": [rejects.to_arrow()],
+    }
+
+
+# The fact tables' columns that repeat a report's or a cell key's text on every row are written
+# as Arrow dictionaries: indices into the batch's reports (of one year) or into the table's keys.
+# The Parquet writer takes a dictionary as it is, where a column of text it has to hash row by
+# row (0.5-0.6 of the time a column of text took it).
+DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+_PER_REPORT = ("report_id", "agency", "source_path", "source_sha256")
+_PER_KEY = ("key1", "key2", "label_zh")
+
+
+def _arrow_schema(table: str) -> pa.Schema:
+    """The Arrow a table is written from: text as large strings (as polars gives it, with a
+    copy: Arrow cannot split polars' views by year), in the fact tables ``DICTIONARY`` for the
+    columns that repeat a report's or a key's text."""
+    schema = pl.DataFrame(schema=SCHEMAS[table]).to_arrow().schema
+    if table not in _KEYS:
+        return schema
+    repeated = {*_PER_REPORT, *_KEYS[table], "label_zh", "parser_version", "run_id"}
+    return pa.schema([pa.field(f.name, DICTIONARY) if f.name in repeated else f for f in schema])
+
+
+ARROW_SCHEMAS = {table: _arrow_schema(table) for table in SCHEMAS}
+
+
+def _key_columns() -> dict[str, tuple[int, dict[str, tuple[pa.Array, pa.Array]]]]:
+    """For each fact table: its number in ``_TABLE_OF_KEY``, and for key1, key2 and label_zh the
+    distinct texts of its cells (a dictionary) with the index into them of every cell key in
+    CELL_LABELS (0 for another table's keys, which never reach it)."""
+    keys = list(CELL_LABELS)
+    out = {}
+    for number, table in enumerate(_KEYS):
+        texts = {
+            "key1": [k[1] for k in keys],
+            "key2": [k[2] for k in keys],
+            "label_zh": list(CELL_LABELS.values()),
+        }
+        columns = {}
+        for name, values in texts.items():
+            distinct = list(dict.fromkeys(v for k, v in zip(keys, values, strict=True) if k[0] == table))
+            where = {v: i for i, v in enumerate(distinct)}
+            index = [where[v] if k[0] == table else 0 for k, v in zip(keys, values, strict=True)]
+            columns[name] = (pa.array(index, pa.int32()), pa.array(distinct, pa.string()))
+        out[table] = (number, columns)
+    return out
+
+
+_KEY_COLUMNS = _key_columns()
+_TABLE_OF_KEY = pa.array([list(_KEYS).index(k[0]) for k in CELL_LABELS], pa.int8())
+_TABLE_NUMBER = {table: pa.scalar(number, pa.int8()) for table, (number, _) in _KEY_COLUMNS.items()}
+# compute functions given a Python number convert it each call, trying to import pandas: made once
+_ZERO_I32, _NULL_I32, _NULL_F64 = pa.scalar(0, pa.int32()), pa.scalar(None, pa.int32()), pa.scalar(None, pa.float64())
+
+
+def _facts(parsed: list[FileResult], reports: pl.DataFrame, parser_version: str, run_id: str) -> Tidied:
+    """The cells of `parsed` (reports: their rows of ``reports``) as the three fact tables, one
+    Arrow table per year, rows in the order of the reports and of each report's cells."""
+    counts = [r.counts[0] for r in parsed]
+    total = sum(counts)
+    cell = {name: _column([r.cells[i] for r in parsed], counts, kind) for i, (name, kind) in enumerate(CELL_COLUMNS)}
+    report = _report_index(counts)
+    per_report = {name: reports[name].to_arrow().cast(pa.string()) for name in _PER_REPORT}
+    year = reports["year"].to_arrow().take(report)
+    table_of = _TABLE_OF_KEY.take(cell["key"])
+    zeros = pa.Array.from_buffers(pa.int32(), total, [None, pa.py_buffer(bytes(4 * total))])
+    version, run = pa.array([parser_version], pa.string()), pa.array([run_id], pa.string())
+    tables: Tidied = {table: [] for table in _KEYS}
+    for table, (k1, k2) in _KEYS.items():
+        mine = pc.equal(table_of, _TABLE_NUMBER[table])
+        for y in pc.unique(year.filter(mine)):  # Arrow scalars: a Python int would be converted each call
+            rows = pc.indices_nonzero(pc.and_(mine, pc.equal(year, y) if y.is_valid else pc.is_null(year)))
+            of = report.take(rows)
+            ids = pc.unique(of)  # the reports of these rows, ascending
+            local = pc.index_in(of, value_set=ids)
+            key = cell["key"].take(rows)
+            value = cell["value"].take(rows)
+            value = pc.if_else(pc.is_nan(value), _NULL_F64, value)
+            line = cell["line"].take(rows)
+            columns = {name: _dictionary(local, per_report[name].take(ids)) for name in _PER_REPORT}
+            for name, out in zip(_PER_KEY, (k1, k2, "label_zh"), strict=True):
+                index, texts = _KEY_COLUMNS[table][1][name]
+                columns[out] = pa.DictionaryArray.from_arrays(index.take(key), texts)
+            constant = zeros.slice(0, len(rows))
+            columns |= {
+                "year": year.take(rows),
+                "value" if table == "proactive" else "count": (
+                    value if table == "proactive" else pc.cast(value, pa.int64(), safe=False)  # |count| < 2^63
+                ),
+                "raw": cell["raw"].take(rows),
+                "source_line": pc.if_else(pc.equal(line, _ZERO_I32), _NULL_I32, line).cast(pa.int64()),
+                "parser_version": pa.DictionaryArray.from_arrays(constant, version),
+                "run_id": pa.DictionaryArray.from_arrays(constant, run),
+            }
+            schema = ARROW_SCHEMAS[table]
+            tables[table].append(pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema))
+    return tables
 
 
 def _checks(parsed: list[FileResult], per_report: pl.DataFrame) -> pl.DataFrame:
@@ -180,23 +263,44 @@ def _checks(parsed: list[FileResult], per_report: pl.DataFrame) -> pl.DataFrame:
 _ARROW = {"u16": pa.uint16(), "f64": pa.float64(), "i32": pa.int32(), "bool": pa.uint8()}
 
 
+def _dictionary(indices: pa.Array, texts: pa.Array) -> pa.DictionaryArray:
+    """texts[indices], as a dictionary; a null text (a report with no agency) is a null row, not
+    a null in the dictionary."""
+    if not texts.null_count:
+        return pa.DictionaryArray.from_arrays(indices, texts)
+    missing = pc.is_null(texts).take(indices)
+    return pa.DictionaryArray.from_arrays(pc.if_else(missing, _NULL_I32, indices), texts.fill_null(""))
+
+
+def _report_index(counts: list[int]) -> pa.Array:
+    """The row of each packed value's report: r, counts[r] times."""
+    index = b"".join([r.to_bytes(4, sys.byteorder) * n for r, n in enumerate(counts)])
+    return pa.Array.from_buffers(pa.uint32(), sum(counts), [None, pa.py_buffer(index)])
+
+
+def _column(packs: list[str | bytes], counts: list[int], kind: str) -> pa.Array:
+    """One column ``FileResult.pack`` made, of every report, as it was packed (NaN, 0 and all)."""
+    total = sum(counts)
+    if kind == "str":
+        if not total:
+            return pa.array([], pa.large_string())
+        return (
+            pl.Series(["\n".join([p for p, n in zip(packs, counts, strict=True) if n])])
+            .str.split("\n")
+            .explode()
+            .to_arrow()
+        )
+    return pa.Array.from_buffers(_ARROW[kind], total, [None, pa.py_buffer(b"".join(packs))])
+
+
 def _unpacked(
     packs: list[tuple[str | bytes, ...]], counts: list[int], columns: tuple[tuple[str, str], ...]
 ) -> pl.DataFrame:
     """The columns ``FileResult.pack`` made, of every report, as one frame with the index of the
     report (``_r``) on each row; NaN and 0 read back as null."""
-    total = sum(counts)
-    index = b"".join([r.to_bytes(4, sys.byteorder) * n for r, n in enumerate(counts)])  # r, n times
-    frame = {"_r": pl.Series("_r", pa.Array.from_buffers(pa.uint32(), total, [None, pa.py_buffer(index)]))}
+    frame = {"_r": pl.Series("_r", _report_index(counts))}
     for i, (name, kind) in enumerate(columns):
-        if kind == "str":
-            joined = "\n".join([p[i] for p, n in zip(packs, counts, strict=True) if n])
-            frame[name] = (
-                pl.Series(name, [joined]).str.split("\n").explode() if total else pl.Series(name, [], pl.String)
-            )
-            continue
-        data = pa.py_buffer(b"".join([p[i] for p in packs]))
-        series = pl.Series(name, pa.Array.from_buffers(_ARROW[kind], total, [None, data]))
+        series = pl.Series(name, _column([p[i] for p in packs], counts, kind))
         if kind == "f64":
             series = series.fill_nan(None)
         elif kind == "i32":

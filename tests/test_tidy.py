@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import polars as pl
+import pyarrow as pa
 import pytest
 
 from pipeline import work
@@ -47,23 +49,49 @@ def _packed(reports: list[Report]) -> list[FileResult]:
     return results
 
 
+def _frames(parts: list[pa.Table]) -> list[pl.DataFrame]:
+    """A table's Arrow parts as polars frames, the dictionaries as plain text."""
+    return [pl.from_arrow(p).with_columns(pl.col(pl.Categorical).cast(pl.String)) for p in parts]
+
+
 def test_packed_reports_tidy_to_the_parsers_cells_and_checks_in_order():
+    """Each fact table comes as one part per year, holding that year's rows in the order of the
+    reports and of their cells; reports and checks as one part."""
     reports = _reports()
-    frames = tidy(_packed(reports), "v1", "run1")
-    assert frames["reports"]["cells"].to_list() == [sum(f[3] != "" for f in r.facts) for r in reports]
+    tables = {t: _frames(parts) for t, parts in tidy(_packed(reports), "v1", "run1").items()}
+    years = list(dict.fromkeys(r.year for r in reports))
+    assert len(years) > 1
+    for table in _KEYS:
+        assert all(p["year"].n_unique() == 1 for p in tables[table])
+        assert len({p["year"][0] for p in tables[table]}) == len(tables[table])
+    [reports_table] = tables["reports"]
+    assert reports_table["cells"].to_list() == [sum(f[3] != "" for f in r.facts) for r in reports]
     for table, (k1, k2) in _KEYS.items():
         value = "value" if table == "proactive" else "count"
-        got = frames[table].select("source_path", k1, k2, "raw", value, "source_line").rows()
-        want = [
-            (f"r{i}.txt", key1, key2, raw, None if v is None else (float(v) if table == "proactive" else int(v)), line)
-            for i, r in enumerate(reports)
-            for t, key1, key2, raw, v, line in r.facts
-            if t == table
-        ]
-        assert got == want
-        assert frames[table]["report_id"].null_count() == 0
-    assert frames["requests"]["label_zh"].null_count() == 0
-    got = frames["checks"].select("source_path", "rule", "scope", "expected", "actual", "passed", "note").rows()
+        for part in tables[table]:
+            year = part["year"][0]
+            got = part.select("source_path", k1, k2, "raw", value, "source_line").rows()
+            want = [
+                (
+                    f"r{i}.txt",
+                    key1,
+                    key2,
+                    raw,
+                    None if v is None else (float(v) if table == "proactive" else int(v)),
+                    line,
+                )
+                for i, r in enumerate(reports)
+                if r.year == year
+                for t, key1, key2, raw, v, line in r.facts
+                if t == table
+            ]
+            assert got == want
+            assert part["report_id"].null_count() == 0 and part["agency"].null_count() == 0
+            assert part.select("parser_version", "run_id").unique().rows() == [("v1", "run1")]
+        assert sum(p.height for p in tables[table]) == sum(f[0] == table for r in reports for f in r.facts)
+    assert all(p["label_zh"].null_count() == 0 for p in tables["requests"])
+    [checks] = tables["checks"]
+    got = checks.select("source_path", "rule", "scope", "expected", "actual", "passed", "note").rows()
     want = [
         (f"r{i}.txt", c.rule, c.scope, c.expected, c.actual, c.passed, c.note)
         for i, r in enumerate(reports)
@@ -73,11 +101,23 @@ def test_packed_reports_tidy_to_the_parsers_cells_and_checks_in_order():
     assert len(want) > 24 * 20 and any(not c[5] for c in want)  # real checks, failed ones among them
 
 
+def test_a_report_with_no_agency_has_null_agency_cells():
+    """A report whose agency the text did not give: its cells' agency is NULL (not '', nor a
+    NULL in the dictionary), the other reports' as they were."""
+    reports = _reports()[:3]
+    reports[1] = copy.deepcopy(reports[0])
+    reports[1].agency = None
+    tables = tidy(_packed(reports), "v1", "run1")
+    [requests] = _frames(tables["requests"])  # the three reports are of one year
+    agency = requests.group_by("source_path", maintain_order=True).agg(pl.col("agency").unique())
+    assert agency.rows() == [("r0.txt", [reports[0].agency]), ("r1.txt", [None]), ("r2.txt", [reports[2].agency])]
+
+
 def test_a_batch_of_only_empty_reports_tidies_to_empty_tables():
     empty = Report(agency="空", year=2019, template="2019", layout="text/plain", sections={"requests": True})
-    frames = tidy(_packed([empty, empty]), "v1", "run1")
-    assert frames["reports"].height == 2
-    assert all(frames[t].is_empty() for t in ("requests", "proactive", "appeals", "checks"))
+    tables = tidy(_packed([empty, empty]), "v1", "run1")
+    assert sum(p.num_rows for p in tables["reports"]) == 2
+    assert all(sum(p.num_rows for p in tables[t]) == 0 for t in ("requests", "proactive", "appeals", "checks"))
 
 
 def test_a_cell_with_a_line_break_is_a_parser_error_not_a_shifted_column(monkeypatch: pytest.MonkeyPatch, tmp_path):
