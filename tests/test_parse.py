@@ -310,6 +310,28 @@ def test_title_found_as_printed(lines, agency):
     assert title is not None and title.startswith(agency)
 
 
+@pytest.mark.parametrize(
+    ("lines", "title"),
+    [
+        # traditional characters (a mirror site), matched on their simplified forms
+        (
+            ["首頁", "某某縣人民政府2021年政府信息公開工作年度報告"],
+            ("某某縣人民政府2021年政府信息公開工作年度報告", 2021),
+        ),
+        # a year of the 1900s is a year as the pattern reads it
+        (
+            ["首页", "某某县人民政府1999年政府信息公开工作年度报告"],
+            ("某某县人民政府1999年政府信息公开工作年度报告", 1999),
+        ),
+        # the year's digits cut by a wrap
+        (["某某县人民政府20", "23年政府信息公开工作年度报告"], ("某某县人民政府2023年政府信息公开工作年度报告", 2023)),
+    ],
+)
+def test_title_found_whatever_its_characters_and_year(lines, title):
+    found, _, year = find_title(lines)
+    assert (found, year) == title
+
+
 def test_section_two_label_wrapped_around_its_values():
     """A cell too narrow for its label wraps it, and a printed page may put the values beside the
     label's first line ("行政规范" 3 1 7, then "性文件"): the values are the row's, not lost."""

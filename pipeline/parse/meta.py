@@ -16,6 +16,7 @@ _PLACE = re.compile(
     r"(?P<city>[^局委厅部办院所署会]{2,7}?(?:市|自治州|盟|地区))?"
     r"(?P<county>[^局委厅部办院所署会市]{2,8}?(?:区|县|旗))?"
 )
+_TRADITIONAL = re.compile("[" + re.escape("".join(map(chr, T2S))) + "]")
 _TITLE_SEARCH_LINES = 60
 _SHORTEST_NAME = 3  # characters: a shorter agency is the end of a name wrapped onto the title's line
 _MENU_ITEM = 10  # characters: a line this short beside a title is a menu item, not the title's
@@ -54,13 +55,32 @@ def _continuations(lines: list[str], i: int) -> list[str]:
     out = after[:1]
     if len(after) == 2 and after[0] and len(after[0]) <= _MENU_ITEM and "\t" not in after[0]:
         out.append(after[1])
-    return [c.split("\t")[0] for c in out if c and not _TITLE.search(c.translate(T2S))]
+    return [c.split("\t")[0] for c in out if c and not _has_title(c)]
+
+
+def _may_have_title(text: str) -> bool:
+    """False where `text` cannot hold a title: it has no year (19xx or 20xx), which translating
+    its characters to simplified ones would not give it (most lines above a title: no translation
+    and no search for them)."""
+    return "20" in text or "19" in text
+
+
+def _has_title(text: str) -> bool:
+    return _may_have_title(text) and _TITLE.search(_simplified(text)) is not None
+
+
+def _simplified(text: str) -> str:
+    """`text` in simplified characters: translated only where it holds a traditional one (a
+    search for one costs a tenth of the translation)."""
+    return text.translate(T2S) if _TRADITIONAL.search(text) else text
 
 
 def _title(text: str, lines: list[str], i: int, wrap: int | None = None) -> tuple[str, str | None, int] | None:
     """The title in `text` (line i, or line i joined with the next at `wrap`: then only a title
     that crosses the wrap)."""
-    for m in _TITLE.finditer(text.translate(T2S)):
+    if not _may_have_title(text):
+        return None
+    for m in _TITLE.finditer(_simplified(text)):
         if wrap is not None and not m.start() < wrap < m.end():
             continue
         agency = _clean_agency(text[m.start("agency") : m.end("agency")])

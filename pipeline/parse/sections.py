@@ -776,26 +776,24 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
     opts = opts or readings(toks, APPEALS_WIDTH, integer=True, glued=glued, line=line)[:_APPEALS_FALLBACK]
     if not picked or not opts:
         return unread_appeals("section 四 not read")
-    choice = choose({"appeals": opts}, lambda r: True, lambda _, r: appeal_residuals(r.values))
-    pick = choice.picks["appeals"]
-    if choice.doubtful:
+    if len(opts) == 1:  # the usual section: one reading, which choose would pick, in no doubt
+        pick, doubtful = opts[0], {}
+    else:
+        choice = choose({"appeals": opts}, lambda r: True, lambda _, r: appeal_residuals(r.values))
+        pick, doubtful = choice.picks["appeals"], choice.doubtful
+    if doubtful:
         result.checks.append(
             Check(
                 "reading",
                 "appeals",
                 1,
-                choice.doubtful["appeals"],
+                doubtful["appeals"],
                 False,
                 "several readings of section 四 fit the identities equally",
             )
         )
     result.checks += _numbers_flag("appeals", pick.left_out, "left out")
-    k = 0
-    for proc, _ in APPEAL_PROCEEDINGS:
-        for out, _ in APPEAL_OUTCOMES:
-            raw, value, line = pick.cells[k]
-            result.cells.append(("appeals", proc, out, raw, value, line))
-            k += 1
+    result.cells = [key + cell for key, cell in zip(_APPEAL_KEYS, pick.cells, strict=True)]
     result.checks.extend(appeal_checks(pick.values))
     return result
 
@@ -804,13 +802,14 @@ def _blanks(reading: Reading) -> int:
     return sum(raw == "" for raw, _, _ in reading.cells)
 
 
+_APPEAL_KEYS = [("appeals", proc, out) for proc, _ in APPEAL_PROCEEDINGS for out, _ in APPEAL_OUTCOMES]
+
+
 def unread_appeals(note: str) -> SectionResult:
     """Section 四 missing or unreadable: its 15 cells as NULL, and the reason as a failed check."""
     result = SectionResult()
     result.checks.append(Check("section", "appeals", None, None, False, note))
-    result.cells = [
-        ("appeals", proc, out, "", None, None) for proc, _ in APPEAL_PROCEEDINGS for out, _ in APPEAL_OUTCOMES
-    ]
+    result.cells = [(*key, "", None, None) for key in _APPEAL_KEYS]
     return result
 
 
