@@ -46,21 +46,15 @@ typedef struct {
     size_t cap, len;
 } Memo;
 
-static uint64_t mix(uint64_t h, uint64_t x) {
-    h ^= x + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
-    return h;
-}
-
+/* i, p and b are below MAX_CELLS + 1 and off below a token's length: packed into one word with
+ * the sum, then mixed (a multiply and shifts; the memo compares the whole state on a hit) */
 static uint64_t hash_state(const State *st) {
-    uint64_t h = 0;
-    h = mix(h, (uint64_t)(uint32_t)st->i);
-    h = mix(h, (uint64_t)(uint32_t)st->off);
-    h = mix(h, (uint64_t)(uint32_t)st->p);
-    h = mix(h, (uint64_t)(uint32_t)st->b);
-    h = mix(h, (uint64_t)st->s);
-    h ^= h >> 33;
+    uint64_t h = (uint64_t)(uint32_t)st->off << 32 | (uint64_t)(uint32_t)st->i << 20 | (uint64_t)(uint32_t)st->p << 10 |
+                 (uint64_t)(uint32_t)st->b;
+    h ^= (uint64_t)st->s * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 31;
     h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
+    h ^= h >> 29;
     return h;
 }
 
@@ -135,6 +129,16 @@ static int digits_of(int64_t s) {
     return k;
 }
 
+/* the decimal digits of s (0 <= s < MAX_COUNT) into out, as "%lld" prints them; their count */
+static int decimal(int64_t s, char *out) {
+    int k = digits_of(s);
+    for (int j = k - 1; j >= 0; j--) {
+        out[j] = (char)('0' + s % 10);
+        s /= 10;
+    }
+    return k;
+}
+
 static int moves(const Search *S, const State *st, Move *out) {
     int m = 0;
     int32_t i = st->i, off = st->off, p = st->p, b = st->b;
@@ -161,7 +165,7 @@ static int moves(const Search *S, const State *st, Move *out) {
             if (last) { /* the run's total: the digits that print its sum, if they are next */
                 if (s < MAX_COUNT) {
                     char total[24];
-                    int k = snprintf(total, sizeof total, "%lld", (long long)s);
+                    int k = decimal(s, total);
                     if (off + k <= L && memcmp(t + off, total, (size_t)k) == 0) {
                         int done = off + k == L;
                         State nxt = done ? (State){i + 1, 0, p + 1, b, 0} : (State){i, off + k, p + 1, b, 0};
@@ -209,11 +213,8 @@ static double to_go(Search *S, const State *st) {
         Move mv[MAX_MOVES];
         int k = moves(S, st, mv);
         for (int j = 0; j < k; j++) {
-            double rest;
-            if (!memo_get(&S->memo, &mv[j].nxt, &rest)) {
-                rest = to_go(S, &mv[j].nxt);
-                if (S->stopped) return INFINITY;
-            }
+            double rest = to_go(S, &mv[j].nxt); /* a memo hit first of all */
+            if (S->stopped) return INFINITY;
             if (mv[j].cost + rest < best) best = mv[j].cost + rest;
         }
     }
@@ -224,8 +225,14 @@ static double to_go(Search *S, const State *st) {
     return best;
 }
 
-/* Python's round(x, 9): both are correctly rounded, and no double lies exactly halfway */
+/* Python's round(x, 9): both are correctly rounded, and no double lies exactly halfway.  Where
+ * x * 1e9 is well inside 2**53 and not near a half, the integer it rounds to is the decimal's,
+ * and its quotient by 1e9 (both exact doubles, the division correctly rounded) is the double
+ * nearest that decimal, which is what Python returns: no printing and parsing (costs here are
+ * sums of a few weights, always this case). */
 static double round9(double x) {
+    double t = x * 1e9, whole = nearbyint(t);
+    if (fabs(t) < 1e12 && fabs(t - whole) <= 0.49) return whole / 1e9;
     char buf[64];
     snprintf(buf, sizeof buf, "%.9f", x);
     return strtod(buf, NULL);
