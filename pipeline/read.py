@@ -9,7 +9,7 @@ tab-separated lines so that one parser reads every format.
 from __future__ import annotations
 
 import importlib
-from pathlib import PurePath
+import os
 
 from pipeline.errors import Reject
 from pipeline.normalize import DecodeError, decode, utf16_without_bom
@@ -38,7 +38,7 @@ def sniff(name: str, data: bytes) -> str:
             if kind == "zip":
                 return "docx" if b"word/" in data[:4096] or name.lower().endswith(".docx") else "binary"
             return kind
-    suffix = PurePath(name).suffix.lower()
+    suffix = os.path.splitext(name)[1].lower()  # as PurePath's suffix for every suffix below
     if suffix in _IMAGE_SUFFIXES:
         return "image"
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()

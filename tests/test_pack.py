@@ -98,3 +98,41 @@ def test_parsed_reports_pack_in_c_as_in_python():
         assert got is not NotImplemented
         assert got == model._columns(report.facts, report.checks)
     assert sum(len(r.facts) for r in reports) > 40 * 150 and sum(len(r.checks) for r in reports) > 40 * 20
+
+
+def test_a_cells_key_is_numbered_by_the_keys_given_whatever_the_c_remembers():
+    """The C remembers the number of a key by the identity of its three strings: the same strings
+    get their number from another keys dict when given one, and equal strings that are other
+    objects get the same number."""
+    keys = list(CELL_LABELS)
+    fact = (*keys[5], "1", 1, 3)
+    first = _pack.columns([fact], _CELL_KEYS, [])
+    assert first[0][0] == (5).to_bytes(2, "little")
+    reversed_keys = {k: len(keys) - 1 - i for i, k in enumerate(keys)}
+    again = _pack.columns([fact], reversed_keys, [])
+    assert again[0][0] == (len(keys) - 1 - 5).to_bytes(2, "little")
+    assert _pack.columns([fact], _CELL_KEYS, [])[0][0] == first[0][0]
+    copies = tuple("".join(list(part)) for part in keys[5])  # equal strings, other objects
+    assert all(c == k and c is not k for c, k in zip(copies, keys[5], strict=True))
+    assert _pack.columns([(*copies, "1", 1, 3)], _CELL_KEYS, [])[0][0] == first[0][0]
+
+
+def test_keys_that_share_two_strings_are_told_apart():
+    """Every applicant column of a row: keys alike but for their last string."""
+    row = [k for k in CELL_LABELS if k[:2] == ("requests", "received.new")]
+    facts = [(*k, str(i), i, i + 1) for i, k in enumerate(row)] * 2
+    assert _pack.columns(facts, _CELL_KEYS, []) == python(facts, [])
+
+
+def test_many_keys_that_share_two_strings_are_told_apart():
+    """More keys than the C remembers, alike but for one string at a time: where two share a
+    slot of its memory, each is still told by all three of its strings."""
+    table, key1, key2 = "requests", "received.new", "total"
+    keys = [(table, key1, f"c{i}") for i in range(3000)]
+    keys += [(table, f"r{i}", key2) for i in range(3000)]
+    keys += [(f"t{i}", key1, key2) for i in range(3000)]
+    numbered = {k: i for i, k in enumerate(keys)}
+    facts = [(*k, "1", 1, 1) for k in keys]
+    for _ in range(2):  # the second time from what it remembers
+        got = _pack.columns(facts, numbered, [])
+        assert got[0][0] == b"".join(i.to_bytes(2, "little") for i in range(len(keys)))
