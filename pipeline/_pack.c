@@ -1,9 +1,9 @@
 /* FileResult.pack's columns (pipeline/model.py, ``_columns``), in C.
  *
- * model.py is the definition and says what the columns are; this file makes the same bytes and
- * strings, for speed alone: packing a report's ~200 cells and ~40 checks in Python cost a parser
+ * model.py is the definition and says what the columns are; this file makes the same bytes, for
+ * speed alone: packing a report's ~200 cells and ~40 checks in Python cost a parser
  * worker 8% of its time, a Python object or two per cell.  Only the plain case is done here:
- * cells of a template key, text with no line break, numbers that are ints or floats or None,
+ * cells of a template key, text with no line break that has UTF-8, numbers that are ints or floats or None,
  * lines that are positive ints or None, checks whose texts are str and whose verdict is a bool.
  * Anything else is left to the Python, which packs it or raises the parser-bug error it names:
  * NotImplemented.  tests/test_pack.py holds the two equal, output for output.
@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
-static PyObject *NEWLINE, *A_RULE, *A_SCOPE, *A_NOTE, *A_EXPECTED, *A_ACTUAL, *A_PASSED;
+static PyObject *A_RULE, *A_SCOPE, *A_NOTE, *A_EXPECTED, *A_ACTUAL, *A_PASSED;
 
 /* A number or None as a double (None: NaN); -1 for anything else, and for a number of 2**63 or
  * more (a count that would not fit BIGINT: model._columns names its cell, or packs it where it is
@@ -43,16 +43,35 @@ static int as_double(PyObject *v, double *out) {
     return -1;
 }
 
-/* `texts` joined by line breaks, or NULL with no error set where a text is not a str or holds a
- * line break (the Python says which). */
-static PyObject *joined(PyObject *texts) {
-    Py_ssize_t n = PyList_GET_SIZE(texts);
+/* `texts` packed as model._texts packs them: the int32 lengths of their UTF-8 bytes, then the
+ * bytes; NULL with no error set where a text is not a str, holds a line break or has no UTF-8 (a
+ * lone surrogate): the Python says which. */
+static PyObject *packed_texts(PyObject *texts) {
+    Py_ssize_t n = PyList_GET_SIZE(texts), size = 4 * n;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PyList_GET_ITEM(texts, i);
         if (!PyUnicode_CheckExact(t)) return NULL;
         if (PyUnicode_GET_LENGTH(t) && PyUnicode_FindChar(t, '\n', 0, PyUnicode_GET_LENGTH(t), 1) != -1) return NULL;
+        Py_ssize_t length;
+        if (PyUnicode_AsUTF8AndSize(t, &length) == NULL) {
+            PyErr_Clear();
+            return NULL;
+        }
+        if (length > INT32_MAX) return NULL;
+        size += length;
     }
-    return PyUnicode_Join(NEWLINE, texts);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (out == NULL) return NULL;
+    char *at = PyBytes_AS_STRING(out), *data = at + 4 * n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t length;
+        const char *utf8 = PyUnicode_AsUTF8AndSize(PyList_GET_ITEM(texts, i), &length); /* made above */
+        int32_t l = (int32_t)length;
+        memcpy(at + 4 * i, &l, 4);
+        memcpy(data, utf8, (size_t)length);
+        data += length;
+    }
+    return out;
 }
 
 /* The keys' numbers already looked up, by the identity of the three strings of a cell's key: the
@@ -137,7 +156,7 @@ static PyObject *pack_cells(PyObject *facts, PyObject *keys, Py_ssize_t *printed
             line[i] = (int32_t)l;
         }
     }
-    PyObject *text = joined(raws);
+    PyObject *text = packed_texts(raws);
     if (text == NULL) {
         if (PyErr_Occurred()) goto done;
         goto python;
@@ -163,7 +182,7 @@ static PyObject *pack_checks(PyObject *checks) {
     double *expected = PyMem_Malloc((n ? n : 1) * sizeof(double));
     double *actual = PyMem_Malloc((n ? n : 1) * sizeof(double));
     char *passed = PyMem_Malloc(n ? n : 1);
-    PyObject *out = NULL, *joins[3] = {NULL, NULL, NULL};
+    PyObject *out = NULL, *packs[3] = {NULL, NULL, NULL};
     if (texts[0] == NULL || texts[1] == NULL || texts[2] == NULL || expected == NULL || actual == NULL ||
         passed == NULL) {
         PyErr_NoMemory();
@@ -192,13 +211,13 @@ static PyObject *pack_checks(PyObject *checks) {
         passed[i] = p == Py_True;
     }
     for (int t = 0; t < 3; t++) {
-        joins[t] = joined(texts[t]);
-        if (joins[t] == NULL) {
+        packs[t] = packed_texts(texts[t]);
+        if (packs[t] == NULL) {
             if (PyErr_Occurred()) goto done;
             goto python;
         }
     }
-    out = Py_BuildValue("(OOOy#y#y#)", joins[0], joins[1], joins[2], (const char *)expected,
+    out = Py_BuildValue("(OOOy#y#y#)", packs[0], packs[1], packs[2], (const char *)expected,
                         n * (Py_ssize_t)sizeof(double), (const char *)actual, n * (Py_ssize_t)sizeof(double), passed, n);
     goto done;
 python:
@@ -206,7 +225,7 @@ python:
 done:
     for (int t = 0; t < 3; t++) {
         Py_XDECREF(texts[t]);
-        Py_XDECREF(joins[t]);
+        Py_XDECREF(packs[t]);
     }
     PyMem_Free(expected);
     PyMem_Free(actual);
@@ -239,13 +258,12 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_pack", "FileResult.pack's columns, in C.", -1, methods};
 
 PyMODINIT_FUNC PyInit__pack(void) {
-    NEWLINE = PyUnicode_InternFromString("\n");
     A_RULE = PyUnicode_InternFromString("rule");
     A_SCOPE = PyUnicode_InternFromString("scope");
     A_NOTE = PyUnicode_InternFromString("note");
     A_EXPECTED = PyUnicode_InternFromString("expected");
     A_ACTUAL = PyUnicode_InternFromString("actual");
     A_PASSED = PyUnicode_InternFromString("passed");
-    if (!NEWLINE || !A_RULE || !A_SCOPE || !A_NOTE || !A_EXPECTED || !A_ACTUAL || !A_PASSED) return NULL;
+    if (!A_RULE || !A_SCOPE || !A_NOTE || !A_EXPECTED || !A_ACTUAL || !A_PASSED) return NULL;
     return PyModule_Create(&module);
 }

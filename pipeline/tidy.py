@@ -278,24 +278,23 @@ def _report_index(counts: list[int]) -> pa.Array:
     return pa.Array.from_buffers(pa.uint32(), sum(counts), [None, pa.py_buffer(index)])
 
 
-def _column(packs: list[str | bytes], counts: list[int], kind: str) -> pa.Array:
-    """One column ``FileResult.pack`` made, of every report, as it was packed (NaN, 0 and all)."""
+def _column(packs: list[bytes], counts: list[int], kind: str) -> pa.Array:
+    """One column ``FileResult.pack`` made, of every report, as it was packed (NaN, 0 and all);
+    text as Arrow lays it out: the reports' bytes joined, their lengths summed into offsets."""
     total = sum(counts)
-    if kind == "str":
-        if not total:
-            return pa.array([], pa.large_string())
-        return (
-            pl.Series(["\n".join([p for p, n in zip(packs, counts, strict=True) if n])])
-            .str.split("\n")
-            .explode()
-            .to_arrow()
-        )
-    return pa.Array.from_buffers(_ARROW[kind], total, [None, pa.py_buffer(b"".join(packs))])
+    if kind != "str":
+        return pa.Array.from_buffers(_ARROW[kind], total, [None, pa.py_buffer(b"".join(packs))])
+    lengths = b"".join([memoryview(p)[: 4 * n] for p, n in zip(packs, counts, strict=True)])
+    data = b"".join([memoryview(p)[4 * n :] for p, n in zip(packs, counts, strict=True)])
+    ends = pc.cumulative_sum(pa.Array.from_buffers(pa.int32(), total, [None, pa.py_buffer(lengths)]).cast(pa.int64()))
+    offsets = pa.concat_arrays([_OFFSET_0, ends]).buffers()[1]
+    return pa.Array.from_buffers(pa.large_string(), total, [None, offsets, pa.py_buffer(data)])
 
 
-def _unpacked(
-    packs: list[tuple[str | bytes, ...]], counts: list[int], columns: tuple[tuple[str, str], ...]
-) -> pl.DataFrame:
+_OFFSET_0 = pa.array([0], pa.int64())
+
+
+def _unpacked(packs: list[tuple[bytes, ...]], counts: list[int], columns: tuple[tuple[str, str], ...]) -> pl.DataFrame:
     """The columns ``FileResult.pack`` made, of every report, as one frame with the index of the
     report (``_r``) on each row; NaN and 0 read back as null."""
     frame = {"_r": pl.Series("_r", _report_index(counts))}
