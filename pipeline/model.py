@@ -176,7 +176,7 @@ class FileResult:
         self.report = report
 
 
-def _columns(facts: list[Fact], checks: list[Check]) -> tuple[tuple[str | bytes, ...], tuple[str | bytes, ...], int]:
+def _columns(facts: list[Fact], checks: list[Check]) -> tuple[tuple[bytes, ...], tuple[bytes, ...], int]:
     """The packed cells and checks of ``FileResult.pack`` and the count of cells with something
     printed in them (in C where _pack was built: the same values, or NotImplemented for what it
     leaves to this)."""
