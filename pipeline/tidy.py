@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from typing import NamedTuple
 
 import polars as pl
 import pyarrow as pa
@@ -113,7 +114,8 @@ Tidied = dict[str, list[pa.Table]]  # table -> its rows, the fact tables' one ta
 
 def tidy(results: list[FileResult], parser_version: str, run_id: str) -> Tidied:
     """All six tables for one batch of parsed files, as Arrow (``ARROW_SCHEMAS``): the fact
-    tables built by ``_facts``, one table per year, the others as polars makes them."""
+    tables and checks one table per year (``_facts``, ``_checks``), the others as polars makes
+    them."""
     parsed = [r for r in results if r.report is not None]
     reports = pl.DataFrame(
         {
@@ -150,11 +152,11 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> Tidied:
         },
         schema=SCHEMAS["rejects"],
     )
-    per_report = reports.select("report_id", "year", "source_path", "run_id")
+    order = _in_year_order(reports)
     return {
         "reports": [reports.to_arrow()],
-        **_facts(parsed, reports, parser_version, run_id),
-        "checks": [_checks(parsed, per_report).to_arrow()],
+        **_facts(parsed, order, parser_version, run_id),
+        "checks": _checks(parsed, order, run_id),
         "rejects": [rejects.to_arrow()],
     }
 
@@ -170,12 +172,15 @@ _PER_KEY = ("key1", "key2", "label_zh")
 
 def _arrow_schema(table: str) -> pa.Schema:
     """The Arrow a table is written from: text as large strings (as polars gives it, with a
-    copy: Arrow cannot split polars' views by year), in the fact tables ``DICTIONARY`` for the
-    columns that repeat a report's or a key's text."""
+    copy: Arrow cannot split polars' views by year), in the fact tables and checks
+    ``DICTIONARY`` for the columns that repeat a report's or a key's text."""
     schema = pl.DataFrame(schema=SCHEMAS[table]).to_arrow().schema
-    if table not in _KEYS:
+    if table == "checks":
+        repeated = {"report_id", "source_path", "run_id"}
+    elif table in _KEYS:
+        repeated = {*_PER_REPORT, *_KEYS[table], "label_zh", "parser_version", "run_id"}
+    else:
         return schema
-    repeated = {*_PER_REPORT, *_KEYS[table], "label_zh", "parser_version", "run_id"}
     return pa.schema([pa.field(f.name, DICTIONARY) if f.name in repeated else f for f in schema])
 
 
@@ -211,21 +216,34 @@ _TABLE_NUMBER = {table: pa.scalar(number, pa.int8()) for table, (number, _) in _
 _ZERO_I32, _NULL_I32, _NULL_F64 = pa.scalar(0, pa.int32()), pa.scalar(None, pa.int32()), pa.scalar(None, pa.float64())
 
 
-def _facts(parsed: list[FileResult], reports: pl.DataFrame, parser_version: str, run_id: str) -> Tidied:
-    """The cells of `parsed` (reports: their rows of ``reports``) as the three fact tables, one
-    Arrow table per year, rows in the order of the reports and of each report's cells.
+class _YearOrder(NamedTuple):
+    """A batch's reports in order of year (a stable sort: in path order within a year)."""
 
-    One stable sort puts the reports in order of year and the cells in order of table, then of
-    their report's place in that order: each (table, year)'s rows are then a slice of every
-    column, and each year's reports a slice of the reports, so a row's index into its year's
-    reports is its report's place less the year's first (no lookup, no take per slice)."""
+    place: pa.Array  # each report's place in that order
+    runs: list[tuple[int | None, int, int]]  # each year's reports: (year, first place, end)
+    texts: dict[str, pa.Array]  # _PER_REPORT's columns, in that order
+    size: int  # reports
+
+
+def _in_year_order(reports: pl.DataFrame) -> _YearOrder:
+    years = reports["year"].to_arrow()
+    order = pc.sort_indices(pa.table({"year": years}), sort_keys=[("year", "ascending", "at_end")])
+    texts = {name: reports[name].to_arrow().cast(pa.string()).take(order) for name in _PER_REPORT}
+    return _YearOrder(pc.sort_indices(order).cast(pa.int64()), _runs(years.take(order).to_pylist()), texts, len(order))
+
+
+def _facts(parsed: list[FileResult], order: _YearOrder, parser_version: str, run_id: str) -> Tidied:
+    """The cells of `parsed` as the three fact tables, one Arrow table per year, rows in the
+    order of the reports and of each report's cells.
+
+    One stable sort puts the cells in order of table, then of their report's place in year
+    order: each (table, year)'s rows are then a slice of every column, and each year's reports a
+    slice of the reports, so a row's index into its year's reports is its report's place less
+    the year's first (no lookup, no take per slice)."""
     counts = [r.counts[0] for r in parsed]
     cell = {name: _column([r.cells[i] for r in parsed], counts, kind) for i, (name, kind) in enumerate(CELL_COLUMNS)}
-    years = reports["year"].to_arrow()
-    order = pc.sort_indices(pa.table({"year": years}), sort_keys=[("year", "ascending", "at_end")])  # stable
-    place = pc.sort_indices(order).cast(pa.int64())  # report -> its place in `order`
-    at = place.take(_report_index(counts))
-    n = len(parsed)
+    at = order.place.take(_report_index(counts))
+    n = order.size
     group = pc.add(pc.multiply(_TABLE_OF_KEY.take(cell["key"]).cast(pa.int64()), _scalar(n)), at)  # table * n + place
     cells = pc.sort_indices(group)
     key, at = cell["key"].take(cells), at.take(cells)
@@ -235,40 +253,79 @@ def _facts(parsed: list[FileResult], reports: pl.DataFrame, parser_version: str,
     line = cell["line"].take(cells)
     line = pc.if_else(pc.equal(line, _ZERO_I32), _NULL_I32, line).cast(pa.int64())
     raw = cell["raw"].take(cells)
-    per_report = {name: reports[name].to_arrow().cast(pa.string()).take(order) for name in _PER_REPORT}
-    in_order = years.take(order).to_pylist()
-    runs = [(y, lo, hi) for y, lo, hi in _runs(in_order)]  # each year's reports: places [lo, hi)
     starts = list(itertools.accumulate(_cells_per(group, len(_KEYS) * n), initial=0))  # by table * n + place
-    total = len(key)
-    zeros = pa.Array.from_buffers(pa.int32(), total, [None, pa.py_buffer(bytes(4 * total))])
     version, run = pa.array([parser_version], pa.string()), pa.array([run_id], pa.string())
     tables: Tidied = {table: [] for table in _KEYS}
     for table, (k1, k2) in _KEYS.items():
         number = _KEY_COLUMNS[table][0]
-        for year, lo, hi in runs:
+        for year, lo, hi in order.runs:
             a, b = starts[number * n + lo], starts[number * n + hi]
             if a == b:
                 continue
             local = pc.subtract(at.slice(a, b - a), _scalar(lo)).cast(pa.int32())
-            columns = {name: _dictionary(local, per_report[name].slice(lo, hi - lo)) for name in _PER_REPORT}
+            columns = {name: _dictionary(local, order.texts[name].slice(lo, hi - lo)) for name in _PER_REPORT}
             mine = key.slice(a, b - a)
             for name, out in zip(_PER_KEY, (k1, k2, "label_zh"), strict=True):
                 index, texts = _KEY_COLUMNS[table][1][name]
                 columns[out] = pa.DictionaryArray.from_arrays(index.take(mine), texts)
-            constant = zeros.slice(0, b - a)
             columns |= {
-                "year": pa.nulls(b - a, pa.int32()) if year is None else pc.add(constant, _scalar(year, pa.int32())),
+                "year": _constant_year(year, b - a),
                 "value" if table == "proactive" else "count": (value if table == "proactive" else count).slice(
                     a, b - a
                 ),
                 "raw": raw.slice(a, b - a),
                 "source_line": line.slice(a, b - a),
-                "parser_version": pa.DictionaryArray.from_arrays(constant, version),
-                "run_id": pa.DictionaryArray.from_arrays(constant, run),
+                "parser_version": _constant(version, b - a),
+                "run_id": _constant(run, b - a),
             }
             schema = ARROW_SCHEMAS[table]
             tables[table].append(pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema))
     return tables
+
+
+def _checks(parsed: list[FileResult], order: _YearOrder, run_id: str) -> list[pa.Table]:
+    """The checks of `parsed`, one Arrow table per year, as ``_facts`` makes the cells'."""
+    counts = [r.counts[1] for r in parsed]
+    at = order.place.take(_report_index(counts))
+    rows = pc.sort_indices(at)
+    at = at.take(rows)
+    column = {
+        name: _column([r.checks[i] for r in parsed], counts, kind).take(rows)
+        for i, (name, kind) in enumerate(CHECK_COLUMNS)
+    }
+    for name in ("expected", "actual"):
+        column[name] = pc.if_else(pc.is_nan(column[name]), _NULL_F64, column[name])
+    column["passed"] = column["passed"].cast(pa.bool_())
+    starts = list(itertools.accumulate(_cells_per(at, order.size), initial=0))
+    run = pa.array([run_id], pa.string())
+    out = []
+    for year, lo, hi in order.runs:
+        a, b = starts[lo], starts[hi]
+        if a == b:
+            continue
+        local = pc.subtract(at.slice(a, b - a), _scalar(lo)).cast(pa.int32())
+        columns = {name: column[name].slice(a, b - a) for name in column}
+        columns |= {
+            "report_id": _dictionary(local, order.texts["report_id"].slice(lo, hi - lo)),
+            "source_path": _dictionary(local, order.texts["source_path"].slice(lo, hi - lo)),
+            "year": _constant_year(year, b - a),
+            "run_id": _constant(run, b - a),
+        }
+        schema = ARROW_SCHEMAS["checks"]
+        out.append(pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema))
+    return out
+
+
+def _constant(text: pa.Array, n: int) -> pa.DictionaryArray:
+    """n rows of one text (`text`, an array of it alone)."""
+    return pa.DictionaryArray.from_arrays(
+        pa.Array.from_buffers(pa.int32(), n, [None, pa.py_buffer(bytes(4 * n))]), text
+    )
+
+
+def _constant_year(year: int | None, n: int) -> pa.Array:
+    zeros = pa.Array.from_buffers(pa.int32(), n, [None, pa.py_buffer(bytes(4 * n))])
+    return pa.nulls(n, pa.int32()) if year is None else pc.add(zeros, _scalar(year, _INT32))
 
 
 def _runs(values: list) -> list[tuple[object, int, int]]:
@@ -292,7 +349,7 @@ def _cells_per(group: pa.Array, groups: int) -> list[int]:
 
 
 _SCALARS: dict[tuple[object, pa.DataType], pa.Scalar] = {}
-_INT64 = pa.int64()
+_INT64, _INT32 = pa.int64(), pa.int32()
 
 
 def _scalar(value: object, dtype: pa.DataType = _INT64) -> pa.Scalar:
@@ -302,12 +359,6 @@ def _scalar(value: object, dtype: pa.DataType = _INT64) -> pa.Scalar:
     if found is None:
         found = _SCALARS[(value, dtype)] = pa.scalar(value, dtype)
     return found
-
-
-def _checks(parsed: list[FileResult], per_report: pl.DataFrame) -> pl.DataFrame:
-    """The checks of `parsed`, each with its report's columns from `per_report` (row ``_r``)."""
-    checks = _unpacked([r.checks for r in parsed], [r.counts[1] for r in parsed], CHECK_COLUMNS)
-    return checks.hstack(per_report[checks["_r"]]).select(list(SCHEMAS["checks"]))
 
 
 _ARROW = {"u16": pa.uint16(), "f64": pa.float64(), "i32": pa.int32(), "bool": pa.uint8()}
@@ -342,19 +393,3 @@ def _column(packs: list[bytes], counts: list[int], kind: str) -> pa.Array:
 
 
 _OFFSET_0 = pa.array([0], pa.int64())
-
-
-def _unpacked(packs: list[tuple[bytes, ...]], counts: list[int], columns: tuple[tuple[str, str], ...]) -> pl.DataFrame:
-    """The columns ``FileResult.pack`` made, of every report, as one frame with the index of the
-    report (``_r``) on each row; NaN and 0 read back as null."""
-    frame = {"_r": pl.Series("_r", _report_index(counts))}
-    for i, (name, kind) in enumerate(columns):
-        series = pl.Series(name, _column([p[i] for p in packs], counts, kind))
-        if kind == "f64":
-            series = series.fill_nan(None)
-        elif kind == "i32":
-            series = series.cast(pl.Int64).replace(0, None)
-        elif kind == "bool":
-            series = series.cast(pl.Boolean)
-        frame[name] = series
-    return pl.DataFrame(frame)

@@ -55,8 +55,8 @@ def _frames(parts: list[pa.Table]) -> list[pl.DataFrame]:
 
 
 def test_packed_reports_tidy_to_the_parsers_cells_and_checks_in_order():
-    """Each fact table comes as one part per year, holding that year's rows in the order of the
-    reports and of their cells; reports and checks as one part."""
+    """Each fact table and the checks come as one part per year, holding that year's rows in the
+    order of the reports and of their cells or checks; reports as one part."""
     reports = _reports()
     unknown = copy.deepcopy(reports[3])
     unknown.year = None  # a report whose year the text did not give
@@ -64,7 +64,7 @@ def test_packed_reports_tidy_to_the_parsers_cells_and_checks_in_order():
     tables = {t: _frames(parts) for t, parts in tidy(_packed(reports), "v1", "run1").items()}
     years = list(dict.fromkeys(r.year for r in reports))
     assert len(years) > 2 and None in years
-    for table in _KEYS:
+    for table in (*_KEYS, "checks"):
         assert all(p["year"].n_unique() == 1 for p in tables[table])
         assert len({p["year"][0] for p in tables[table]}) == len(tables[table])
     [reports_table] = tables["reports"]
@@ -93,15 +93,19 @@ def test_packed_reports_tidy_to_the_parsers_cells_and_checks_in_order():
             assert part.select("parser_version", "run_id").unique().rows() == [("v1", "run1")]
         assert sum(p.height for p in tables[table]) == sum(f[0] == table for r in reports for f in r.facts)
     assert all(p["label_zh"].null_count() == 0 for p in tables["requests"])
-    [checks] = tables["checks"]
-    got = checks.select("source_path", "rule", "scope", "expected", "actual", "passed", "note").rows()
-    want = [
-        (f"r{i}.txt", c.rule, c.scope, c.expected, c.actual, c.passed, c.note)
-        for i, r in enumerate(reports)
-        for c in r.checks
-    ]
-    assert got == want
-    assert len(want) > 24 * 20 and any(not c[5] for c in want)  # real checks, failed ones among them
+    for part in tables["checks"]:
+        got = part.select("source_path", "rule", "scope", "expected", "actual", "passed", "note").rows()
+        want = [
+            (f"r{i}.txt", c.rule, c.scope, c.expected, c.actual, c.passed, c.note)
+            for i, r in enumerate(reports)
+            if r.year == part["year"][0]
+            for c in r.checks
+        ]
+        assert got == want
+        assert part.select("run_id").unique().rows() == [("run1",)]
+    want = [(c.rule, c.passed) for r in reports for c in r.checks]
+    assert sum(p.height for p in tables["checks"]) == len(want)
+    assert len(want) > 24 * 20 and any(not passed for _, passed in want)  # real checks, failed ones among them
 
 
 def test_a_report_with_no_agency_has_null_agency_cells():
