@@ -243,7 +243,8 @@ def _conformed(rows: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _by_year(rows: pa.Table) -> list[tuple[int | None, pa.Table]]:
-    """`rows` split by year, in order within each (tidy's tables are of one year already)."""
+    """`rows` split by year, in order within each (tidy's fact tables and checks are of one year
+    already)."""
     year = rows.column("year")
     years = pc.unique(year).to_pylist()
     if len(years) == 1:

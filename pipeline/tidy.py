@@ -211,7 +211,6 @@ def _key_columns() -> dict[str, tuple[int, dict[str, tuple[pa.Array, pa.Array]]]
 
 _KEY_COLUMNS = _key_columns()
 _TABLE_OF_KEY = pa.array([list(_KEYS).index(k[0]) for k in CELL_LABELS], pa.int8())
-_TABLE_NUMBER = {table: pa.scalar(number, pa.int8()) for table, (number, _) in _KEY_COLUMNS.items()}
 # compute functions given a Python number convert it each call, trying to import pandas: made once
 _ZERO_I32, _NULL_I32, _NULL_F64 = pa.scalar(0, pa.int32()), pa.scalar(None, pa.int32()), pa.scalar(None, pa.float64())
 
@@ -226,6 +225,7 @@ class _YearOrder(NamedTuple):
 
 
 def _in_year_order(reports: pl.DataFrame) -> _YearOrder:
+    """The batch's reports (their rows of the reports table) in order of year, no year last."""
     years = reports["year"].to_arrow()
     order = pc.sort_indices(pa.table({"year": years}), sort_keys=[("year", "ascending", "at_end")])
     texts = {name: reports[name].to_arrow().cast(pa.string()).take(order) for name in _PER_REPORT}
@@ -316,23 +316,24 @@ def _checks(parsed: list[FileResult], order: _YearOrder, run_id: str) -> list[pa
     return out
 
 
+def _zeros(n: int) -> pa.Array:
+    return pa.Array.from_buffers(pa.int32(), n, [None, pa.py_buffer(bytes(4 * n))])
+
+
 def _constant(text: pa.Array, n: int) -> pa.DictionaryArray:
     """n rows of one text (`text`, an array of it alone)."""
-    return pa.DictionaryArray.from_arrays(
-        pa.Array.from_buffers(pa.int32(), n, [None, pa.py_buffer(bytes(4 * n))]), text
-    )
+    return pa.DictionaryArray.from_arrays(_zeros(n), text)
 
 
 def _constant_year(year: int | None, n: int) -> pa.Array:
-    zeros = pa.Array.from_buffers(pa.int32(), n, [None, pa.py_buffer(bytes(4 * n))])
-    return pa.nulls(n, pa.int32()) if year is None else pc.add(zeros, _scalar(year, _INT32))
+    return pa.nulls(n, pa.int32()) if year is None else pc.add(_zeros(n), _scalar(year, _INT32))
 
 
 def _runs(values: list) -> list[tuple[object, int, int]]:
     """(value, first, end) of each run of equal values."""
     out: list[tuple[object, int, int]] = []
     for i, v in enumerate(values):
-        if out and out[-1][0] == v and (v is not None or out[-1][0] is None):
+        if out and out[-1][0] == v:  # None == None: the reports of no known year are a run too
             out[-1] = (v, out[-1][1], i + 1)
         else:
             out.append((v, i, i + 1))
