@@ -1,9 +1,9 @@
 /* FileResult.pack's columns (pipeline/model.py, ``_columns``), in C.
  *
  * model.py is the definition and says what the columns are; this file makes the same bytes, for
- * speed alone: packing a report's ~200 cells and ~40 checks in Python cost a parser
- * worker 8% of its time, a Python object or two per cell.  Only the plain case is done here:
- * cells of a template key, text with no line break that has UTF-8, numbers that are ints or floats or None,
+ * speed alone: packing a report's ~200 cells and ~40 checks in Python cost a parser worker 8% of
+ * its time, a Python object or two per cell.  Only the plain case is done here: cells of a
+ * template key, text with no line break that has UTF-8, numbers that are ints or floats or None,
  * lines that are positive ints or None, checks whose texts are str and whose verdict is a bool.
  * Anything else is left to the Python, which packs it or raises the parser-bug error it names:
  * NotImplemented.  tests/test_pack.py holds the two equal, output for output.

@@ -36,7 +36,7 @@ BATCH = 64  # files per task sent to a worker
 # a group of TIDY_FILES, or the workers sit idle meanwhile (at 2 a build left 1.6 core-seconds of
 # 20 idle in 20,000 reports; at 16, 0.4)
 IN_FLIGHT = 16
-TIDY_FILES = 512  # files tidied at once: a polars query costs milliseconds whatever its size
+TIDY_FILES = 512  # files tidied at once: each Arrow compute call tidy makes has a cost of its own
 
 
 @dataclass

@@ -108,8 +108,8 @@ def _texts(texts: Sequence[str], column: str) -> bytes:
     """A text column packed: the int32 lengths of the texts' UTF-8 bytes, then the bytes.  A text
     with a line break is a parser bug (a cell's text comes from one line), as is one that is
     not a str or has no UTF-8 (a lone surrogate: UnicodeEncodeError, a ValueError)."""
-    if any("\n" in t for t in texts):
-        bad = next(t for t in texts if "\n" in t)
+    bad = next((t for t in texts if "\n" in t), None)
+    if bad is not None:
         raise ValueError(f"a {column} holds a line break: {bad!r}")
     encoded = [t.encode("utf-8") for t in texts]
     return array("i", map(len, encoded)).tobytes() + b"".join(encoded)

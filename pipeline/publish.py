@@ -104,7 +104,6 @@ class GenerationWriter:
         self.tmp.mkdir()
         self._row_group_rows, self._buffer_bytes = row_group_rows, buffer_bytes
         self._schemas = {t: list(s.items()) for t, s in SCHEMAS.items()}
-        self._arrow = ARROW_SCHEMAS  # what each table is written from
         self._pending: dict[str, dict[str, list[pa.Table]]] = {t: {} for t in SCHEMAS}  # table -> folder -> rows
         self._pending_bytes = dict.fromkeys(SCHEMAS, 0)
         # output file (table, folder: "year=…" or ".") -> its writer, open until the close
@@ -145,7 +144,7 @@ class GenerationWriter:
             rows = rows.to_arrow()
         if rows.num_rows == 0:
             return
-        rows = _conformed(rows, self._arrow[table])
+        rows = _conformed(rows, ARROW_SCHEMAS[table])
         if table in PARTITIONED:
             for year, part in _by_year(rows):
                 self._pending[table].setdefault(f"year={year if year is not None else 'unknown'}", []).append(part)
@@ -174,7 +173,7 @@ class GenerationWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = self._files[(table, folder)] = pq.ParquetWriter(
                 path,
-                self._arrow[table],
+                ARROW_SCHEMAS[table],
                 compression="zstd",
                 write_statistics=[c for c in SCHEMAS[table] if c not in NO_STATISTICS],
                 store_schema=False,  # readers see plain strings, not the dictionaries written from

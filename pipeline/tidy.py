@@ -192,13 +192,9 @@ def _key_columns() -> dict[str, tuple[int, dict[str, tuple[pa.Array, pa.Array]]]
     distinct texts of its cells (a dictionary) with the index into them of every cell key in
     CELL_LABELS (0 for another table's keys, which never reach it)."""
     keys = list(CELL_LABELS)
+    texts = {"key1": [k[1] for k in keys], "key2": [k[2] for k in keys], "label_zh": list(CELL_LABELS.values())}
     out = {}
     for number, table in enumerate(_KEYS):
-        texts = {
-            "key1": [k[1] for k in keys],
-            "key2": [k[2] for k in keys],
-            "label_zh": list(CELL_LABELS.values()),
-        }
         columns = {}
         for name, values in texts.items():
             distinct = list(dict.fromkeys(v for k, v in zip(keys, values, strict=True) if k[0] == table))
@@ -211,8 +207,17 @@ def _key_columns() -> dict[str, tuple[int, dict[str, tuple[pa.Array, pa.Array]]]
 
 _KEY_COLUMNS = _key_columns()
 _TABLE_OF_KEY = pa.array([list(_KEYS).index(k[0]) for k in CELL_LABELS], pa.int8())
-# compute functions given a Python number convert it each call, trying to import pandas: made once
-_ZERO_I32, _NULL_I32, _NULL_F64 = pa.scalar(0, pa.int32()), pa.scalar(None, pa.int32()), pa.scalar(None, pa.float64())
+_INT64, _INT32, _FLOAT64 = pa.int64(), pa.int32(), pa.float64()
+_SCALARS: dict[tuple[object, pa.DataType], pa.Scalar] = {}
+
+
+def _scalar(value: object, dtype: pa.DataType = _INT64) -> pa.Scalar:
+    """An Arrow scalar, made once: a Python number given to a compute function is converted
+    on every call, trying to import pandas each time."""
+    found = _SCALARS.get((value, dtype))
+    if found is None:
+        found = _SCALARS[(value, dtype)] = pa.scalar(value, dtype)
+    return found
 
 
 class _YearOrder(NamedTuple):
@@ -248,10 +253,10 @@ def _facts(parsed: list[FileResult], order: _YearOrder, parser_version: str, run
     cells = pc.sort_indices(group)
     key, at = cell["key"].take(cells), at.take(cells)
     value = cell["value"].take(cells)
-    value = pc.if_else(pc.is_nan(value), _NULL_F64, value)
+    value = pc.if_else(pc.is_nan(value), _scalar(None, _FLOAT64), value)
     count = pc.cast(value, pa.int64(), safe=False)  # |count| < 2^63 where a count is one
     line = cell["line"].take(cells)
-    line = pc.if_else(pc.equal(line, _ZERO_I32), _NULL_I32, line).cast(pa.int64())
+    line = pc.if_else(pc.equal(line, _scalar(0, _INT32)), _scalar(None, _INT32), line).cast(pa.int64())
     raw = cell["raw"].take(cells)
     starts = list(itertools.accumulate(_cells_per(group, len(_KEYS) * n), initial=0))  # by table * n + place
     version, run = pa.array([parser_version], pa.string()), pa.array([run_id], pa.string())
@@ -262,8 +267,7 @@ def _facts(parsed: list[FileResult], order: _YearOrder, parser_version: str, run
             a, b = starts[number * n + lo], starts[number * n + hi]
             if a == b:
                 continue
-            local = pc.subtract(at.slice(a, b - a), _scalar(lo)).cast(pa.int32())
-            columns = {name: _dictionary(local, order.texts[name].slice(lo, hi - lo)) for name in _PER_REPORT}
+            columns = _of_reports(order, at, a, b, lo, hi, _PER_REPORT)
             mine = key.slice(a, b - a)
             for name, out in zip(_PER_KEY, (k1, k2, "label_zh"), strict=True):
                 index, texts = _KEY_COLUMNS[table][1][name]
@@ -294,7 +298,7 @@ def _checks(parsed: list[FileResult], order: _YearOrder, run_id: str) -> list[pa
         for i, (name, kind) in enumerate(CHECK_COLUMNS)
     }
     for name in ("expected", "actual"):
-        column[name] = pc.if_else(pc.is_nan(column[name]), _NULL_F64, column[name])
+        column[name] = pc.if_else(pc.is_nan(column[name]), _scalar(None, _FLOAT64), column[name])
     column["passed"] = column["passed"].cast(pa.bool_())
     starts = list(itertools.accumulate(_cells_per(at, order.size), initial=0))
     run = pa.array([run_id], pa.string())
@@ -303,17 +307,24 @@ def _checks(parsed: list[FileResult], order: _YearOrder, run_id: str) -> list[pa
         a, b = starts[lo], starts[hi]
         if a == b:
             continue
-        local = pc.subtract(at.slice(a, b - a), _scalar(lo)).cast(pa.int32())
         columns = {name: column[name].slice(a, b - a) for name in column}
+        columns |= _of_reports(order, at, a, b, lo, hi, ("report_id", "source_path"))
         columns |= {
-            "report_id": _dictionary(local, order.texts["report_id"].slice(lo, hi - lo)),
-            "source_path": _dictionary(local, order.texts["source_path"].slice(lo, hi - lo)),
             "year": _constant_year(year, b - a),
             "run_id": _constant(run, b - a),
         }
         schema = ARROW_SCHEMAS["checks"]
         out.append(pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema))
     return out
+
+
+def _of_reports(
+    order: _YearOrder, at: pa.Array, a: int, b: int, lo: int, hi: int, names: tuple[str, ...]
+) -> dict[str, pa.DictionaryArray]:
+    """The report columns `names` of rows a..b, whose reports' places (`at`) are those of one
+    year, lo..hi: dictionaries over that year's reports, indexed by place less lo."""
+    local = pc.subtract(at.slice(a, b - a), _scalar(lo)).cast(pa.int32())
+    return {name: _dictionary(local, order.texts[name].slice(lo, hi - lo)) for name in names}
 
 
 def _zeros(n: int) -> pa.Array:
@@ -349,19 +360,6 @@ def _cells_per(group: pa.Array, groups: int) -> list[int]:
     return per
 
 
-_SCALARS: dict[tuple[object, pa.DataType], pa.Scalar] = {}
-_INT64, _INT32 = pa.int64(), pa.int32()
-
-
-def _scalar(value: object, dtype: pa.DataType = _INT64) -> pa.Scalar:
-    """An Arrow scalar, made once: a Python number given to a compute function is converted
-    on every call, trying to import pandas each time."""
-    found = _SCALARS.get((value, dtype))
-    if found is None:
-        found = _SCALARS[(value, dtype)] = pa.scalar(value, dtype)
-    return found
-
-
 _ARROW = {"u16": pa.uint16(), "f64": pa.float64(), "i32": pa.int32(), "bool": pa.uint8()}
 
 
@@ -371,7 +369,7 @@ def _dictionary(indices: pa.Array, texts: pa.Array) -> pa.DictionaryArray:
     if not texts.null_count:
         return pa.DictionaryArray.from_arrays(indices, texts)
     missing = pc.is_null(texts).take(indices)
-    return pa.DictionaryArray.from_arrays(pc.if_else(missing, _NULL_I32, indices), texts.fill_null(""))
+    return pa.DictionaryArray.from_arrays(pc.if_else(missing, _scalar(None, _INT32), indices), texts.fill_null(""))
 
 
 def _report_index(counts: list[int]) -> pa.Array:
