@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 from conftest import SHARED
 
@@ -48,6 +49,18 @@ def test_noop_build_reads_nothing_and_keeps_the_generation(setup):
     assert not second.published
     assert current_generation(wh).name == first.generation
     assert _q(wh, "select outcome from runs order by started") == [("published",), ("unchanged",)]
+
+
+def test_a_build_keeps_arrow_buffers_in_jemalloc(setup, monkeypatch):
+    try:
+        jemalloc = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow was built without jemalloc")
+    monkeypatch.setattr(pa, "set_memory_pool", lambda pool: chosen.append(pool.backend_name))
+    chosen: list[str] = []
+    raw, wh = setup
+    build(raw, wh, jobs=1)
+    assert chosen == [jemalloc.backend_name]
 
 
 def test_change_delete_add(setup):
