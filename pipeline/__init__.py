@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 
 __version__ = "0.1.0"
+DB_NAME = "warehouse.duckdb"  # in the warehouse folder: the views readers open
 
 
 def parser_sources() -> list[Path]:

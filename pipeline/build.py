@@ -7,36 +7,24 @@ parsed them).  Nothing changed → nothing is written.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import secrets
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 
-from pipeline import PARSER_VERSION, manifest, runs
+from pipeline import PARSER_VERSION, inputs, manifest, runs
 from pipeline.errors import Reject
 from pipeline.lock import WarehouseLock
 from pipeline.model import FileResult
+from pipeline.pool import Parses, Started
 from pipeline.publish import GenerationWriter, current_generation, switch
 from pipeline.tidy import SCHEMAS, tidy
-from pipeline.work import crashed, init_worker, process, process_batch
 
-INLINE_BELOW = 64  # files; below this a process pool costs more than it saves
-BATCH = 64  # files per task sent to a worker
-# batches per worker submitted but not yet consumed: bounds the results waiting in memory (a
-# parsed file is ~8 KB: 2,048 files, ~16 MB), and must cover the main process's tidy and write of
-# a group of TIDY_FILES, or the workers sit idle meanwhile (at 2 a build left 1.6 core-seconds of
-# 20 idle in 20,000 reports; at 16, 0.4)
-IN_FLIGHT = 16
 TIDY_FILES = 512  # files tidied at once: each Arrow compute call tidy makes has a cost of its own
 
 
@@ -104,68 +92,6 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
 
 
-def parse_files(raw: Path, rels: list[str], jobs: int) -> Iterator[list[FileResult]]:
-    """Yield parsed batches in path order (inline for small inputs, else a spawn pool).  At most
-    IN_FLIGHT batches per worker are submitted ahead of the one being consumed, so results do
-    not pile up in memory when the consumer is slower than the workers.  A worker that dies
-    (killed for memory, a crash in a reader's compiled code) breaks the pool: its batch is
-    re-read one file at a time to find the file that kills it, and a new pool takes the rest."""
-    batches = [rels[i : i + BATCH] for i in range(0, len(rels), BATCH)]
-    if jobs <= 1 or len(rels) < INLINE_BELOW:
-        for batch in batches:
-            yield process_batch(str(raw), batch)
-        return
-    ctx = multiprocessing.get_context("spawn")
-    todo = iter(batches)
-    pool = _pool(ctx, jobs)
-    pending: deque[tuple[list[str], Future[list[FileResult]]]] = deque()
-    try:
-        for batch in todo:
-            pending.append((batch, pool.submit(process_batch, str(raw), batch)))
-            if len(pending) >= IN_FLIGHT * jobs:
-                break
-        while pending:
-            batch, future = pending.popleft()
-            try:
-                result = future.result()
-            except BrokenProcessPool:
-                pool.shutdown(cancel_futures=True)
-                result = _isolate(ctx, raw, batch)
-                pool = _pool(ctx, jobs)
-                pending = deque((b, pool.submit(process_batch, str(raw), b)) for b, _ in pending)
-            nxt = next(todo, None)
-            if nxt is not None:
-                pending.append((nxt, pool.submit(process_batch, str(raw), nxt)))
-            yield result
-    finally:
-        pool.shutdown(cancel_futures=True)
-
-
-def _pool(ctx: BaseContext, workers: int) -> ProcessPoolExecutor:
-    """A pool of parser workers that end with this process (``work.init_worker``)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=(os.getpid(),))
-
-
-def _isolate(ctx: BaseContext, raw: Path, batch: list[str]) -> list[FileResult]:
-    """The batch a dead worker was reading, one file at a time in a pool of its own: a file
-    whose worker dies again is rejected as parse/worker_crashed."""
-    out: list[FileResult] = []
-    pool: ProcessPoolExecutor | None = None
-    try:
-        for rel in batch:
-            pool = pool or _pool(ctx, 1)
-            try:
-                out.append(pool.submit(process, str(raw), rel).result())
-            except BrokenProcessPool:
-                pool.shutdown()
-                pool = None
-                out.append(crashed(str(raw), rel))
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    return out
-
-
 def build(
     raw: Path,
     warehouse: Path,
@@ -174,22 +100,29 @@ def build(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     command: str = "build",
+    started: Started | None = None,
 ) -> Summary:
     """Lock the warehouse, bring it up to date with the raw folder, log the run.  A failure
-    leaves the previous generation serving and is logged as a failed run before it propagates."""
+    leaves the previous generation serving and is logged as a failed run before it propagates.
+    `started`: the files listed and being parsed already (``pool.start``, with the same raw
+    folder, warehouse and jobs); the build takes them, and stops their workers when it ends."""
     raw, warehouse = raw.resolve(), warehouse.resolve()
-    if not raw.is_dir():
-        raise FileNotFoundError(f"raw corpus folder not found: {raw}")
-    summary = Summary(new_run_id(), time.time(), command=command)
-    with WarehouseLock(warehouse):
-        try:
-            _build(raw, warehouse, full, jobs or os.cpu_count() or 1, progress, summary)
-        except BaseException as exc:
+    try:
+        if not raw.is_dir():
+            raise FileNotFoundError(f"raw corpus folder not found: {raw}")
+        summary = Summary(new_run_id(), time.time(), command=command)
+        with WarehouseLock(warehouse):
+            try:
+                _build(raw, warehouse, full, jobs or os.cpu_count() or 1, progress, summary, started)
+            except BaseException as exc:
+                summary.finished = time.time()
+                runs.log(warehouse, summary.row("failed", f"{type(exc).__name__}: {exc}"))
+                raise
             summary.finished = time.time()
-            runs.log(warehouse, summary.row("failed", f"{type(exc).__name__}: {exc}"))
-            raise
-        summary.finished = time.time()
-        runs.log(warehouse, summary.row("published" if summary.published else "unchanged"))
+            runs.log(warehouse, summary.row("published" if summary.published else "unchanged"))
+    finally:
+        if started is not None:
+            started.parses.close()
     return summary
 
 
@@ -206,11 +139,17 @@ def _arrow_pool() -> None:
 
 
 def _build(
-    raw: Path, warehouse: Path, full: bool, jobs: int, progress: Callable[[int, int], None] | None, summary: Summary
+    raw: Path,
+    warehouse: Path,
+    full: bool,
+    jobs: int,
+    progress: Callable[[int, int], None] | None,
+    summary: Summary,
+    started: Started | None,
 ) -> None:
     _arrow_pool()
     gen = current_generation(warehouse)
-    files = manifest.discover(raw)
+    files = started.files if started is not None else inputs.discover(raw)
     previous = manifest.load(gen)
     plan = manifest.plan(raw, files, previous, PARSER_VERSION, full)
     summary.seen, summary.new, summary.changed = len(files), plan.new, plan.changed
@@ -229,7 +168,7 @@ def _build(
             for table in SCHEMAS:
                 writer.carry(gen, table, plan.unchanged)
         done = 0
-        for batch in _grouped(parse_files(raw, plan.todo, jobs), TIDY_FILES):
+        for batch in _grouped(iter(_parses(raw, plan.todo, jobs, started)), TIDY_FILES):
             _reject_duplicates(batch, first)
             for table, parts in tidy(batch, PARSER_VERSION, summary.run_id).items():
                 for rows in parts:
@@ -254,6 +193,16 @@ def _build(
     summary.status = _status_counts(new_gen)
     switch(warehouse, new_gen)
     summary.published, summary.generation = True, new_gen.name
+
+
+def _parses(raw: Path, todo: list[str], jobs: int, started: Started | None) -> Parses:
+    """The parses of `todo`: those started before the build, where they are of these files
+    (in this order, from this folder); else new ones (the started ones are stopped)."""
+    if started is not None:
+        if started.parses.raw == raw and started.parses.rels == todo:
+            return started.parses
+        started.parses.close()
+    return Parses(raw, todo, jobs)
 
 
 def _grouped(batches: Iterator[list[FileResult]], size: int) -> Iterator[list[FileResult]]:

@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pipeline import PARSER_VERSION, __version__
 from pipeline.lock import EXIT_LOCKED, LockedError
+
+if TYPE_CHECKING:
+    from pipeline.build import Summary
+    from pipeline.pool import Started
 
 DEFAULT_RAW = Path("data/raw")
 DEFAULT_WAREHOUSE = Path("data/warehouse")
@@ -49,6 +53,24 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _run_build(raw: Path, warehouse: Path, full: bool, jobs: int | None, command: str, quiet: bool) -> None:
+    import os
+
+    from pipeline import pool
+
+    # where every file will be parsed, the workers start on them while this process loads
+    # polars, Arrow and DuckDB
+    started = pool.start(raw, warehouse, full, jobs or os.cpu_count() or 1)
+    try:
+        summary = _built(raw, warehouse, full, jobs, command, quiet, started)
+    finally:
+        if started is not None:  # the build stops them; this, if the build never began
+            started.parses.close()
+    _err(summary.text())
+
+
+def _built(
+    raw: Path, warehouse: Path, full: bool, jobs: int | None, command: str, quiet: bool, started: Started | None
+) -> Summary:
     from pipeline.build import build
     from pipeline.publish import PublishError
     from pipeline.work import tune_gc
@@ -74,7 +96,7 @@ def _run_build(raw: Path, warehouse: Path, full: bool, jobs: int | None, command
 
         bar.start()
     try:
-        summary = build(raw, warehouse, full=full, jobs=jobs, progress=progress, command=command)
+        return build(raw, warehouse, full=full, jobs=jobs, progress=progress, command=command, started=started)
     except LockedError as exc:
         raise _fail(str(exc), EXIT_LOCKED) from None
     except (FileNotFoundError, PublishError) as exc:
@@ -82,7 +104,6 @@ def _run_build(raw: Path, warehouse: Path, full: bool, jobs: int | None, command
     finally:
         if bar is not None:
             bar.stop()
-    _err(summary.text())
 
 
 @app.command()

@@ -30,52 +30,12 @@ FILE = "manifest.parquet"
 DUPLICATE = "reject:duplicate"  # re-examined on every build: the file it copies may be gone
 
 
-def discover(raw: Path) -> dict[str, os.stat_result]:
-    """Every input file under the raw root (any depth), keyed by '/'-separated relative path:
-    a folder's files by name, then its subfolders by name (links to folders are not followed).
-    Hidden files and folders (a name starting with '.') are not inputs.  Walked with
-    ``os.scandir``: building a Path per file cost more than the stat calls."""
-    found: dict[str, os.stat_result] = {}
-
-    def walk(folder: str, prefix: str) -> None:
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
-        except FileNotFoundError:  # removed while the tree was walked
-            return
-        folders = []
-        for entry in entries:
-            if not _is_dir(entry):
-                try:
-                    found[prefix + entry.name] = entry.stat()
-                except OSError:
-                    # a link to nothing (or to itself) is an input that cannot be read: a
-                    # reject, tried again on every run; a file gone since the listing is no
-                    # input at all
-                    if entry.is_symlink():
-                        found[prefix + entry.name] = entry.stat(follow_symlinks=False)
-            elif not entry.is_symlink():
-                folders.append(entry)
-        for entry in folders:
-            walk(entry.path, f"{prefix}{entry.name}/")
-
-    walk(str(raw), "")
-    return found
-
-
 def _sha256(path: Path) -> str | None:
     try:
         with open(path, "rb") as f:
             return hashlib.file_digest(f, "sha256").hexdigest()
     except OSError:
         return None
-
-
-def _is_dir(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:  # a link to itself
-        return False
 
 
 def load(gen: Path | None) -> pl.DataFrame:

@@ -22,11 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import runs
+from pipeline import DB_NAME, runs
 from pipeline.tidy import ARROW_SCHEMAS, SCHEMAS
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-DB_NAME = "warehouse.duckdb"
 VIEWS = "views.duckdb"  # in each generation; warehouse.duckdb is a hard link to the current one
 GENERATIONS = "generations"
 PARTITIONED = ("requests", "proactive", "appeals", "reports", "checks")

@@ -74,11 +74,11 @@ def main_stages(raw: Path, jobs: int) -> float:
     timed(publish.GenerationWriter, "write", "write Parquet")
     timed(publish.GenerationWriter, "close", "close the generation")
     timed(build, "switch", "views and data tests")
-    timed(build.manifest, "discover", "scan the folder")
-    batches = build.parse_files
+    timed(build.inputs, "discover", "scan the folder")
+    parses = build._parses
 
     def received(*args, **kwargs):
-        it = batches(*args, **kwargs)
+        it = iter(parses(*args, **kwargs))
         while True:
             started = time.process_time()
             try:
@@ -89,7 +89,7 @@ def main_stages(raw: Path, jobs: int) -> float:
                 spent["receive batches"] += time.process_time() - started
             yield batch
 
-    build.parse_files = received
+    build._parses = received
     warehouse = Path(tempfile.mkdtemp(prefix="xxgk-profile-"))
     try:
         started = time.process_time()

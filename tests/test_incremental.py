@@ -16,7 +16,8 @@ import pyarrow as pa
 import pytest
 from conftest import SHARED
 
-from pipeline import manifest, work
+import pipeline.build as build_mod
+from pipeline import inputs, pool, work
 from pipeline.build import build
 from pipeline.lock import LockedError, WarehouseLock
 from pipeline.publish import current_generation
@@ -61,6 +62,39 @@ def test_a_build_keeps_arrow_buffers_in_jemalloc(setup, monkeypatch):
     raw, wh = setup
     build(raw, wh, jobs=1)
     assert chosen == [jemalloc.backend_name]
+
+
+def test_a_build_takes_over_the_parses_started_before_it(setup, monkeypatch):
+    raw, wh = setup
+    started = pool.start(raw, wh, full=False, jobs=1)  # no warehouse yet: every file is parsed
+    assert started is not None and started.parses.rels == list(inputs.discover(raw)) == list(started.files)
+    made: list[list[str]] = []
+    monkeypatch.setattr(build_mod, "Parses", lambda raw, rels, jobs: made.append(rels))
+    first = build(raw, wh, jobs=1, started=started)
+    assert first.parsed == 3 and made == []
+    assert pool.start(raw, wh, full=False, jobs=1) is None  # an incremental build: the manifest decides
+    assert pool.start(raw, wh, full=True, jobs=1) is not None
+
+
+def test_a_build_whose_plan_is_not_the_started_files_parses_its_own(setup):
+    raw, wh = setup
+    build(raw, wh, jobs=1)
+    (raw / "pingtan_2021.txt").write_bytes((raw / "pingtan_2021.txt").read_bytes() + b"\n")
+    started = pool.start(raw, wh, full=True, jobs=1)  # every file
+    assert started is not None
+    second = build(raw, wh, jobs=1, started=started)  # not full: the one file changed
+    assert (second.parsed, second.unchanged) == (1, 2)
+
+
+def test_a_build_turned_away_stops_the_parses_started_for_it(setup):
+    raw, wh = setup
+    started = pool.start(raw, wh, full=False, jobs=1)
+    assert started is not None
+    stopped: list[bool] = []
+    started.parses.close = lambda: stopped.append(True)  # type: ignore[method-assign]
+    with WarehouseLock(wh), pytest.raises(LockedError):
+        build(raw, wh, jobs=1, started=started)
+    assert stopped
 
 
 def test_change_delete_add(setup):
@@ -199,9 +233,9 @@ def test_identical_copies_are_one_report(setup):
 
 def test_file_gone_since_the_scan_is_a_reject_not_a_crash(setup, monkeypatch):
     raw, wh = setup
-    scanned = manifest.discover(raw)
+    scanned = inputs.discover(raw)
     ghost = {"vanished.txt": scanned["pingtan_2021.txt"], **scanned}  # listed, then deleted by a crawler
-    monkeypatch.setattr(manifest, "discover", lambda _raw: ghost)
+    monkeypatch.setattr(inputs, "discover", lambda _raw: ghost)
     first = build(raw, wh, jobs=1)
     assert (first.parsed, first.rejected) == (3, 1)
     assert _q(wh, "select stage, error_code, source_size from rejects where source_path = 'vanished.txt'") == [

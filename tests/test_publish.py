@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import pipeline.build as build_mod
+import pipeline.pool as pool_mod
 from pipeline.publish import GENERATIONS, NO_STATISTICS, GenerationWriter
 from pipeline.tidy import SCHEMAS
 
@@ -137,7 +137,7 @@ def test_a_failed_write_leaves_no_generation(tmp_path: Path):
     assert list((tmp_path / GENERATIONS).iterdir()) == []
 
 
-def test_parse_files_yields_in_order_with_a_bounded_window(tmp_path: Path, monkeypatch):
+def test_parses_yield_in_order_with_a_bounded_window(tmp_path: Path, monkeypatch):
     submitted: list[list[str]] = []
 
     class Pool(ThreadPoolExecutor):
@@ -148,13 +148,15 @@ def test_parse_files_yields_in_order_with_a_bounded_window(tmp_path: Path, monke
             submitted.append(args[1])
             return super().submit(fn, *args)
 
-    monkeypatch.setattr(build_mod, "ProcessPoolExecutor", Pool)
-    monkeypatch.setattr(build_mod, "IN_FLIGHT", 2)  # a window the 21 batches overrun
-    rels = [f"f{i:04}.txt" for i in range(20 * build_mod.BATCH + 5)]
+    monkeypatch.setattr(pool_mod, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(pool_mod, "IN_FLIGHT", 2)  # a window the 21 batches overrun
+    rels = [f"f{i:04}.txt" for i in range(20 * pool_mod.BATCH + 5)]
     for rel in rels:
         (tmp_path / rel).write_bytes(b"")
     seen: list[str] = []
-    for consumed, batch in enumerate(build_mod.parse_files(tmp_path, rels, jobs=2), start=1):
+    parses = pool_mod.Parses(tmp_path, rels, jobs=2)
+    assert len(submitted) == 2 * 2  # submitted when made, before anything is consumed
+    for consumed, batch in enumerate(parses, start=1):
         assert len(submitted) - consumed <= 2 * 2
         seen.extend(r.path for r in batch)
     assert seen == rels and len(submitted) == 21

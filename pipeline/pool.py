@@ -1,0 +1,150 @@
+"""The parser pool of a build: files in, parsed batches out, in path order.
+
+Light to import, so that a build that will parse every file can start its workers on them
+before it has loaded what it needs to tidy and write them (polars, Arrow, DuckDB: 0.4 s, with one
+of two cores idle).  The parser itself (``pipeline.work``, 0.1 s to load) is imported only where
+it runs: in the workers, or here when a build parses inline.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from pipeline import DB_NAME, inputs
+
+if TYPE_CHECKING:
+    from pipeline.model import FileResult
+
+INLINE_BELOW = 64  # files; below this a process pool costs more than it saves
+BATCH = 64  # files per task sent to a worker
+# batches per worker submitted but not yet consumed: bounds the results waiting in memory (a
+# parsed file is ~8 KB: 2,048 files, ~16 MB), and must cover the main process's tidy and write of
+# a group of files, or the workers sit idle meanwhile (at 2 a build left 1.6 core-seconds of 20
+# idle in 20,000 reports; at 16, 0.4)
+IN_FLIGHT = 16
+
+
+class Parses:
+    """The parsed batches of `rels` (names on disk), in path order, read by a spawn pool (inline
+    for small inputs or one job).  The pool starts, and the first batches are submitted, when
+    the object is made; iterating yields the batches and keeps at most IN_FLIGHT batches per
+    worker submitted ahead of the one being consumed, so results do not pile up in memory when
+    the consumer is slower than the workers.  A worker that dies (killed for memory, a crash in
+    a reader's compiled code) breaks the pool: its batch is re-read one file at a time to find
+    the file that kills it, and a new pool takes the rest.  Iterate once; ``close`` (also at the
+    end of the iteration) stops the workers."""
+
+    def __init__(self, raw: Path, rels: list[str], jobs: int) -> None:
+        self.raw, self.rels, self._jobs = raw, rels, jobs
+        self._batches = [rels[i : i + BATCH] for i in range(0, len(rels), BATCH)]
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[tuple[list[str], Future[list[FileResult]]]] = deque()
+        if jobs > 1 and len(rels) >= INLINE_BELOW:
+            self._ctx = multiprocessing.get_context("spawn")
+            self._pool = _pool(self._ctx, jobs)
+            self._todo = iter(self._batches)
+            for batch in itertools.islice(self._todo, IN_FLIGHT * jobs):
+                self._submit(batch)
+
+    def _submit(self, batch: list[str]) -> None:
+        assert self._pool is not None
+        self._pending.append((batch, self._pool.submit(_parse_batch, str(self.raw), batch)))
+
+    def __iter__(self) -> Iterator[list[FileResult]]:
+        if self._pool is None:
+            for batch in self._batches:
+                yield _parse_batch(str(self.raw), batch)
+            return
+        try:
+            while self._pending:
+                batch, future = self._pending.popleft()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    self._pool.shutdown(cancel_futures=True)
+                    result = _isolate(self._ctx, self.raw, batch)
+                    self._pool = _pool(self._ctx, self._jobs)
+                    waiting, self._pending = self._pending, deque()
+                    for b, _ in waiting:
+                        self._submit(b)
+                nxt = next(self._todo, None)
+                if nxt is not None:
+                    self._submit(nxt)
+                yield result
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers; batches submitted and not started are dropped."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        self._pending.clear()
+
+
+class Started(NamedTuple):
+    """A build's files, listed and being parsed before the build itself began."""
+
+    files: dict[str, os.stat_result]
+    parses: Parses
+
+
+def start(raw: Path, warehouse: Path, full: bool, jobs: int) -> Started | None:
+    """List `raw` and start parsing every file, where the build will parse every file: a full
+    build, or the first one (no warehouse.duckdb).  None otherwise: which files an incremental
+    build parses takes the manifest to know.  The caller hands the result to ``build.build``,
+    which checks that its plan is these files in this order, and stops the workers otherwise."""
+    raw, warehouse = raw.resolve(), warehouse.resolve()
+    if not (full or not (warehouse / DB_NAME).exists()) or not raw.is_dir():
+        return None
+    files = inputs.discover(raw)
+    return Started(files, Parses(raw, list(files), jobs))
+
+
+def _parse_batch(raw_root: str, rels: list[str]) -> list[FileResult]:
+    """``work.process_batch``."""
+    from pipeline.work import process_batch
+
+    return process_batch(raw_root, rels)
+
+
+def _init_worker(parent: int) -> None:
+    """``work.init_worker``."""
+    from pipeline.work import init_worker
+
+    init_worker(parent)
+
+
+def _pool(ctx: BaseContext, workers: int) -> ProcessPoolExecutor:
+    """A pool of parser workers that end with this process (``work.init_worker``)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),))
+
+
+def _isolate(ctx: BaseContext, raw: Path, batch: list[str]) -> list[FileResult]:
+    """The batch a dead worker was reading, one file at a time in a pool of its own: a file
+    whose worker dies again is rejected as parse/worker_crashed."""
+    from pipeline.work import crashed, process
+
+    out: list[FileResult] = []
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for rel in batch:
+            pool = pool or _pool(ctx, 1)
+            try:
+                out.append(pool.submit(process, str(raw), rel).result())
+            except BrokenProcessPool:
+                pool.shutdown()
+                pool = None
+                out.append(crashed(str(raw), rel))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return out
