@@ -210,6 +210,7 @@ def test_c_label_text_and_value_tokens_of_any_tokens(specs, width, data):
 # counts up to the ceiling (MAX_COUNT = 10^9 is too large to be one), past the digits a double holds
 NUMBER_TEXT = st.sampled_from(
     ["0", "7", "0012", "999999999", "1000000000", "1" * 16, "1" * 30, "", "3.5", "1,234", "-3", "３", "²", "万元"]
+    + ["+5", "-0", "12.50", "0.1", "-3.", ".5", "1.2.3", "-", "+-3", "－3", "3.5万元", "-３", "1e5", " 3"]
 )
 
 
@@ -225,6 +226,15 @@ def test_c_plain_readings_of_any_row(specs, integer):
     if isinstance(python, list) and python:
         (got,) = readings.plain_readings(toks, integer)
         assert type(got) is readings.Reading and type(got.cost) is float and got.left_out == 0
+
+
+@given(st.from_regex(r"[+\-]?[0-9]{1,20}(\.[0-9]{1,20})?", fullmatch=True))
+def test_a_plain_change_or_amount_is_read_as_cell_value_reads_it(text):
+    """The plain readings of cells that are not counts take a signed or decimal number as it
+    is (float of the text): the value cell_value gives it (float of its Decimal)."""
+    (got,) = readings._plain_readings([Token(NUM, text, 3, 0, False)], False)
+    assert got.values == (readings.cell_value(text, False),)
+    assert readings._plain_readings([Token(NUM, text, 3, 0, False)], True) is None or text.isdigit()
 
 
 @settings(max_examples=400, deadline=None)

@@ -557,6 +557,20 @@ static PyObject *digits_value(PyObject *raw, int integer, PyObject *max_count, l
     return value;
 }
 
+/* readings._SIGNED_DECIMAL.fullmatch: [+-]?[0-9]+(\.[0-9]+)? */
+static int signed_decimal(int kind, const void *data, Py_ssize_t size) {
+    Py_ssize_t c = 0, start;
+    if (c < size && (PyUnicode_READ(kind, data, c) == '+' || PyUnicode_READ(kind, data, c) == '-')) c++;
+    for (start = c; c < size && PyUnicode_READ(kind, data, c) >= '0' && PyUnicode_READ(kind, data, c) <= '9';) c++;
+    if (c == start) return 0;
+    if (c < size && PyUnicode_READ(kind, data, c) == '.') {
+        c++;
+        for (start = c; c < size && PyUnicode_READ(kind, data, c) >= '0' && PyUnicode_READ(kind, data, c) <= '9';) c++;
+        if (c == start) return 0;
+    }
+    return c == size;
+}
+
 /* plain_readings(tokens, integer, num_kind, max_count, reading): readings._plain_readings, step
  * for step: the usual row of one plain cell per token as its one Reading (none where a count is
  * too large), or None where a number is not plain digits. */
@@ -598,14 +612,18 @@ static PyObject *plain_of(PyObject *tokens, int integer, PyObject *num_kind, PyO
             const void *data = PyUnicode_DATA(t->text);
             int digits = size > 0; /* str.isdigit() */
             for (Py_ssize_t c = 0; c < size && digits; c++) digits = is_digit(PyUnicode_READ(kind, data, c));
-            if (!digits) {
-                result = Py_NewRef(Py_None); /* not plain digits: readings() reads the row otherwise */
+            if (digits) {
+                int large;
+                value = digits_value(t->text, integer, max_count, max_below, &large);
+                if (value == NULL) goto done;
+                too_large |= large;
+            } else if (!integer && signed_decimal(kind, data, size)) {
+                value = PyFloat_FromString(t->text);
+                if (value == NULL) goto done;
+            } else {
+                result = Py_NewRef(Py_None); /* not plain: readings() reads the row otherwise */
                 goto done;
             }
-            int large;
-            value = digits_value(t->text, integer, max_count, max_below, &large);
-            if (value == NULL) goto done;
-            too_large |= large;
         } else {
             Py_INCREF(value);
         }

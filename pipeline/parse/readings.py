@@ -210,9 +210,15 @@ def plain_readings(tokens: Sequence[Token], integer: bool) -> list[Reading] | No
     return _plain_readings(tokens, integer)
 
 
+# a number that is not a count but is plain: a change ("-3", "+5") or an amount ("12.5")
+_SIGNED_DECIMAL = re.compile(r"[+\-]?[0-9]+(?:\.[0-9]+)?")
+
+
 def _plain_readings(tokens: Sequence[Token], integer: bool) -> list[Reading] | None:
-    """The row read as one cell per token, when every number is plain digits: its one reading,
-    none when a count is too large to be one.  None when a number is not plain."""
+    """The row read as one cell per token, when every number is plain: digits, or where the
+    cells are not counts (not `integer`) ASCII digits with a sign or a decimal part, read as
+    ``cell_value`` reads them (the same float: the decimal's value, rounded once).  Its one
+    reading, none when a count is too large to be one; None when a number is not plain."""
     cells: list[CellReading] = []
     values: list[int | float | None] = []
     too_large = False
@@ -223,6 +229,10 @@ def _plain_readings(tokens: Sequence[Token], integer: bool) -> list[Reading] | N
         elif t.text.isdigit():
             v = int(t.text) if integer else float(t.text)
             too_large = too_large or v >= MAX_COUNT
+            cells.append((t.text, v, t.line))
+            values.append(v)
+        elif not integer and _SIGNED_DECIMAL.fullmatch(t.text):
+            v = float(t.text)
             cells.append((t.text, v, t.line))
             values.append(v)
         else:
