@@ -1224,7 +1224,10 @@ enum {
 };
 static PyObject *config[N_CONFIG];
 static unsigned char mark_bits[0x10000 / 8]; /* configure()'s marks among the BMP's characters */
-static Py_ssize_t noise_max = -1; /* -1: not configured */
+static unsigned char hint_bits[0x10000 / 8]; /* the first characters of the digit-header hints */
+static int hint_astral;                       /* a hint starts outside the BMP */
+static Py_ssize_t noise_max = -1;             /* -1: not configured */
+static Py_ssize_t na_max;                     /* the longest not-applicable cell */
 
 static PyObject *configure(PyObject *self, PyObject *args) {
     PyObject *v[N_CONFIG];
@@ -1244,6 +1247,29 @@ static PyObject *configure(PyObject *self, PyObject *args) {
         Py_UCS4 ch = PyUnicode_READ_CHAR(v[C_MARKS], i);
         if (ch < 0x10000) mark_bits[ch >> 3] |= (unsigned char)(1 << (ch & 7));
     }
+    memset(hint_bits, 0, sizeof hint_bits);
+    hint_astral = 0;
+    for (Py_ssize_t h = 0; h < PyTuple_GET_SIZE(v[C_DIGIT_HINTS]); h++) {
+        PyObject *hint = PyTuple_GET_ITEM(v[C_DIGIT_HINTS], h);
+        if (!PyUnicode_Check(hint) || PyUnicode_GET_LENGTH(hint) == 0) {
+            PyErr_SetString(PyExc_TypeError, "a digit-header hint must be a non-empty str");
+            return NULL;
+        }
+        Py_UCS4 ch = PyUnicode_READ_CHAR(hint, 0);
+        if (ch < 0x10000)
+            hint_bits[ch >> 3] |= (unsigned char)(1 << (ch & 7));
+        else
+            hint_astral = 1;
+    }
+    na_max = 0;
+    PyObject *it = PyObject_GetIter(v[C_NA_CELLS]), *cell;
+    if (it == NULL) return NULL;
+    while ((cell = PyIter_Next(it)) != NULL) {
+        if (PyUnicode_Check(cell) && PyUnicode_GET_LENGTH(cell) > na_max) na_max = PyUnicode_GET_LENGTH(cell);
+        Py_DECREF(cell);
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -1329,12 +1355,14 @@ static Py_ssize_t number_at(Line *L, Py_ssize_t i, Py_ssize_t b) {
 /* _chunk_tokens(line[a:b], col=a, celled). */
 static int chunk_tokens(Line *L, Py_ssize_t a, Py_ssize_t b, int celled) {
     if (all_decimal(L, a, b)) return piece(L, config[C_NUM], a, b, NULL, a, celled);
-    PyObject *chunk = PyUnicode_Substring(L->line, a, b);
-    if (chunk == NULL) return -1;
-    int na = PySet_Contains(config[C_NA_CELLS], chunk);
-    int rc = na < 0 ? -1 : na ? piece(L, config[C_NA], a, b, chunk, a, celled) : 1;
-    Py_DECREF(chunk);
-    if (rc != 1) return rc;
+    if (b - a <= na_max) { /* no longer chunk is a not-applicable cell */
+        PyObject *chunk = PyUnicode_Substring(L->line, a, b);
+        if (chunk == NULL) return -1;
+        int na = PySet_Contains(config[C_NA_CELLS], chunk);
+        int rc = na < 0 ? -1 : na ? piece(L, config[C_NA], a, b, chunk, a, celled) : 1;
+        Py_DECREF(chunk);
+        if (rc != 1) return rc;
+    }
     int digit = 0;
     for (Py_ssize_t i = a; i < b && !digit; i++) digit = is_decimal(CH(L, i));
     if (!digit) return text_or_marks(L, a, b, celled);
@@ -1460,13 +1488,14 @@ static PyObject *line_tokens(PyObject *self, PyObject *args) {
     }
     Line L;
     read_line(&L, line);
-    int blank = 1, space = L.len > 0, separated = 0, rule = 0;
+    int blank = 1, space = L.len > 0, separated = 0, rule = 0, hinted = 0;
     for (Py_ssize_t i = 0; i < L.len; i++) {
         Py_UCS4 ch = CH(&L, i);
         if (ch != '\n' && ch != '\r' && ch != 0x0b && ch != 0x0c && ch != ' ') blank = 0;
         if (!is_space(ch)) space = 0;
         if (ch == '\t' || ch == '|') separated = 1;
         if (ch == '-' && i >= 2 && CH(&L, i - 1) == '-' && CH(&L, i - 2) == '-') rule = 1;
+        if (ch < 0x10000 ? BIT(hint_bits, ch) : hint_astral) hinted = 1;
     }
     if (blank) return PyTuple_New(0); /* a line of tabs only is a row of empty cells */
     int skip = L.len < noise_max && !space && may_be_noise(&L) ? truthy_call(config[C_NOISE], line) : 0;
@@ -1474,7 +1503,8 @@ static PyObject *line_tokens(PyObject *self, PyObject *args) {
     if (skip < 0) return NULL;
     if (skip) return PyTuple_New(0);
     PyObject *masked = NULL, *result = NULL;
-    for (Py_ssize_t h = 0; h < PyTuple_GET_SIZE(config[C_DIGIT_HINTS]) && masked == NULL; h++) {
+    /* a hint is searched for only in a line that holds its first character */
+    for (Py_ssize_t h = 0; hinted && h < PyTuple_GET_SIZE(config[C_DIGIT_HINTS]) && masked == NULL; h++) {
         Py_ssize_t at = PyUnicode_Find(line, PyTuple_GET_ITEM(config[C_DIGIT_HINTS], h), 0, L.len, 1);
         if (at == -2) return NULL;
         if (at < 0) continue;
