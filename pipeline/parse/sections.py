@@ -10,6 +10,7 @@ import bisect
 import functools
 import itertools
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -301,9 +302,10 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
             current = better
         tried = [attempts[current], *(v for k, v in attempts.items() if k != current)]
         unweighed = _unweighed(placer, frontier, set(attempts), len(value_rows))
-        placed = {g for j, e in current for g in range(j, e)}
-        left = (k for g, run in enumerate(groups) if g not in placed for k in run)
-        result.checks += _numbers_flag("requests", sum(tokens[k].kind == NUM for k in left), "belong to no row")
+        placed = set(itertools.chain.from_iterable(itertools.starmap(range, current)))
+        if len(placed) < len(groups):  # a placement places runs of these groups only
+            left = (k for g, run in enumerate(groups) if g not in placed for k in run)
+            result.checks += _numbers_flag("requests", sum(tokens[k].kind == NUM for k in left), "belong to no row")
     key, choice, notes = min(tried, key=lambda t: t[0])
     result.checks.extend(notes)
     for r in sorted(unweighed):
@@ -438,16 +440,16 @@ def _read_rows(
     ]
     # an identity holds over the rows whose labels are printed; a printed row left empty is 0
     printed = rows.labelled | options.keys()
-    use_balance, use_outcome = all(c in printed for c in BALANCE), "outcome.total" in printed
-
-    def vector(code: str, reading: Reading) -> tuple:
-        return column_vector(code, reading.values, use_balance, use_outcome)
-
-    if all(len(opts) == 1 for opts in options.values()):
-        picks = {code: opts[0] for code, opts in options.items()}
+    use_balance, use_outcome = printed.issuperset(BALANCE), "outcome.total" in printed
+    if sum(map(len, options.values())) == len(options):  # every row read one way (a row there has a reading)
+        picks = dict(zip(options, map(_first, options.values()), strict=True))
         return Choice(picks, {}, _failures(picks, use_balance, use_outcome)), notes
     choice = _solve_rows(pools)
     if choice is None:
+
+        def vector(code: str, reading: Reading) -> tuple:
+            return column_vector(code, reading.values, use_balance, use_outcome)
+
         choice = choose(options, lambda r: _row_total_holds(r.values), vector)
     else:
         choice.failures = _failures(choice.picks, use_balance, use_outcome)
@@ -504,6 +506,9 @@ def _known(
     opts = _row_readings(tokens, idx, glued, line)
     pool = [r for r in opts if _row_total_holds(r.values)] if len(opts) > 1 else opts
     return opts, pool or opts
+
+
+_first = operator.itemgetter(0)
 
 
 def _solve_rows(pools: dict[str, list[Reading]]) -> Choice | None:
