@@ -61,8 +61,10 @@ class Parses:
 
     def __iter__(self) -> Iterator[list[FileResult]]:
         if self._pool is None:
+            from pipeline.work import process_batch
+
             for batch in self._batches:
-                yield _parse_batch(str(self.raw), batch)
+                yield process_batch(str(self.raw), batch)
             return
         try:
             while self._pending:
@@ -110,10 +112,12 @@ def start(raw: Path, warehouse: Path, full: bool, jobs: int) -> Started | None:
 
 
 def _parse_batch(raw_root: str, rels: list[str]) -> list[FileResult]:
-    """``work.process_batch``."""
-    from pipeline.work import process_batch
+    """A worker's task: ``work.process_batch``, then ``work.settle``."""
+    from pipeline.work import process_batch, settle
 
-    return process_batch(raw_root, rels)
+    results = process_batch(raw_root, rels)
+    settle(results)
+    return results
 
 
 def _init_worker(parent: int) -> None:

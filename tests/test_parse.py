@@ -559,17 +559,29 @@ def test_a_row_read_from_no_tokens_has_no_line(index: int, code: str):
     assert all(f[5] is None or f[5] >= 1 for f in report.facts)
 
 
-def test_a_parse_leaves_no_garbage_for_the_cycle_collector():
-    """Everything a parse makes is freed by its reference counts: a reference cycle (a closure
-    that calls itself was one) is garbage only the collector frees, and its runs over a worker's
-    young objects cost 4 % of the parse.  Glued reports are the ones whose digits are cut."""
-    texts = [g.text for g in generate_many(5, 48)]
-    parse_text(texts[0])
+def test_a_parse_leaves_no_garbage_for_the_cycle_collector(tmp_path: Path):
+    """Everything the read, parse and pack of text make is freed by its reference counts, in
+    any layout or template, real or generated.  A reference cycle (a closure that calls itself
+    was one) is garbage only the collector frees, and a worker freezes what a batch read as text
+    leaves without collecting it (work.settle): it would never be freed."""
+    from conftest import SHARED
+    from test_golden import TEXT_REPORTS
+
+    from pipeline import work
+
+    rels = []
+    for rel in TEXT_REPORTS:
+        rels.append(Path(rel).name)
+        (tmp_path / rels[-1]).write_bytes((SHARED / rel).read_bytes())
+    for i, g in enumerate(generate_many(5, 48)):
+        rels.append(f"g{i:02}_{g.layout}_{g.template}.txt")
+        (tmp_path / rels[-1]).write_bytes(g.data)
+    work.process_batch(str(tmp_path), rels[:1])  # caches and lazy imports made outside the count
     gc.collect()
     gc.disable()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
-        reports = [parse_text(t) for t in texts]
+        results = work.process_batch(str(tmp_path), rels)
         gc.collect()
         garbage = [type(o).__name__ for o in gc.garbage]
     finally:
@@ -577,4 +589,30 @@ def test_a_parse_leaves_no_garbage_for_the_cycle_collector():
         gc.garbage.clear()
         gc.enable()
     assert garbage == []
-    assert {r.layout for r in reports} >= {"text/glued", "text/pdf", "text/tsv"}
+    assert all(r.report is not None and r.report.layout.startswith("text/") for r in results)
+    assert {r.report.layout for r in results if r.report} >= {"text/glued", "text/pdf", "text/tsv"}
+
+
+def test_a_worker_freezes_what_a_text_batch_leaves_and_collects_what_another_leaves(monkeypatch):
+    from pipeline import work
+    from pipeline.errors import Reject
+    from pipeline.model import FileResult, Report
+
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "collect", lambda *args: calls.append("collect") or 0)
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+
+    def result(layout: str | None) -> FileResult:
+        r = FileResult("a", "0" * 64, 1, 1)
+        if layout is None:
+            r.reject = Reject("parse", "no_report", "none")
+        else:
+            r.report = Report(layout=layout)
+        return r
+
+    work.settle([result("text/tsv"), result("text/glued")])
+    assert calls == ["freeze"]
+    for other in ("pdf/pdf", "html/tsv", "docx/tsv", None):
+        calls.clear()
+        work.settle([result("text/tsv"), result(other)])
+        assert calls == ["collect", "freeze"]
