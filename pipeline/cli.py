@@ -6,6 +6,7 @@ names the file), 2 usage, 75 another build or refresh holds the warehouse.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -286,4 +287,9 @@ def version() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # the interpreter's last collection would scan every object once more on the way out
+        # (0.06 s after a cold build of 20,000 reports); frozen, they are only freed
+        gc.freeze()
