@@ -172,11 +172,34 @@ static PyTypeObject TokenType = {
     .tp_methods = token_methods,
 };
 
-/* tokenize(lines, start, end, bordered, line_tokens): the Tokens of lines[start:end], each
- * line's pieces (kind, text, col, celled) from line_tokens(line, bordered), numbered from start + 1. */
-/* tokens.tokenize's loop: (lines, start, end, bordered, line_tokens, cache, cache_max).  A line's
- * pieces are line_tokens(line, bordered), kept in `cache` (line -> pieces, for this `bordered`):
- * reports print the same lines.  The cache is emptied when it holds cache_max lines. */
+/* A line's pieces, ((kind, text, col, celled), ...), as the cache keeps them: one flat tuple
+ * (kind, text, col, celled, kind, ...), read in order when the line recurs, instead of a tuple
+ * per piece scattered in memory.  NULL with a TypeError where a piece is not a 4-tuple. */
+static PyObject *flat_pieces(PyObject *pieces) {
+    if (!PyTuple_Check(pieces)) {
+        PyErr_SetString(PyExc_TypeError, "line_tokens must return a tuple of (kind, text, col, celled)");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(pieces);
+    PyObject *flat = PyTuple_New(4 * n);
+    if (flat == NULL) return NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *piece = PyTuple_GET_ITEM(pieces, k);
+        if (!PyTuple_Check(piece) || PyTuple_GET_SIZE(piece) != 4) {
+            PyErr_SetString(PyExc_TypeError, "a piece must be (kind, text, col, celled)");
+            Py_DECREF(flat);
+            return NULL;
+        }
+        for (int f = 0; f < 4; f++) PyTuple_SET_ITEM(flat, 4 * k + f, Py_NewRef(PyTuple_GET_ITEM(piece, f)));
+    }
+    return flat;
+}
+
+/* tokens.tokenize's loop: (lines, start, end, bordered, line_tokens, cache, cache_max).  The
+ * Tokens of lines[start:end], numbered from start + 1: each line's pieces (kind, text, col,
+ * celled) from line_tokens(line, bordered), kept in `cache` (line -> its ``flat_pieces``, for
+ * this `bordered`): reports print the same lines.  The cache is emptied when it holds cache_max
+ * lines. */
 static PyObject *tokenize(PyObject *self, PyObject *args) {
     PyObject *lines, *bordered, *line_tokens, *cache;
     Py_ssize_t start, end, cache_max;
@@ -189,51 +212,42 @@ static PyObject *tokenize(PyObject *self, PyObject *args) {
     if (out == NULL) return NULL;
     for (Py_ssize_t i = start; i < end; i++) {
         PyObject *line = PyList_GET_ITEM(lines, i);
-        PyObject *pieces = PyDict_GetItemWithError(cache, line);
-        if (pieces != NULL) {
-            Py_INCREF(pieces);
+        PyObject *flat = PyDict_GetItemWithError(cache, line);
+        if (flat != NULL) {
+            Py_INCREF(flat);
         } else {
             if (PyErr_Occurred()) goto fail;
             PyObject *call[2] = {line, bordered};
-            pieces = PyObject_Vectorcall(line_tokens, call, 2, NULL);
+            PyObject *pieces = PyObject_Vectorcall(line_tokens, call, 2, NULL);
             if (pieces == NULL) goto fail;
+            flat = flat_pieces(pieces);
+            Py_DECREF(pieces);
+            if (flat == NULL) goto fail;
             if (PyDict_GET_SIZE(cache) >= cache_max) PyDict_Clear(cache);
-            if (PyDict_SetItem(cache, line, pieces) < 0) {
-                Py_DECREF(pieces);
+            if (PyDict_SetItem(cache, line, flat) < 0) {
+                Py_DECREF(flat);
                 goto fail;
             }
         }
-        if (!PyTuple_Check(pieces)) {
-            PyErr_SetString(PyExc_TypeError, "line_tokens must return a tuple of (kind, text, col, celled)");
-            Py_DECREF(pieces);
-            goto fail;
-        }
-        Py_ssize_t n = PyTuple_GET_SIZE(pieces);
+        Py_ssize_t n = PyTuple_GET_SIZE(flat);
         PyObject *number = n ? PyLong_FromSsize_t(i + 1) : NULL;
         if (n && number == NULL) {
-            Py_DECREF(pieces);
+            Py_DECREF(flat);
             goto fail;
         }
-        for (Py_ssize_t k = 0; k < n; k++) {
-            PyObject *piece = PyTuple_GET_ITEM(pieces, k);
-            if (!PyTuple_Check(piece) || PyTuple_GET_SIZE(piece) != 4) {
-                PyErr_SetString(PyExc_TypeError, "a piece must be (kind, text, col, celled)");
-                Py_DECREF(number);
-                Py_DECREF(pieces);
-                goto fail;
-            }
-            PyObject *token = make(PyTuple_GET_ITEM(piece, 0), PyTuple_GET_ITEM(piece, 1), number,
-                                   PyTuple_GET_ITEM(piece, 2), PyTuple_GET_ITEM(piece, 3));
+        PyObject **f = &PyTuple_GET_ITEM(flat, 0);
+        for (Py_ssize_t k = 0; k < n; k += 4) {
+            PyObject *token = make(f[k], f[k + 1], number, f[k + 2], f[k + 3]);
             if (token == NULL || PyList_Append(out, token) < 0) {
                 Py_XDECREF(token);
                 Py_DECREF(number);
-                Py_DECREF(pieces);
+                Py_DECREF(flat);
                 goto fail;
             }
             Py_DECREF(token);
         }
         Py_XDECREF(number);
-        Py_DECREF(pieces);
+        Py_DECREF(flat);
     }
     return out;
 fail:
