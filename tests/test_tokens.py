@@ -19,7 +19,7 @@ from test_golden import TEXT_REPORTS
 import pipeline.parse as parse
 from pipeline.generate import generate_many
 from pipeline.normalize import canon, normalize_text
-from pipeline.parse import _table_lines, _tokens, anchors, parse_text, readings, sections, tokens
+from pipeline.parse import _table_lines, _tokens, parse_text, readings, sections, tokens
 from pipeline.parse.anchors import Anchor
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, PyToken, Token
 from pipeline.read import read_text
@@ -34,8 +34,13 @@ def as_rows(toks: list) -> list[tuple]:
 
 def python_tokens(lines: list[str], start: int = 0, end: int | None = None) -> list[PyToken]:
     """tokens.tokenize as it runs with no C module."""
+    return python_labelled(lines, start, end)[0]
+
+
+def python_labelled(lines: list[str], start: int = 0, end: int | None = None) -> tuple[list[PyToken], str, list[int]]:
+    """tokens.labelled as it runs with no C module."""
     with mock.patch.object(tokens, "_tokens", None):
-        return tokens.tokenize(lines, start, end)
+        return tokens.labelled(lines, start, end)
 
 
 @functools.cache
@@ -70,9 +75,10 @@ def test_c_tokens_with_a_line_cache_emptied_as_it_fills(monkeypatch):
         for _ in range(2):  # the second time, from the cache where the line is still in it
             assert as_rows(tokens.tokenize(lines)) == as_rows(python_tokens(lines))
             assert 0 < max(map(len, caches)) <= 3
-    for bordered, cache in enumerate(caches):  # each line's pieces, flat
+    for bordered, cache in enumerate(caches):  # each line's pieces, flat, with the labels of its text
         for line, flat in cache.items():
-            assert flat == tuple(itertools.chain(*tokens._line_tokens.__wrapped__(line, bool(bordered))))
+            pieces = tokens._line_tokens.__wrapped__(line, bool(bordered))
+            assert flat == tuple(itertools.chain(*((*p, canon(p[1]) if p[0] == TEXT else None) for p in pieces)))
 
 
 @settings(max_examples=200, deadline=None)
@@ -80,7 +86,9 @@ def test_c_tokens_with_a_line_cache_emptied_as_it_fills(monkeypatch):
 def test_c_tokens_of_any_lines(lines, data):
     start = data.draw(st.integers(0, len(lines)))
     end = data.draw(st.one_of(st.none(), st.integers(start, len(lines) + 2)))
-    assert as_rows(tokens.tokenize(lines, start, end)) == as_rows(python_tokens(lines, start, end))
+    toks, text, owner = tokens.labelled(lines, start, end)
+    want = python_labelled(lines, start, end)
+    assert (as_rows(toks), text, owner) == (as_rows(want[0]), *want[1:])
 
 
 @settings(max_examples=500, deadline=None)
@@ -146,17 +154,19 @@ def test_a_c_token_behaves_as_the_dataclass():
         Token(NUM, "3", 5, 0, True, kind=NUM)
 
 
-def test_c_label_text_and_value_tokens_are_the_python_ones():
-    """One cache of canonical texts for all of them, room for 5: emptied every few tokens, and
-    hit by the texts that recur."""
+def test_c_labels_and_loops_are_the_python_ones():
+    """The label text and its owners the C tokenize gives with the tokens (whole texts and their
+    tables, from the line cache or not) are the Python's, as are the C loops over spans."""
     rng = random.Random(3)
-    cache: dict[str, str] = {}
     for text in texts():
-        toks = tokens.tokenize(normalize_text(text))
+        lines = normalize_text(text)
+        for bounds in ((0, None), _table_lines(lines)):
+            for _ in range(2):  # the second time, from the line cache
+                assert tokens.labelled(lines, *bounds)[1:] == python_labelled(lines, *bounds)[1:]
+        toks = tokens.tokenize(lines)
+        assert tokens.labelled(lines)[1:] == tokens.label_text(toks, 0, len(toks))
         spans = [(0, len(toks))] + [tuple(sorted(rng.sample(range(len(toks) + 1), 2))) for _ in range(5)]
         for lo, hi in spans:
-            want = anchors.label_text(toks, lo, hi, TEXT, canon)
-            assert _tokens.label_text(toks, lo, hi, TEXT, canon, cache, 5) == want
             for width in (7, 15, 1):
                 vals = _tokens.value_tokens(toks, lo, hi, width, TEXT, BLANK)
                 assert vals == sections._value_tokens(toks, lo, hi, width)
@@ -180,7 +190,7 @@ TOKEN = st.tuples(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(TOKEN, max_size=40), st.integers(1, 9), st.data())
-def test_c_label_text_and_value_tokens_of_any_tokens(specs, width, data):
+def test_c_loops_of_any_tokens(specs, width, data):
     """Tokens of every kind, on lines that change or not, celled or not."""
     line, toks = 1, []
     for k, (kind, text, next_line, celled) in enumerate(specs):
@@ -188,11 +198,6 @@ def test_c_label_text_and_value_tokens_of_any_tokens(specs, width, data):
         toks.append(Token(kind, text, line, k, celled))
     lo = data.draw(st.integers(0, len(toks)))
     hi = data.draw(st.integers(lo, len(toks)))
-    want = anchors.label_text(toks, lo, hi, TEXT, canon)
-    assert _tokens.label_text(toks, lo, hi, TEXT, canon, {}, 1 << 10) == want
-    room_for_one: dict[str, str] = {}
-    assert _tokens.label_text(toks, lo, hi, TEXT, canon, room_for_one, 1) == want  # emptied at each new text
-    assert len(room_for_one) <= 1
     assert _tokens.value_tokens(toks, lo, hi, width, TEXT, BLANK) == sections._value_tokens(toks, lo, hi, width)
     vals = sorted(data.draw(st.sets(st.integers(0, len(toks) - 1))) if toks else [])
     if data.draw(st.booleans()):  # out of line order too
@@ -534,8 +539,8 @@ def test_c_loops_take_c_tokens_within_bounds():
         _tokens.cut_readings([PyToken(NUM, "3", 1, 0, False)], 3, True, True, 1, None, *_CUT_ARGS)
     with pytest.raises(IndexError):
         _tokens.groups_of(toks, [1], TEXT)
-    with pytest.raises(IndexError):
-        _tokens.label_text(toks, 0, 2, TEXT, canon, {}, 10)
+    with pytest.raises(TypeError):  # a label must be a str
+        _tokens.tokenize(["总计"], 0, 1, False, _tokens.line_tokens, {}, 10, TEXT, len)
 
 
 CELL = st.tuples(NUMBER_TEXT, st.one_of(st.none(), st.integers(0, 99)), st.one_of(st.none(), st.integers(1, 500)))

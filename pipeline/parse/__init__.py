@@ -15,7 +15,7 @@ from pipeline.normalize import normalize_text
 from pipeline.parse.anchors import LabelStream
 from pipeline.parse.meta import find_title, find_year, places
 from pipeline.parse.sections import read_appeals, read_proactive, read_requests, unread_appeals
-from pipeline.parse.tokens import NUM, Token, _tokens, tokenize
+from pipeline.parse.tokens import NUM, Token, _tokens, labelled
 from pipeline.template import (
     FIRST_ROW_HINT,
     FIRST_ROW_KEYS,
@@ -99,8 +99,8 @@ def _table_lines(lines: list[str], squeezed: str | None = None) -> tuple[int, in
 def parse_text(text: str) -> Report:
     lines = normalize_text(text)
     squeezed = _squeezed(lines)
-    tokens = tokenize(lines, *_table_lines(lines, squeezed))
-    stream = LabelStream.of(tokens, 0, len(tokens))
+    tokens, label, owner = labelled(lines, *_table_lines(lines, squeezed))
+    stream = LabelStream(label, owner, 0, len(tokens))
     report = Report()
     report.title, report.agency, report.year = find_title(lines)
     if report.year is None:

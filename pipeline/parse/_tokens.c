@@ -172,16 +172,43 @@ static PyTypeObject TokenType = {
     .tp_methods = token_methods,
 };
 
+/* Is `a` the str `b` (one of the interned kind strings; equal strings count too)? */
+static int same_str(PyObject *a, PyObject *b) {
+    return a == b || (PyUnicode_Check(a) && PyUnicode_Compare(a, b) == 0);
+}
+
+/* A growing array of indices (tokenize's labels' tokens, value_tokens' pending). */
+typedef struct {
+    Py_ssize_t *items, len, cap;
+} Indices;
+
+static int push(Indices *v, Py_ssize_t i) {
+    if (v->len == v->cap) {
+        Py_ssize_t cap = v->cap ? 2 * v->cap : 64;
+        Py_ssize_t *items = PyMem_Realloc(v->items, cap * sizeof(Py_ssize_t));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        v->items = items;
+        v->cap = cap;
+    }
+    v->items[v->len++] = i;
+    return 0;
+}
+
 /* A line's pieces, ((kind, text, col, celled), ...), as the cache keeps them: one flat tuple
- * (kind, text, col, celled, kind, ...), read in order when the line recurs, instead of a tuple
- * per piece scattered in memory.  NULL with a TypeError where a piece is not a 4-tuple. */
-static PyObject *flat_pieces(PyObject *pieces) {
+ * (kind, text, col, celled, label, kind, ...), read in order when the line recurs, instead of a
+ * tuple per piece scattered in memory; `label` is canon(text) for a piece of text_kind, else
+ * None.  NULL with a TypeError where a piece is not a 4-tuple or canon gives no str. */
+#define SLOTS 5
+static PyObject *flat_pieces(PyObject *pieces, PyObject *text_kind, PyObject *canon) {
     if (!PyTuple_Check(pieces)) {
         PyErr_SetString(PyExc_TypeError, "line_tokens must return a tuple of (kind, text, col, celled)");
         return NULL;
     }
     Py_ssize_t n = PyTuple_GET_SIZE(pieces);
-    PyObject *flat = PyTuple_New(4 * n);
+    PyObject *flat = PyTuple_New(SLOTS * n);
     if (flat == NULL) return NULL;
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *piece = PyTuple_GET_ITEM(pieces, k);
@@ -190,26 +217,46 @@ static PyObject *flat_pieces(PyObject *pieces) {
             Py_DECREF(flat);
             return NULL;
         }
-        for (int f = 0; f < 4; f++) PyTuple_SET_ITEM(flat, 4 * k + f, Py_NewRef(PyTuple_GET_ITEM(piece, f)));
+        for (int f = 0; f < 4; f++) PyTuple_SET_ITEM(flat, SLOTS * k + f, Py_NewRef(PyTuple_GET_ITEM(piece, f)));
+        PyObject *label = Py_None;
+        if (same_str(PyTuple_GET_ITEM(piece, 0), text_kind)) {
+            label = PyObject_CallOneArg(canon, PyTuple_GET_ITEM(piece, 1));
+            if (label != NULL && !PyUnicode_Check(label)) {
+                PyErr_SetString(PyExc_TypeError, "canon must return a str");
+                Py_CLEAR(label);
+            }
+            if (label == NULL) {
+                Py_DECREF(flat);
+                return NULL;
+            }
+        } else {
+            Py_INCREF(label);
+        }
+        PyTuple_SET_ITEM(flat, SLOTS * k + 4, label);
     }
     return flat;
 }
 
-/* tokens.tokenize's loop: (lines, start, end, bordered, line_tokens, cache, cache_max).  The
- * Tokens of lines[start:end], numbered from start + 1: each line's pieces (kind, text, col,
- * celled) from line_tokens(line, bordered), kept in `cache` (line -> its ``flat_pieces``, for
- * this `bordered`): reports print the same lines.  The cache is emptied when it holds cache_max
- * lines. */
+/* tokens.labelled's loop: (lines, start, end, bordered, line_tokens, cache, cache_max,
+ * text_kind, canon).  The Tokens of lines[start:end], numbered from start + 1: each line's
+ * pieces (kind, text, col, celled) from line_tokens(line, bordered), kept in `cache` (line -> its
+ * ``flat_pieces``, for this `bordered`): reports print the same lines.  The cache is emptied
+ * when it holds cache_max lines.  With them, tokens.label_text of the tokens: the canonical text
+ * of the text_kind tokens, joined, and for each of its characters the index of its token, from
+ * the labels the cache keeps with the pieces (a lookup per token of its text, scattered in
+ * memory, took more than the rest of the stream). */
 static PyObject *tokenize(PyObject *self, PyObject *args) {
-    PyObject *lines, *bordered, *line_tokens, *cache;
+    PyObject *lines, *bordered, *line_tokens, *cache, *text_kind, *canon;
     Py_ssize_t start, end, cache_max;
-    if (!PyArg_ParseTuple(args, "O!nnOOO!n:tokenize", &PyList_Type, &lines, &start, &end, &bordered, &line_tokens,
-                          &PyDict_Type, &cache, &cache_max))
+    if (!PyArg_ParseTuple(args, "O!nnOOO!nUO:tokenize", &PyList_Type, &lines, &start, &end, &bordered, &line_tokens,
+                          &PyDict_Type, &cache, &cache_max, &text_kind, &canon))
         return NULL;
     if (start < 0) start = 0;
     if (end > PyList_GET_SIZE(lines)) end = PyList_GET_SIZE(lines);
-    PyObject *out = PyList_New(0);
-    if (out == NULL) return NULL;
+    PyObject *out = PyList_New(0), *labels = PyList_New(0), *owner = NULL, *joined = NULL;
+    Indices from = {0}; /* each label's token */
+    Py_ssize_t chars = 0;
+    if (out == NULL || labels == NULL) goto fail;
     for (Py_ssize_t i = start; i < end; i++) {
         PyObject *line = PyList_GET_ITEM(lines, i);
         PyObject *flat = PyDict_GetItemWithError(cache, line);
@@ -220,7 +267,7 @@ static PyObject *tokenize(PyObject *self, PyObject *args) {
             PyObject *call[2] = {line, bordered};
             PyObject *pieces = PyObject_Vectorcall(line_tokens, call, 2, NULL);
             if (pieces == NULL) goto fail;
-            flat = flat_pieces(pieces);
+            flat = flat_pieces(pieces, text_kind, canon);
             Py_DECREF(pieces);
             if (flat == NULL) goto fail;
             if (PyDict_GET_SIZE(cache) >= cache_max) PyDict_Clear(cache);
@@ -236,22 +283,47 @@ static PyObject *tokenize(PyObject *self, PyObject *args) {
             goto fail;
         }
         PyObject **f = &PyTuple_GET_ITEM(flat, 0);
-        for (Py_ssize_t k = 0; k < n; k += 4) {
+        for (Py_ssize_t k = 0; k < n; k += SLOTS) {
             PyObject *token = make(f[k], f[k + 1], number, f[k + 2], f[k + 3]);
-            if (token == NULL || PyList_Append(out, token) < 0) {
-                Py_XDECREF(token);
-                Py_DECREF(number);
+            int rc = token == NULL ? -1 : PyList_Append(out, token);
+            Py_XDECREF(token);
+            PyObject *label = f[k + 4];
+            if (rc == 0 && label != Py_None && PyUnicode_GET_LENGTH(label) > 0) {
+                rc = PyList_Append(labels, label);
+                if (rc == 0) rc = push(&from, PyList_GET_SIZE(out) - 1);
+                chars += PyUnicode_GET_LENGTH(label);
+            }
+            if (rc < 0) {
+                Py_XDECREF(number);
                 Py_DECREF(flat);
                 goto fail;
             }
-            Py_DECREF(token);
         }
         Py_XDECREF(number);
         Py_DECREF(flat);
     }
-    return out;
+    owner = PyList_New(chars);
+    if (owner == NULL) goto fail;
+    for (Py_ssize_t p = 0, at = 0; p < PyList_GET_SIZE(labels); p++) {
+        PyObject *index = PyLong_FromSsize_t(from.items[p]);
+        if (index == NULL) goto fail;
+        for (Py_ssize_t k = PyUnicode_GET_LENGTH(PyList_GET_ITEM(labels, p)); k > 0; k--)
+            PyList_SET_ITEM(owner, at++, Py_NewRef(index));
+        Py_DECREF(index);
+    }
+    PyObject *empty = PyUnicode_New(0, 0);
+    if (empty == NULL) goto fail;
+    joined = PyUnicode_Join(empty, labels);
+    Py_DECREF(empty);
+    if (joined == NULL) goto fail;
+    Py_DECREF(labels);
+    PyMem_Free(from.items);
+    return Py_BuildValue("(NNN)", out, joined, owner);
 fail:
-    Py_DECREF(out);
+    Py_XDECREF(out);
+    Py_XDECREF(labels);
+    Py_XDECREF(owner);
+    PyMem_Free(from.items);
     return NULL;
 }
 
@@ -278,10 +350,6 @@ static int lines_compare(PyObject *a, PyObject *b, int op) {
     return PyObject_RichCompareBool(a, b, op);
 }
 
-/* Is `a` the str `b` (one of the interned kind strings; equal strings count too)? */
-static int same_str(PyObject *a, PyObject *b) {
-    return a == b || (PyUnicode_Check(a) && PyUnicode_Compare(a, b) == 0);
-}
 
 static int is_kind(Token *t, PyObject *kind) { return same_str(t->kind, kind); }
 
@@ -295,95 +363,8 @@ static int bounds(PyObject *tokens, Py_ssize_t *lo, Py_ssize_t *hi) {
     return 0;
 }
 
-/* label_text(tokens, lo, hi, text_kind, canon, cache, cache_max): anchors.LabelStream.of's loop.
- * The canonical text of the TEXT tokens in tokens[lo:hi], joined, and for each of its characters
- * the index of the token it came from.  A text's canonical form is looked up in `cache` (a dict,
- * emptied when it holds cache_max texts) before canon is called: reports print the same labels,
- * and a dict's lookup costs a fraction of a call of canon's lru_cache. */
-static PyObject *label_text(PyObject *self, PyObject *args) {
-    PyObject *tokens, *text_kind, *canon, *cache;
-    Py_ssize_t lo, hi, cache_max;
-    if (!PyArg_ParseTuple(args, "O!nnUOO!n:label_text", &PyList_Type, &tokens, &lo, &hi, &text_kind, &canon,
-                          &PyDict_Type, &cache, &cache_max))
-        return NULL;
-    if (bounds(tokens, &lo, &hi) < 0) return NULL;
-    PyObject *parts = PyList_New(0), *owner = NULL, *joined = NULL;
-    Py_ssize_t *from = PyMem_Malloc((hi - lo + 1) * sizeof(Py_ssize_t)); /* each part's token */
-    if (parts == NULL || from == NULL) goto fail;
-    Py_ssize_t chars = 0;
-    for (Py_ssize_t i = lo; i < hi; i++) {
-        Token *t = (Token *)PyList_GET_ITEM(tokens, i);
-        if (!is_kind(t, text_kind)) continue;
-        PyObject *c = PyDict_GetItemWithError(cache, t->text);
-        if (c != NULL) {
-            Py_INCREF(c);
-        } else {
-            if (PyErr_Occurred()) goto fail;
-            c = PyObject_CallOneArg(canon, t->text);
-            if (c == NULL) goto fail;
-            if (PyUnicode_Check(c)) {
-                if (PyDict_GET_SIZE(cache) >= cache_max) PyDict_Clear(cache);
-                if (PyDict_SetItem(cache, t->text, c) < 0) {
-                    Py_DECREF(c);
-                    goto fail;
-                }
-            }
-        }
-        if (!PyUnicode_Check(c) || PyList_Append(parts, c) < 0) {
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "canon must return a str");
-            Py_DECREF(c);
-            goto fail;
-        }
-        from[PyList_GET_SIZE(parts) - 1] = i;
-        chars += PyUnicode_GET_LENGTH(c);
-        Py_DECREF(c);
-    }
-    owner = PyList_New(chars);
-    if (owner == NULL) goto fail;
-    for (Py_ssize_t p = 0, at = 0; p < PyList_GET_SIZE(parts); p++) {
-        Py_ssize_t n = PyUnicode_GET_LENGTH(PyList_GET_ITEM(parts, p));
-        if (n == 0) continue;
-        PyObject *index = PyLong_FromSsize_t(from[p]);
-        if (index == NULL) goto fail;
-        for (Py_ssize_t k = 0; k < n; k++) PyList_SET_ITEM(owner, at++, Py_NewRef(index));
-        Py_DECREF(index);
-    }
-    PyObject *empty = PyUnicode_New(0, 0);
-    if (empty == NULL) goto fail;
-    joined = PyUnicode_Join(empty, parts);
-    Py_DECREF(empty);
-    if (joined == NULL) goto fail;
-    Py_DECREF(parts);
-    PyMem_Free(from);
-    return Py_BuildValue("(NN)", joined, owner);
-fail:
-    Py_XDECREF(parts);
-    Py_XDECREF(owner);
-    PyMem_Free(from);
-    return NULL;
-}
-
 /* value_tokens(tokens, lo, hi, width, text_kind, blank_kind): sections.value_tokens, step for
  * step (that function says what it does and why); `pending` is its list of the same name. */
-typedef struct {
-    Py_ssize_t *items, len, cap;
-} Indices;
-
-static int push(Indices *v, Py_ssize_t i) {
-    if (v->len == v->cap) {
-        Py_ssize_t cap = v->cap ? 2 * v->cap : 64;
-        Py_ssize_t *items = PyMem_Realloc(v->items, cap * sizeof(Py_ssize_t));
-        if (items == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        v->items = items;
-        v->cap = cap;
-    }
-    v->items[v->len++] = i;
-    return 0;
-}
-
 static int flush(PyObject *tokens, Indices *pending, Py_ssize_t width, PyObject *blank_kind, Indices *out) {
     Py_ssize_t a = 0, b = pending->len; /* the values kept: pending[a:b] */
     while (b - a > width && is_kind((Token *)PyList_GET_ITEM(tokens, pending->items[b - 1]), blank_kind)) b--;
@@ -2170,9 +2151,8 @@ fail:
 
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS,
-     "tokens.tokenize's loop in C: (lines, start, end, bordered, line_tokens, cache, cache_max)."},
-    {"label_text", label_text, METH_VARARGS,
-     "anchors.LabelStream.of's loop in C: (tokens, lo, hi, text_kind, canon, cache, cache_max)."},
+     "tokens.labelled's loop in C: (lines, start, end, bordered, line_tokens, cache, cache_max, text_kind, "
+     "canon) -> (tokens, label text, owner)."},
     {"value_tokens", value_tokens, METH_VARARGS,
      "sections.value_tokens in C: (tokens, lo, hi, width, text_kind, blank_kind)."},
     {"groups_of", groups_of, METH_VARARGS, "sections.groups_of in C: (tokens, vals, text_kind)."},

@@ -13,18 +13,11 @@ def tokenize(
     end: int,
     bordered: bool,
     line_tokens: Callable[[str, bool], tuple[tuple[str, str, int, bool], ...]],
-    cache: dict[str, tuple[tuple[str, str, int, bool], ...]],
+    cache: dict[str, tuple[str | int | bool | None, ...]],
     cache_max: int,
-) -> list[PyToken]: ...  # tokens.tokenize's loop, in C (a line's pieces kept in `cache`)
-def label_text(
-    tokens: list[PyToken],
-    lo: int,
-    hi: int,
     text_kind: str,
     canon: Callable[[str], str],
-    cache: dict[str, str],
-    cache_max: int,
-) -> tuple[str, list[int]]: ...  # anchors.label_text, in C (C tokens only)
+) -> tuple[list[PyToken], str, list[int]]: ...  # tokens.labelled, in C (a line's pieces and labels kept in `cache`)
 def value_tokens(
     tokens: list[PyToken], lo: int, hi: int, width: int, text_kind: str, blank_kind: str
 ) -> list[int]: ...  # sections._value_tokens, in C (C tokens only)

@@ -13,11 +13,9 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-from collections.abc import Callable
 from typing import NamedTuple
 
-from pipeline.normalize import canon
-from pipeline.parse.tokens import TEXT, Token, _tokens
+from pipeline.parse.tokens import Token, label_text
 
 try:
     from pipeline.parse import _anchors
@@ -36,11 +34,6 @@ class Anchor(NamedTuple):
     tail: bool = False  # more label text follows the match inside its last token
 
 
-# The C's cache of canonical label texts (see _tokens.label_text): texts -> canon(text)
-_CANONS: dict[str, str] = {}
-_CANONS_KEPT = 1 << 14  # texts the cache holds, at most; then it is emptied
-
-
 class LabelStream:
     """Canonical text of the TEXT tokens in tokens[lo:hi], with a map back to token indices."""
 
@@ -49,11 +42,8 @@ class LabelStream:
 
     @classmethod
     def of(cls, tokens: list[Token], lo: int, hi: int) -> LabelStream:
-        if _tokens is not None:
-            text, owner = _tokens.label_text(tokens, lo, hi, TEXT, canon, _CANONS, _CANONS_KEPT)
-        else:
-            text, owner = label_text(tokens, lo, hi, TEXT, canon)
-        return cls(text, owner, lo, hi)
+        """The stream of tokens[lo:hi] (a parse has it from ``tokens.labelled``)."""
+        return cls(*label_text(tokens, lo, hi), lo, hi)
 
     def span(self, c0: int, c1: int) -> LabelStream:
         """The label text in chars [c0, c1) and the tokens that hold it and the values after it,
@@ -86,23 +76,6 @@ class LabelStream:
         if char >= len(self.owner):
             return self.hi
         return self.owner[char]
-
-
-def label_text(
-    tokens: list[Token], lo: int, hi: int, text_kind: str, canon: Callable[[str], str]
-) -> tuple[str, list[int]]:
-    """The canonical text of the `text_kind` tokens in tokens[lo:hi], and for each of its
-    characters the index of its token (``LabelStream.of``; in C where the tokens are C's)."""
-    parts: list[str] = []
-    owner: list[int] = []
-    for i in range(lo, hi):
-        tok = tokens[i]
-        if tok.kind != text_kind:
-            continue
-        c = canon(tok.text)
-        parts.append(c)
-        owner.extend([i] * len(c))
-    return "".join(parts), owner
 
 
 Specs = tuple[tuple[tuple[str, ...], bool], ...]  # per row: its keys, and whether it carries values

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pipeline.normalize import canon
 from pipeline.template import (
     DIGIT_HEADER_HINTS,
     DIGIT_HEADER_PHRASES,
@@ -156,13 +157,35 @@ def _chunk_tokens(chunk: str, col: int, celled: bool, out: list[Piece]) -> None:
 
 
 def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[Token]:
-    """Tokens of lines[start:end]; line numbers stay those of the whole text (``_tokenize``; in C
-    where the package was built with it)."""
+    """Tokens of lines[start:end]; line numbers stay those of the whole text (``_tokenize``)."""
+    return labelled(lines, start, end)[0]
+
+
+def labelled(lines: list[str], start: int = 0, end: int | None = None) -> tuple[list[Token], str, list[int]]:
+    """The tokens of lines[start:end] and their ``label_text``: one pass over the lines in C
+    (where the package was built with it), which keeps each line's labels with its pieces."""
     first, stop, _ = slice(start, end).indices(len(lines))
     if _tokens is not None:
         bordered = _tokens.bordered(lines, first, stop)
-        return _tokens.tokenize(lines, first, stop, bordered, _tokens.line_tokens, _C_LINES[bordered], _LINES_CACHED)
-    return _tokenize(lines, first, stop, _bordered(lines, first, stop))
+        cache = _C_LINES[bordered]
+        return _tokens.tokenize(lines, first, stop, bordered, _tokens.line_tokens, cache, _LINES_CACHED, TEXT, canon)
+    toks = _tokenize(lines, first, stop, _bordered(lines, first, stop))
+    return (toks, *label_text(toks, 0, len(toks)))
+
+
+def label_text(tokens: list[Token], lo: int, hi: int) -> tuple[str, list[int]]:
+    """The canonical text (``normalize.canon``) of the TEXT tokens in tokens[lo:hi], and for
+    each of its characters the index of its token: what rows' labels are found in."""
+    parts: list[str] = []
+    owner: list[int] = []
+    for i in range(lo, hi):
+        tok = tokens[i]
+        if tok.kind != TEXT:
+            continue
+        c = canon(tok.text)
+        parts.append(c)
+        owner.extend([i] * len(c))
+    return "".join(parts), owner
 
 
 def _bordered(lines: list[str], first: int, stop: int) -> bool:
@@ -264,8 +287,12 @@ if _tokens is not None:
         NOISE_LINE_STARTS,
         _NOISE_MAX,
     )
-    # per `bordered`: line -> its pieces in one flat tuple (kind, text, col, celled, kind, ...),
-    # filled and emptied by the C tokenize (a dict looked up in C costs a third of an
-    # lru_cache's call, and nine in ten table lines recur; one tuple a line, read in order, took
-    # a quarter less time than a tuple a piece)
-    _C_LINES: tuple[dict[str, tuple[str | int | bool, ...]], dict[str, tuple[str | int | bool, ...]]] = ({}, {})
+    # per `bordered`: line -> its pieces in one flat tuple (kind, text, col, celled, label,
+    # kind, ...; label: the canon of a TEXT piece's text, else None), filled and emptied by the
+    # C tokenize (a dict looked up in C costs a third of an lru_cache's call, and nine in ten
+    # table lines recur; one tuple a line, read in order, took a quarter less time than a tuple
+    # a piece)
+    _C_LINES: tuple[dict[str, tuple[str | int | bool | None, ...]], dict[str, tuple[str | int | bool | None, ...]]] = (
+        {},
+        {},
+    )
