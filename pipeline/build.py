@@ -110,7 +110,7 @@ def build(
     try:
         if not raw.is_dir():
             raise FileNotFoundError(f"raw corpus folder not found: {raw}")
-        summary = Summary(new_run_id(), time.time(), command=command)
+        summary = Summary(new_run_id(), started.at if started is not None else time.time(), command=command)
         with WarehouseLock(warehouse):
             try:
                 _build(raw, warehouse, full, jobs or os.cpu_count() or 1, progress, summary, started)

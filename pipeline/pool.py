@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -97,6 +98,7 @@ class Started(NamedTuple):
 
     files: dict[str, os.stat_result]
     parses: Parses
+    at: float  # when the listing began (time.time()): the run's start
 
 
 def start(raw: Path, warehouse: Path, full: bool, jobs: int) -> Started | None:
@@ -107,8 +109,9 @@ def start(raw: Path, warehouse: Path, full: bool, jobs: int) -> Started | None:
     raw, warehouse = raw.resolve(), warehouse.resolve()
     if not (full or not (warehouse / DB_NAME).exists()) or not raw.is_dir():
         return None
+    at = time.time()
     files = inputs.discover(raw)
-    return Started(files, Parses(raw, list(files), jobs))
+    return Started(files, Parses(raw, list(files), jobs), at)
 
 
 def _parse_batch(raw_root: str, rels: list[str]) -> list[FileResult]:

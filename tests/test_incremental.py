@@ -72,6 +72,7 @@ def test_a_build_takes_over_the_parses_started_before_it(setup, monkeypatch):
     monkeypatch.setattr(build_mod, "Parses", lambda raw, rels, jobs: made.append(rels))
     first = build(raw, wh, jobs=1, started=started)
     assert first.parsed == 3 and made == []
+    assert first.started == started.at  # the run began with the listing: its seconds count the parse begun then
     assert pool.start(raw, wh, full=False, jobs=1) is None  # an incremental build: the manifest decides
     assert pool.start(raw, wh, full=True, jobs=1) is not None
 
