@@ -143,3 +143,31 @@ def test_console_script_and_module_entry_point(tmp_path):
     assert mod.returncode == 1 and "xxgk build" in mod.stderr
     usage = subprocess.run([str(xxgk), "build", "--jobs", "0"], capture_output=True, text=True)
     assert usage.returncode == 2
+
+
+def test_a_cold_build_of_many_files_parses_in_workers_started_first(tmp_path):
+    """Enough files for the pool: the console script lists them and starts its workers before it
+    loads the rest (pool.start), the build takes their parses over, and every report lands."""
+    from pipeline.generate import generate_many
+    from pipeline.pool import INLINE_BELOW
+
+    raw, wh = tmp_path / "raw", tmp_path / "wh"
+    raw.mkdir()
+    n = INLINE_BELOW + 6
+    for i, g in enumerate(generate_many(3, n)):
+        (raw / f"r{i:03}.txt").write_bytes(g.data)
+    xxgk = Path(sys.executable).parent / "xxgk"
+    for args in ([], ["--full"]):  # the first build of a warehouse, then a full one
+        run = subprocess.run(
+            [str(xxgk), "build", "--raw", str(raw), "--warehouse", str(wh), "--jobs", "2", *args],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr
+        assert f"{n} parsed into reports" in run.stderr
+    con = duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.sql("select count(*), count(distinct source_path) from reports").fetchall() == [(n, n)]
+        assert con.sql("select count(*) from runs where outcome = 'published'").fetchall() == [(2,)]
+    finally:
+        con.close()
