@@ -14,6 +14,7 @@ import fcntl
 import os
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -31,6 +32,7 @@ GENERATIONS = "generations"
 PARTITIONED = ("requests", "proactive", "appeals", "reports", "checks")
 ROW_GROUP_ROWS = 200_000  # rows per row group of the published files, at most
 BUFFER_BYTES = 64 * 2**20  # rows held in memory before the largest tables' are written out
+CLOSE_THREADS = 2  # files written at once when the writer closes
 DUCKDB_MEMORY = "384MB"  # for the checks run before a switch; DuckDB spills beyond it
 # Columns without min/max statistics in the files the writer streams: text that differs by
 # report (ids, hashes, names, notes) in rows ordered by path, whose row groups' min and max span
@@ -158,14 +160,25 @@ class GenerationWriter:
 
     def _flush(self, table: str) -> None:
         """Write the buffered rows of `table` onto the end of their files."""
-        pending, self._pending[table], self._pending_bytes[table] = self._pending[table], {}, 0
-        for folder, chunks in pending.items():
-            # one dictionary per column for the rows written together: the writer takes it as
-            # it is only while it does not change within a row group
-            self._append(table, folder, pa.concat_tables(chunks).unify_dictionaries().combine_chunks())
+        for folder, chunks in self._taken(table):
+            self._append(self._writer(table, folder), chunks)
+            self._written[table] += sum(c.num_rows for c in chunks)
 
-    def _append(self, table: str, folder: str, rows: pa.Table) -> None:
-        """Rows as row groups onto the end of the folder's part-0.parquet, opened by the first."""
+    def _taken(self, table: str) -> list[tuple[str, list[pa.Table]]]:
+        """The buffered rows of `table` by folder, taken out of the buffer."""
+        pending, self._pending[table], self._pending_bytes[table] = self._pending[table], {}, 0
+        return list(pending.items())
+
+    def _append(self, writer: pq.ParquetWriter, chunks: list[pa.Table]) -> None:
+        """Rows as row groups onto the end of a file.  One dictionary per column for the rows
+        written together: the writer takes it as it is only while it does not change within a
+        row group."""
+        writer.write_table(
+            pa.concat_tables(chunks).unify_dictionaries().combine_chunks(), row_group_size=self._row_group_rows
+        )
+
+    def _writer(self, table: str, folder: str) -> pq.ParquetWriter:
+        """The writer of the folder's part-0.parquet, opened by the first rows."""
         writer = self._files.get((table, folder))
         if writer is None:
             path = self.tmp / table / folder / "part-0.parquet"
@@ -177,17 +190,21 @@ class GenerationWriter:
                 write_statistics=[c for c in SCHEMAS[table] if c not in NO_STATISTICS],
                 store_schema=False,  # readers see plain strings, not the dictionaries written from
             )
-        writer.write_table(rows, row_group_size=self._row_group_rows)
-        self._written[table] += rows.num_rows
+        return writer
 
     def close(self, extra: dict[str, pl.DataFrame] | None = None) -> Path:
         """Write what is buffered and every written file's footer, stream the carried rows
         into place, write the extra files (such as the manifest), and move the generation into
         place; returns its directory."""
-        for table in SCHEMAS:
-            self._flush(table)
-        for writer in self._files.values():
-            writer.close()
+        # the last rows and every file's footer, two files at a time: Arrow writes without the
+        # GIL, and nothing else runs now (the close took 0.15 s on one core of two)
+        last = [(table, folder, chunks) for table in SCHEMAS for folder, chunks in self._taken(table)]
+        writers = [self._writer(table, folder) for table, folder, _ in last]
+        with ThreadPoolExecutor(CLOSE_THREADS) as pool:
+            list(pool.map(self._append, writers, [chunks for *_, chunks in last]))
+            list(pool.map(pq.ParquetWriter.close, self._files.values()))
+        for table, _, chunks in last:
+            self._written[table] += sum(c.num_rows for c in chunks)
         self._files.clear()
         rows = dict(self._written)
         for (table, folder), sources in sorted(self._carried.items()):
