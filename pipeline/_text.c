@@ -149,8 +149,73 @@ static PyTypeObject FoldType = {
     .tp_new = fold_new,
 };
 
+/* The characters of src (of `kind`, len) but spaces, written to out (of out_kind) from at on;
+ * returns the new end.  A loop per pair of widths: a generic read and write per character took
+ * as long as Python's str.replace. */
+#define COPY(S, D)                                                                                                 \
+    for (Py_ssize_t k = 0; k < len; k++)                                                                           \
+        if (((const S *)src)[k] != ' ') ((D *)out)[at++] = (D)((const S *)src)[k];
+static Py_ssize_t unspaced(const void *src, int kind, Py_ssize_t len, void *out, int out_kind, Py_ssize_t at) {
+    if (out_kind == PyUnicode_1BYTE_KIND) {
+        COPY(Py_UCS1, Py_UCS1)
+    } else if (out_kind == PyUnicode_2BYTE_KIND) {
+        if (kind == PyUnicode_1BYTE_KIND) {
+            COPY(Py_UCS1, Py_UCS2)
+        } else {
+            COPY(Py_UCS2, Py_UCS2)
+        }
+    } else if (kind == PyUnicode_1BYTE_KIND) {
+        COPY(Py_UCS1, Py_UCS4)
+    } else if (kind == PyUnicode_2BYTE_KIND) {
+        COPY(Py_UCS2, Py_UCS4)
+    } else {
+        COPY(Py_UCS4, Py_UCS4)
+    }
+    return at;
+}
+#undef COPY
+
+/* squeezed(lines): parse._squeezed, "\n".join(lines).replace(" ", ""), in one pass (the replace
+ * alone took 6.4 us of a report's 2,100 characters).  The result is written into a string of
+ * the widest line's width, then cut to the characters written. */
+static PyObject *squeezed(PyObject *self, PyObject *lines) {
+    if (!PyList_Check(lines)) {
+        PyErr_SetString(PyExc_TypeError, "squeezed takes a list of str");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(lines), size = n ? n - 1 : 0;
+    Py_UCS4 maxchar = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_Check(line)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is a %.100s, not a str", i, Py_TYPE(line)->tp_name);
+            return NULL;
+        }
+        size += PyUnicode_GET_LENGTH(line);
+        Py_UCS4 top = PyUnicode_MAX_CHAR_VALUE(line);
+        if (top > maxchar) maxchar = top;
+    }
+    PyObject *out = PyUnicode_New(size, maxchar);
+    if (out == NULL) return NULL;
+    int okind = PyUnicode_KIND(out);
+    void *odata = PyUnicode_DATA(out);
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (i) PyUnicode_WRITE(okind, odata, at++, '\n');
+        at = unspaced(PyUnicode_DATA(line), PyUnicode_KIND(line), PyUnicode_GET_LENGTH(line), odata, okind, at);
+    }
+    if (at < size && PyUnicode_Resize(&out, at) < 0) return NULL; /* a new string: cut in place */
+    return out;
+}
+
+static PyMethodDef functions[] = {
+    {"squeezed", squeezed, METH_O, "parse._squeezed in C: \"\\n\".join(lines).replace(\" \", \"\")."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_text", "The character maps of pipeline.normalize, in C.",
-                                    -1, NULL};
+                                    -1, functions};
 
 PyMODINIT_FUNC PyInit__text(void) {
     if (PyType_Ready(&FoldType) < 0) return NULL;

@@ -119,3 +119,23 @@ def test_c_fold_takes_only_a_table_of_characters():
             _text.Fold(table, stop)
     fold = _text.Fold({ord("a"): ord("b"), ord("c"): "\U00020628"}, "z")
     assert fold("abc") == "bb\U00020628" and fold("az") is None and fold("") == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from(" a\té中文\u3000𠀋\n"), max_size=12), max_size=6))
+def test_c_squeezed_is_the_python_one(lines):
+    """Lines of every width (ASCII, Latin-1, BMP, beyond), spaces of every kind (only " " goes)."""
+    from pipeline import parse
+
+    assert _text.squeezed(lines) == parse._joined_squeezed(lines)
+    assert _text.squeezed(lines).isascii() == parse._joined_squeezed(lines).isascii()
+
+
+def test_squeezed_of_real_texts_is_the_python_ones():
+    from pipeline import parse
+
+    for rel in ("seeds/000_1658f79ee837fe88.txt", "seeds/004_baf32f534e185151.txt", "corpus/huaian_2024.pdf.txt"):
+        lines = normalize_text(read_text(rel, (SHARED / rel).read_bytes())[0])
+        assert parse._squeezed(lines) == parse._joined_squeezed(lines)
+    with pytest.raises(TypeError):
+        _text.squeezed(["a", 3])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from pipeline.model import Check, Report
-from pipeline.normalize import normalize_text
+from pipeline.normalize import _text, normalize_text
 from pipeline.parse.anchors import LabelStream
 from pipeline.parse.meta import find_title, find_year, places
 from pipeline.parse.sections import read_appeals, read_proactive, read_requests, unread_appeals
@@ -73,7 +73,12 @@ def _line_counts(tokens: list[Token], lo: int, hi: int) -> tuple[set[int], int, 
 def _squeezed(lines: list[str]) -> str:
     """The lines as one string with their spaces squeezed out, for cheap scans for hints: no hint
     holds a line break, so none is found across two lines, and a match's line is the count of
-    breaks before it."""
+    breaks before it.  In one pass where _text was built (``_text.squeezed``: the same string)."""
+    return _text.squeezed(lines) if _text is not None else _joined_squeezed(lines)
+
+
+def _joined_squeezed(lines: list[str]) -> str:
+    """``_squeezed`` in Python: the definition."""
     return "\n".join(lines).replace(" ", "")
 
 
