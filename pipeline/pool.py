@@ -105,13 +105,18 @@ def start(raw: Path, warehouse: Path, full: bool, jobs: int) -> Started | None:
     """List `raw` and start parsing every file, where the build will parse every file: a full
     build, or the first one (no warehouse.duckdb).  None otherwise: which files an incremental
     build parses takes the manifest to know.  The caller hands the result to ``build.build``,
-    which checks that its plan is these files in this order, and stops the workers otherwise."""
+    which checks that its plan is these files in this order, and stops the workers otherwise.
+    Where the folder cannot be listed or the workers not started, None too: the build then
+    tries again itself, and fails as it would have, logged as a failed run."""
     raw, warehouse = raw.resolve(), warehouse.resolve()
     if not (full or not (warehouse / DB_NAME).exists()) or not raw.is_dir():
         return None
     at = time.time()
-    files = inputs.discover(raw)
-    return Started(files, Parses(raw, list(files), jobs), at)
+    try:
+        files = inputs.discover(raw)
+        return Started(files, Parses(raw, list(files), jobs), at)
+    except OSError:
+        return None
 
 
 def _parse_batch(raw_root: str, rels: list[str]) -> list[FileResult]:

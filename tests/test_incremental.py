@@ -87,6 +87,20 @@ def test_a_build_whose_plan_is_not_the_started_files_parses_its_own(setup):
     assert (second.parsed, second.unchanged) == (1, 2)
 
 
+def test_a_folder_that_cannot_be_listed_early_is_left_to_the_build(setup, monkeypatch):
+    raw, wh = setup
+
+    def unreadable(_raw):
+        raise PermissionError(13, "Permission denied", str(_raw))
+
+    monkeypatch.setattr(inputs, "discover", unreadable)
+    assert pool.start(raw, wh, full=True, jobs=1) is None
+    with pytest.raises(PermissionError):
+        build(raw, wh, jobs=1)
+    logged = duckdb.sql(f"select outcome from read_parquet('{wh}/runs/*.parquet')")
+    assert logged.fetchall() == [("failed",)]  # no generation, no views: the run log itself
+
+
 def test_a_build_turned_away_stops_the_parses_started_for_it(setup):
     raw, wh = setup
     started = pool.start(raw, wh, full=False, jobs=1)
