@@ -180,7 +180,7 @@ def settle(results: list[FileResult]) -> None:
     them: they hold no cycles.  A batch read as text leaves no cyclic garbage either (the parse
     makes none: test_a_parse_leaves_no_garbage_for_the_cycle_collector).  One with a reject, or
     a file another reader read (PDF, HTML, DOCX), may: it is collected before the freeze."""
-    if not all(r.report is not None and r.report.layout.startswith("text/") for r in results):
+    if not all(r.report is not None and (r.report.layout or "").startswith("text/") for r in results):
         gc.collect()
     gc.freeze()
 

@@ -607,12 +607,12 @@ def test_a_worker_freezes_what_a_text_batch_leaves_and_collects_what_another_lea
         if layout is None:
             r.reject = Reject("parse", "no_report", "none")
         else:
-            r.report = Report(layout=layout)
+            r.report = Report(layout=layout or None)  # "": a report of no layout
         return r
 
     work.settle([result("text/tsv"), result("text/glued")])
     assert calls == ["freeze"]
-    for other in ("pdf/pdf", "html/tsv", "docx/tsv", None):
+    for other in ("pdf/pdf", "html/tsv", "docx/tsv", None, ""):
         calls.clear()
         work.settle([result("text/tsv"), result(other)])
         assert calls == ["collect", "freeze"]
