@@ -341,7 +341,7 @@ static Token *token_at(PyObject *tokens, Py_ssize_t i) {
 /* PyObject_RichCompareBool(a, b, op) for two tokens' lines, op Py_LE or Py_EQ: ints that fit are
  * compared here (a line's tokens share its int: one test), others by Python. */
 static int lines_compare(PyObject *a, PyObject *b, int op) {
-    if (a == b && op == Py_EQ) return 1;
+    if (a == b && PyLong_CheckExact(a)) return 1; /* one int: equal, and so no greater */
     if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
         int over_a, over_b;
         long x = PyLong_AsLongAndOverflow(a, &over_a), y = PyLong_AsLongAndOverflow(b, &over_b);
@@ -2057,10 +2057,13 @@ static PyObject *line_counts(PyObject *self, PyObject *args) {
             j = i + 1;
             count = 0;
         }
+        int run_celled = 0; /* a token of the run is celled: its line is added once */
         for (Py_ssize_t k = i; k < j; k++) {
             Token *u = (Token *)PyList_GET_ITEM(tokens, k);
-            int is_celled = PyObject_IsTrue(u->celled);
-            if (is_celled < 0 || (is_celled && PySet_Add(celled, u->line) < 0)) goto done;
+            int is_celled = u->celled == Py_True ? 1 : u->celled == Py_False ? 0 : PyObject_IsTrue(u->celled);
+            if (is_celled < 0) goto done;
+            if (is_celled && !ordered && PySet_Add(celled, u->line) < 0) goto done;
+            run_celled |= is_celled;
             if (!ordered) { /* counted on a second pass */
                 PyObject *n = PyDict_GetItemWithError(per_line, u->line);
                 if (n == NULL && PyErr_Occurred()) goto done;
@@ -2075,6 +2078,7 @@ static PyObject *line_counts(PyObject *self, PyObject *args) {
                 alone += count == 1;
             }
         }
+        if (ordered && run_celled && PySet_Add(celled, t->line) < 0) goto done;
         i = j;
     }
     if (!ordered) {
