@@ -7,7 +7,6 @@ parsed them).  Nothing changed → nothing is written.
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +20,7 @@ from pipeline import PARSER_VERSION, inputs, manifest, runs
 from pipeline.errors import Reject
 from pipeline.lock import WarehouseLock
 from pipeline.model import FileResult
-from pipeline.pool import Parses, Started
+from pipeline.pool import Parses, Started, workers
 from pipeline.publish import GenerationWriter, current_generation, switch
 from pipeline.tidy import SCHEMAS, tidy
 
@@ -113,7 +112,7 @@ def build(
         summary = Summary(new_run_id(), started.at if started is not None else time.time(), command=command)
         with WarehouseLock(warehouse):
             try:
-                _build(raw, warehouse, full, jobs or os.cpu_count() or 1, progress, summary, started)
+                _build(raw, warehouse, full, workers(jobs), progress, summary, started)
             except BaseException as exc:
                 summary.finished = time.time()
                 runs.log(warehouse, summary.row("failed", f"{type(exc).__name__}: {exc}"))

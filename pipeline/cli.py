@@ -53,13 +53,11 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _run_build(raw: Path, warehouse: Path, full: bool, jobs: int | None, command: str, quiet: bool) -> None:
-    import os
-
     from pipeline import pool
 
     # where every file will be parsed, the workers start on them while this process loads
     # polars, Arrow and DuckDB
-    started = pool.start(raw, warehouse, full, jobs or os.cpu_count() or 1)
+    started = pool.start(raw, warehouse, full, jobs)
     try:
         summary = _built(raw, warehouse, full, jobs, command, quiet, started)
     finally:

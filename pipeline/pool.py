@@ -101,7 +101,12 @@ class Started(NamedTuple):
     at: float  # when the listing began (time.time()): the run's start
 
 
-def start(raw: Path, warehouse: Path, full: bool, jobs: int) -> Started | None:
+def workers(jobs: int | None) -> int:
+    """The parser processes a build runs: `jobs`, or one per CPU."""
+    return jobs or os.cpu_count() or 1
+
+
+def start(raw: Path, warehouse: Path, full: bool, jobs: int | None) -> Started | None:
     """List `raw` and start parsing every file, where the build will parse every file: a full
     build, or the first one (no warehouse.duckdb).  None otherwise: which files an incremental
     build parses takes the manifest to know.  The caller hands the result to ``build.build``,
@@ -114,7 +119,7 @@ def start(raw: Path, warehouse: Path, full: bool, jobs: int) -> Started | None:
     at = time.time()
     try:
         files = inputs.discover(raw)
-        return Started(files, Parses(raw, list(files), jobs), at)
+        return Started(files, Parses(raw, list(files), workers(jobs)), at)
     except OSError:
         return None
 

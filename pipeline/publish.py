@@ -162,11 +162,12 @@ class GenerationWriter:
         """Write the buffered rows of `table` onto the end of their files."""
         for folder, chunks in self._taken(table):
             self._append(self._writer(table, folder), chunks)
-            self._written[table] += sum(c.num_rows for c in chunks)
 
     def _taken(self, table: str) -> list[tuple[str, list[pa.Table]]]:
-        """The buffered rows of `table` by folder, taken out of the buffer."""
+        """The buffered rows of `table` by folder, taken out of the buffer to be written (and
+        counted as written)."""
         pending, self._pending[table], self._pending_bytes[table] = self._pending[table], {}, 0
+        self._written[table] += sum(c.num_rows for chunks in pending.values() for c in chunks)
         return list(pending.items())
 
     def _append(self, writer: pq.ParquetWriter, chunks: list[pa.Table]) -> None:
@@ -203,8 +204,6 @@ class GenerationWriter:
         with ThreadPoolExecutor(CLOSE_THREADS) as pool:
             list(pool.map(self._append, writers, [chunks for *_, chunks in last]))
             list(pool.map(pq.ParquetWriter.close, self._files.values()))
-        for table, _, chunks in last:
-            self._written[table] += sum(c.num_rows for c in chunks)
         self._files.clear()
         rows = dict(self._written)
         for (table, folder), sources in sorted(self._carried.items()):

@@ -42,16 +42,16 @@ typedef struct {
  * database, and the loops over a line's characters ask one or two of them per character. */
 static unsigned char decimal_bits[0x10000 / 8], digit_bits[0x10000 / 8], space_bits[0x10000 / 8];
 #define BIT(bits, ch) ((bits)[(ch) >> 3] >> ((ch) & 7) & 1)
+#define SET_BIT(bits, ch) ((bits)[(ch) >> 3] |= (unsigned char)(1 << ((ch) & 7)))
 static inline int is_decimal(Py_UCS4 ch) { return ch < 0x10000 ? BIT(decimal_bits, ch) : Py_UNICODE_ISDECIMAL(ch); }
 static inline int is_digit(Py_UCS4 ch) { return ch < 0x10000 ? BIT(digit_bits, ch) : Py_UNICODE_ISDIGIT(ch); }
 static inline int is_space(Py_UCS4 ch) { return ch < 0x10000 ? BIT(space_bits, ch) : Py_UNICODE_ISSPACE(ch); }
 
 static void character_bits(void) {
     for (Py_UCS4 ch = 0; ch < 0x10000; ch++) {
-        unsigned char bit = (unsigned char)(1 << (ch & 7));
-        if (Py_UNICODE_ISDECIMAL(ch)) decimal_bits[ch >> 3] |= bit;
-        if (Py_UNICODE_ISDIGIT(ch)) digit_bits[ch >> 3] |= bit;
-        if (Py_UNICODE_ISSPACE(ch)) space_bits[ch >> 3] |= bit;
+        if (Py_UNICODE_ISDECIMAL(ch)) SET_BIT(decimal_bits, ch);
+        if (Py_UNICODE_ISDIGIT(ch)) SET_BIT(digit_bits, ch);
+        if (Py_UNICODE_ISSPACE(ch)) SET_BIT(space_bits, ch);
     }
 }
 
@@ -349,7 +349,6 @@ static int lines_compare(PyObject *a, PyObject *b, int op) {
     }
     return PyObject_RichCompareBool(a, b, op);
 }
-
 
 static int is_kind(Token *t, PyObject *kind) { return same_str(t->kind, kind); }
 
@@ -1240,7 +1239,7 @@ static PyObject *configure(PyObject *self, PyObject *args) {
     memset(mark_bits, 0, sizeof mark_bits);
     for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(v[C_MARKS]); i++) {
         Py_UCS4 ch = PyUnicode_READ_CHAR(v[C_MARKS], i);
-        if (ch < 0x10000) mark_bits[ch >> 3] |= (unsigned char)(1 << (ch & 7));
+        if (ch < 0x10000) SET_BIT(mark_bits, ch);
     }
     memset(hint_bits, 0, sizeof hint_bits);
     hint_astral = 0;
@@ -1252,7 +1251,7 @@ static PyObject *configure(PyObject *self, PyObject *args) {
         }
         Py_UCS4 ch = PyUnicode_READ_CHAR(hint, 0);
         if (ch < 0x10000)
-            hint_bits[ch >> 3] |= (unsigned char)(1 << (ch & 7));
+            SET_BIT(hint_bits, ch);
         else
             hint_astral = 1;
     }

@@ -75,6 +75,7 @@ _MARK_RUN = re.compile("[" + re.escape("".join(c for c in _MARK_CHARS if c not i
 
 
 Piece = tuple[str, str, int, bool]  # a token of one line: kind, text, col, celled
+Flat = tuple[str | int | bool | None, ...]  # a line's pieces as the C tokenize keeps them (see _C_LINES)
 
 
 def touches(a: Token, b: Token) -> bool:
@@ -292,7 +293,4 @@ if _tokens is not None:
     # C tokenize (a dict looked up in C costs a third of an lru_cache's call, and nine in ten
     # table lines recur; one tuple a line, read in order, took a quarter less time than a tuple
     # a piece)
-    _C_LINES: tuple[dict[str, tuple[str | int | bool | None, ...]], dict[str, tuple[str | int | bool | None, ...]]] = (
-        {},
-        {},
-    )
+    _C_LINES: tuple[dict[str, Flat], dict[str, Flat]] = ({}, {})
