@@ -211,6 +211,13 @@ def test_c_loops_of_any_tokens(specs, width, data):
     assert _tokens.glued_after(toks, ends, NUM) == sections.glued_after(toks, labels) == votes
     shuffled = data.draw(st.permutations(toks))  # lines out of order
     assert _tokens.line_counts(shuffled, lo, hi, NUM) == parse._line_counts(shuffled, lo, hi)
+    if toks:  # labels anywhere (one token or several, more label text after the match or not), or not found
+        label = st.tuples(st.integers(0, len(toks) - 1), st.integers(0, 3), st.booleans())
+        anchors = [
+            None if spec is None else Anchor(r, spec[0], min(spec[0] + spec[1], len(toks) - 1), 0, spec[2])
+            for r, spec in enumerate(data.draw(st.lists(st.one_of(st.none(), label), max_size=8)))
+        ]
+        assert _tokens.proactive_values(toks, anchors, hi, TEXT, NUM) == sections._proactive_values(toks, anchors, hi)
 
 
 # counts up to the ceiling (MAX_COUNT = 10^9 is too large to be one), past the digits a double holds
@@ -539,6 +546,12 @@ def test_c_loops_take_c_tokens_within_bounds():
         _tokens.cut_readings([PyToken(NUM, "3", 1, 0, False)], 3, True, True, 1, None, *_CUT_ARGS)
     with pytest.raises(IndexError):
         _tokens.groups_of(toks, [1], TEXT)
+    with pytest.raises(TypeError):
+        _tokens.proactive_values([PyToken(NUM, "3", 1, 0, False)], [], 1, TEXT, NUM)
+    with pytest.raises(IndexError):  # a label past the tokens
+        _tokens.proactive_values(toks, [Anchor(0, 0, 1, 0, False)], 1, TEXT, NUM)
+    with pytest.raises(IndexError):
+        _tokens.proactive_values(toks, [], 2, TEXT, NUM)
     with pytest.raises(TypeError):  # a label must be a str
         _tokens.tokenize(["总计"], 0, 1, False, _tokens.line_tokens, {}, 10, TEXT, len)
 
@@ -547,48 +560,66 @@ CELL = st.tuples(NUMBER_TEXT, st.one_of(st.none(), st.integers(0, 99)), st.one_o
 
 
 def _printed(data, keys) -> dict:
-    """A random `printed` of _request_cells: some categories read (7 cells each), some not."""
+    """A random `printed` of _keyed_cells: some rows read (a cell a key), some not."""
     read = data.draw(st.lists(st.sampled_from(["read", "none", "absent"]), min_size=len(keys), max_size=len(keys)))
-    cells = data.draw(st.lists(CELL, min_size=7, max_size=7 * len(keys)))
+    cells = data.draw(st.lists(CELL, min_size=1, max_size=7 * len(keys)))
     printed = {}
-    for k, ((code, _), how) in enumerate(zip(keys, read, strict=True)):
+    for k, ((code, row), how) in enumerate(zip(keys, read, strict=True)):
         if how == "read":
-            printed[code] = readings.Reading(tuple(cells[(7 * k + j) % len(cells)] for j in range(7)), 0.0)
+            printed[code] = readings.Reading(tuple(cells[(7 * k + j) % len(cells)] for j in range(len(row))), 0.0)
         elif how == "none":
             printed[code] = None  # as good as not read
     return printed
 
 
+def _any_keys(data) -> sections.Keys:
+    """The keys of one section of either template: 三's for either row set, 二's, or 四's."""
+    template, rows = data.draw(st.sampled_from(["2019", "2021"])), data.draw(st.sampled_from(["2019", "2021"]))
+    return data.draw(
+        st.sampled_from(
+            [sections._request_keys(template, rows), sections._proactive_keys(template), sections._APPEAL_CELL_KEYS]
+        )
+    )
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.data())
-def test_c_request_cells_of_any_rows_read(data):
-    """The facts of section 三 (``_request_cells``): a category read gives its cells, one not
-    read seven blanks, for either template's row set, in the C as in the Python."""
-    template, rows = data.draw(st.sampled_from(["2019", "2021"])), data.draw(st.sampled_from(["2019", "2021"]))
-    keys = sections._request_keys(template, rows)
+def test_c_keyed_cells_of_any_rows_read(data):
+    """The facts of a section (``_keyed_cells``): a row read gives its cells, one not read a
+    blank a key, for every section's keys, in the C as in the Python."""
+    keys = _any_keys(data)
     printed = _printed(data, keys)
-    got = _tokens.request_cells(keys, printed)
-    assert got == sections._cells_of(keys, printed)
-    assert len(got) == 7 * len(keys)
+    got = _tokens.keyed_cells(keys, printed)
+    assert got == sections._keyed_cells(keys, printed)
+    assert len(got) == sum(len(row) for _, row in keys)
 
 
-def test_c_request_cells_leave_a_reading_of_the_wrong_width_to_the_python():
+def test_c_keyed_cells_leave_a_reading_of_the_wrong_width_to_the_python():
     keys = sections._request_keys("2021", "2021")
     code = keys[0][0]
     short = {code: readings.Reading((("1", 1, 3),) * 6, 0.0)}
-    assert _tokens.request_cells(keys, short) is NotImplemented
+    assert _tokens.keyed_cells(keys, short) is NotImplemented
     with pytest.raises(ValueError):
-        sections._cells_of(keys, short)
+        sections._keyed_cells(keys, short)
 
 
-def test_c_request_cells_are_the_python_ones_in_parsed_reports(monkeypatch):
-    calls = recorded(monkeypatch, sections, "_request_cells")
+def test_c_proactive_values_are_the_python_ones_in_parsed_reports(monkeypatch):
+    calls = recorded(monkeypatch, sections, "proactive_values")
+    for g in generate_many(4, 24):
+        parse_text(g.text)
+    assert len(calls) == 24
+    for toks, anchors, hi in calls:
+        assert _tokens.proactive_values(toks, anchors, hi, TEXT, NUM) == sections._proactive_values(toks, anchors, hi)
+
+
+def test_c_keyed_cells_are_the_python_ones_in_parsed_reports(monkeypatch):
+    calls = recorded(monkeypatch, sections, "keyed_cells")
     for g in generate_many(3, 24):
         parse_text(g.text)
-    assert len(calls) >= 24
-    for template, rows, printed in calls:
-        keys = sections._request_keys(template.name, rows.name)
-        assert _tokens.request_cells(keys, printed) == sections._cells_of(keys, printed)
+    assert len(calls) >= 3 * 24
+    assert {keys[0][1][0][0] for keys, _ in calls} == {"requests", "proactive", "appeals"}
+    for keys, printed in calls:
+        assert _tokens.keyed_cells(keys, printed) == sections._keyed_cells(keys, printed)
 
 
 def test_c_glued_numbers_leave_columns_that_are_not_ints_to_the_python():

@@ -17,7 +17,7 @@
  * parse._line_counts (the layout), sections._glued_numbers and _glued_after (is the text crawler
  * text, its numbers glued to their labels?), RunPlacer's two searches (a Placer:
  * best, the cheapest placement of section 三's runs, and alternatives, those one run away), and
- * sections._request_cells (section 三's facts, request_cells).  Each was 2-17 % of the parse
+ * sections._keyed_cells (the facts of sections 二, 三 and 四, keyed_cells).  Each was 2-17 % of the parse
  * (or of a PDF text's).  All are written in Python
  * too, and used where the tokens are not C's.  tests/test_tokens.py holds each C function equal
  * to its Python, output for output.
@@ -2098,10 +2098,10 @@ done:
     return result;
 }
 
-/* sections._request_cells in C: (keys, printed) with keys = sections._request_keys(...), the
- * categories' codes each with its cells' keys, and printed = code -> Reading.  The facts, or
- * NotImplemented where a reading's cells are not one 3-tuple per key (the Python raises). */
-static PyObject *request_cells(PyObject *self, PyObject *args) {
+/* sections._keyed_cells in C: (keys, printed) with keys the rows' codes each with its cells'
+ * keys (sections.Keys), and printed = code -> Reading.  The facts, or NotImplemented where a
+ * reading's cells are not one 3-tuple per key (the Python raises). */
+static PyObject *keyed_cells(PyObject *self, PyObject *args) {
     static PyObject *CELLS = NULL, *BLANK_TAIL = NULL;
     PyObject *keys, *printed, *out = NULL, *cells = NULL;
     if (!PyArg_ParseTuple(args, "O!O!", &PyTuple_Type, &keys, &PyDict_Type, &printed)) return NULL;
@@ -2152,6 +2152,76 @@ fail:
     return NULL;
 }
 
+/* proactive_values(tokens, anchors, hi, text_kind, num_kind): sections._proactive_values, step for
+ * step (that function says what it does).  An anchor is an anchors.Anchor, a tuple (row,
+ * start_tok, end_tok, key_rank, tail), or None. */
+static int anchor_fields(PyObject *a, Py_ssize_t n, Py_ssize_t *start, Py_ssize_t *end, int *tail) {
+    if (!PyTuple_Check(a) || PyTuple_GET_SIZE(a) < 5) {
+        PyErr_SetString(PyExc_TypeError, "an anchor must be an Anchor (row, start_tok, end_tok, key_rank, tail)");
+        return -1;
+    }
+    *start = PyLong_AsSsize_t(PyTuple_GET_ITEM(a, 1));
+    if (*start == -1 && PyErr_Occurred()) return -1;
+    *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(a, 2));
+    if (*end == -1 && PyErr_Occurred()) return -1;
+    if (*start < 0 || *end < *start || *end >= n) {
+        PyErr_SetString(PyExc_IndexError, "an anchor's tokens past the tokens");
+        return -1;
+    }
+    *tail = PyObject_IsTrue(PyTuple_GET_ITEM(a, 4));
+    return *tail < 0 ? -1 : 0;
+}
+
+static PyObject *proactive_values(PyObject *self, PyObject *args) {
+    PyObject *tokens, *anchors, *text_kind, *num_kind, *out = NULL, *result = NULL;
+    Py_ssize_t hi;
+    if (!PyArg_ParseTuple(args, "O!O!nUU:proactive_values", &PyList_Type, &tokens, &PyList_Type, &anchors, &hi,
+                          &text_kind, &num_kind))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(tokens), lo = 0;
+    if (bounds(tokens, &lo, &hi) < 0) return NULL;
+    char *taken = PyMem_Calloc(hi > 0 ? hi : 1, 1);
+    if (taken == NULL) return PyErr_NoMemory();
+    Py_ssize_t first = hi;
+    out = PyList_New(PyList_GET_SIZE(anchors));
+    if (out == NULL) goto done;
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(anchors); r++) {
+        PyObject *a = PyList_GET_ITEM(anchors, r);
+        if (a == Py_None) {
+            PyList_SET_ITEM(out, r, Py_NewRef(Py_None));
+            continue;
+        }
+        Py_ssize_t start, end, k;
+        int tail;
+        if (anchor_fields(a, n, &start, &end, &tail) < 0) goto done;
+        if (start < first) first = start;
+        PyObject *toks = PyList_New(0);
+        if (toks == NULL) goto done;
+        PyList_SET_ITEM(out, r, toks);
+        for (k = end + 1; !tail && k < hi && !is_kind((Token *)PyList_GET_ITEM(tokens, k), text_kind); k++) {
+            if (PyList_Append(toks, PyList_GET_ITEM(tokens, k)) < 0) goto done;
+            taken[k] = 1;
+        }
+        if (PyList_GET_SIZE(toks) == 0) { /* the values the label was printed around */
+            for (k = start + 1; k < end; k++) {
+                Token *t = token_at(tokens, k);
+                if (t == NULL) goto done;
+                if (is_kind(t, text_kind)) continue;
+                if (PyList_Append(toks, (PyObject *)t) < 0) goto done;
+                if (k < hi) taken[k] = 1;
+            }
+        }
+    }
+    Py_ssize_t left = 0;
+    for (Py_ssize_t k = first; k < hi; k++)
+        if (!taken[k] && is_kind((Token *)PyList_GET_ITEM(tokens, k), num_kind)) left++;
+    result = Py_BuildValue("(On)", out, left);
+done:
+    PyMem_Free(taken);
+    Py_XDECREF(out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS,
      "tokens.labelled's loop in C: (lines, start, end, bordered, line_tokens, cache, cache_max, text_kind, "
@@ -2180,8 +2250,10 @@ static PyMethodDef methods[] = {
     {"cut_readings", cut_readings, METH_VARARGS,
      "readings._cut_readings in C for rows of plain ASCII digits: (tokens, n, integer, glued, line, weight, "
      "reading, num_kind, max_count, limits); NotImplemented for other rows."},
-    {"request_cells", request_cells, METH_VARARGS,
-     "sections._request_cells in C: (keys, printed); NotImplemented for cells it does not take."},
+    {"proactive_values", proactive_values, METH_VARARGS,
+     "sections._proactive_values in C: (tokens, anchors, hi, text_kind, num_kind)."},
+    {"keyed_cells", keyed_cells, METH_VARARGS,
+     "sections._keyed_cells in C: (keys, printed); NotImplemented for cells it does not take."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,6 +1,7 @@
 from collections.abc import Callable, Sequence
 
 from pipeline.model import Fact
+from pipeline.parse.anchors import Anchor
 from pipeline.parse.readings import Reading, Search
 from pipeline.parse.tokens import PyToken
 from pipeline.parse.totals import Found
@@ -89,9 +90,12 @@ def glued_after(
 def line_counts(
     tokens: list[PyToken], lo: int, hi: int, num_kind: str
 ) -> tuple[set[int], int, int, int]: ...  # parse._line_counts, in C
-def request_cells(
-    keys: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], printed: dict[str, Reading]
-) -> list[Fact]: ...  # sections._request_cells, in C (NotImplemented: left to the Python)
+def proactive_values(
+    tokens: list[PyToken], anchors: list[Anchor | None], hi: int, text_kind: str, num_kind: str
+) -> tuple[list[list[PyToken] | None], int]: ...  # sections._proactive_values, in C
+def keyed_cells(
+    keys: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], printed: dict[str, Reading | None]
+) -> list[Fact]: ...  # sections._keyed_cells, in C (NotImplemented: left to the Python)
 
 class Placer:  # sections.RunPlacer's two searches, in C
     def best(self) -> tuple[list[tuple[int, int]], bool]: ...  # RunPlacer._best

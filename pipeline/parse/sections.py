@@ -340,27 +340,34 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
 
 def _request_cells(template: Template, rows: Template, printed: dict[str, Reading]) -> list[Fact]:
     """Seven cells for every category of the report's template, and of the row set it printed
-    (a 2021 report may print the 2019 （六） row); NULL where a row was not printed.  In C where
-    _tokens was built (``_tokens.request_cells``: the same facts, or NotImplemented)."""
-    keys = _request_keys(template.name, rows.name)
+    (a 2021 report may print the 2019 （六） row); NULL where a row was not printed."""
+    return keyed_cells(_request_keys(template.name, rows.name), printed)
+
+
+# rows' codes, each with its cells' keys (table, key1, key2), in the order the facts are made
+Keys = tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
+
+
+def keyed_cells(keys: Keys, printed: dict[str, Reading]) -> list[Fact]:
+    """``_keyed_cells`` (in C where _tokens was built: ``_tokens.keyed_cells``, the same facts,
+    or NotImplemented)."""
     if _tokens is not None:
-        facts = _tokens.request_cells(keys, printed)
+        facts = _tokens.keyed_cells(keys, printed)
         if facts is not NotImplemented:
             return facts
-    return _cells_of(keys, printed)
+    return _keyed_cells(keys, printed)
 
 
-def _cells_of(
-    categories: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], printed: dict[str, Reading]
-) -> list[Fact]:
-    """``_request_cells`` in Python: `categories` as ``_request_keys`` gives them."""
+def _keyed_cells(keys: Keys, printed: dict[str, Reading]) -> list[Fact]:
+    """The facts of the rows of `keys`: a row's cells from its reading in `printed` (by its code),
+    NULL cells for a row not printed."""
     cells: list[Fact] = []
-    for code, keys in categories:
+    for code, row in keys:
         pick = printed.get(code)
         if pick is None:
-            cells.extend([(*key, "", None, None) for key in keys])
+            cells.extend([(*key, "", None, None) for key in row])
         else:
-            cells.extend([key + cell for key, cell in zip(keys, pick.cells, strict=True)])
+            cells.extend([key + cell for key, cell in zip(row, pick.cells, strict=True)])
     return cells
 
 
@@ -375,7 +382,7 @@ def _request_checks(rows: dict[str, tuple[int | float | None, ...]]) -> list[Che
 
 
 @functools.cache
-def _request_keys(template: str, rows: str) -> tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]:
+def _request_keys(template: str, rows: str) -> Keys:
     """The categories of `_request_cells`, each with its cells' keys (table, category, applicant)."""
     categories = list(TEMPLATES[template].categories)
     categories += [c for c in TEMPLATES[rows].categories if c not in categories]
@@ -798,7 +805,7 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
             )
         )
     result.checks += _numbers_flag("appeals", pick.left_out, "left out")
-    result.cells = [key + cell for key, cell in zip(_APPEAL_KEYS, pick.cells, strict=True)]
+    result.cells = keyed_cells(_APPEAL_CELL_KEYS, {"appeals": pick})
     result.checks.extend(appeal_checks(pick.values))
     return result
 
@@ -807,14 +814,16 @@ def _blanks(reading: Reading) -> int:
     return sum(raw == "" for raw, _, _ in reading.cells)
 
 
-_APPEAL_KEYS = [("appeals", proc, out) for proc, _ in APPEAL_PROCEEDINGS for out, _ in APPEAL_OUTCOMES]
+_APPEAL_CELL_KEYS: Keys = (
+    ("appeals", tuple(("appeals", p, o) for p, _ in APPEAL_PROCEEDINGS for o, _ in APPEAL_OUTCOMES)),
+)
 
 
 def unread_appeals(note: str) -> SectionResult:
     """Section 四 missing or unreadable: its 15 cells as NULL, and the reason as a failed check."""
     result = SectionResult()
     result.checks.append(Check("section", "appeals", None, None, False, note))
-    result.cells = [(*key, "", None, None) for key in _APPEAL_KEYS]
+    result.cells = keyed_cells(_APPEAL_CELL_KEYS, {})
     return result
 
 
@@ -864,69 +873,98 @@ def _signed(toks: list[Token]) -> list[Token]:
 def read_proactive(tokens: list[Token], stream: LabelStream, template: Template, glued: bool) -> SectionResult:
     """Section 二: for each item, the values right after its label."""
     result = SectionResult(glued=glued)
-    hi = stream.hi
     anchors = match_rows(stream, _proactive_specs(template.name))
     if not any(anchors):
         result.checks.append(Check("section", "proactive", None, None, False, "section 二 not found"))
-    taken: set[int] = set()
-    for item, a in zip(template.proactive, anchors, strict=False):
+    values, left = proactive_values(tokens, anchors, stream.hi)
+    printed: dict[str, Reading] = {}
+    for item, a, toks in zip(template.proactive, anchors, values, strict=True):
+        if toks is None:  # the item's label not found
+            continue
         n = len(item.metrics)
-        pick = None
-        if a is not None:
-            idx = []
-            k = a.end_tok + 1
-            while k < hi and tokens[k].kind != TEXT and not a.tail:
-                idx.append(k)
-                k += 1
-            if not idx:  # a label wrapped around its values ("其他对 0 -5 0" / "外管理服务事项")
-                idx = [k for k in range(a.start_tok + 1, a.end_tok) if tokens[k].kind != TEXT]
-            taken.update(idx)
-            toks = [tokens[k] for k in idx]
-            line = tokens[a.end_tok].line
-            opts = readings(toks, n, integer=False, glued=glued, line=line)
-            signed = _signed(toks) if glued else toks
-            if signed != toks:  # "—-126": a mark then 126, or a mark then -1 and 26
-                opts += readings(signed, n, integer=False, glued=glued, line=line)
-            if len(opts) == 1:  # the usual row: one reading
-                pick = opts[0]
-            elif opts:
-                # the cheapest, the likeliest among those (as the first of a stable sort by both)
-                cheapest = min(r.cost for r in opts)
-                tied = [r for r in opts if r.cost == cheapest]
-                pick = tied[0] if len(tied) == 1 else min(tied, key=lambda r: _proactive_cost(item.metrics, r.values))
-                rivals = len({r.values for r in opts})
-                if rivals > 1:
-                    result.checks.append(
-                        Check(
-                            "reading",
-                            f"proactive.{item.code}",
-                            1,
-                            rivals,
-                            False,
-                            f"{rivals} readings of glued digits; kept the likeliest",
-                        )
-                    )
-            else:
+        line = tokens[a.end_tok].line
+        opts = readings(toks, n, integer=False, glued=glued, line=line)
+        signed = _signed(toks) if glued else toks
+        if signed != toks:  # "—-126": a mark then 126, or a mark then -1 and 26
+            opts += readings(signed, n, integer=False, glued=glued, line=line)
+        if len(opts) == 1:  # the usual row: one reading
+            printed[item.code] = opts[0]
+        elif opts:
+            # the cheapest, the likeliest among those (as the first of a stable sort by both)
+            cheapest = min(r.cost for r in opts)
+            tied = [r for r in opts if r.cost == cheapest]
+            pick = tied[0] if len(tied) == 1 else min(tied, key=lambda r: _proactive_cost(item.metrics, r.values))
+            printed[item.code] = pick
+            rivals = len({r.values for r in opts})
+            if rivals > 1:
                 result.checks.append(
                     Check(
                         "reading",
                         f"proactive.{item.code}",
-                        n,
-                        len(idx),
+                        1,
+                        rivals,
                         False,
-                        "no reading with the template's columns",
+                        f"{rivals} readings of glued digits; kept the likeliest",
                     )
                 )
-        if pick is None:
-            result.cells += [("proactive", item.code, metric, "", None, None) for metric in item.metrics]
         else:
-            result.cells += [
-                ("proactive", item.code, metric, *cell) for metric, cell in zip(item.metrics, pick.cells, strict=True)
-            ]
-    first = min((a.start_tok for a in anchors if a is not None), default=hi)
-    left = sum(tokens[k].kind == NUM for k in range(first, hi) if k not in taken)
+            result.checks.append(
+                Check(
+                    "reading",
+                    f"proactive.{item.code}",
+                    n,
+                    len(toks),
+                    False,
+                    "no reading with the template's columns",
+                )
+            )
+    result.cells = keyed_cells(_proactive_keys(template.name), printed)
     result.checks += _numbers_flag("proactive", left, "belong to no row")
     return result
+
+
+@functools.cache
+def _proactive_keys(name: str) -> Keys:
+    """The items of section 二, each with its cells' keys (table, item, metric)."""
+    return tuple(
+        (item.code, tuple(("proactive", item.code, m) for m in item.metrics)) for item in TEMPLATES[name].proactive
+    )
+
+
+def proactive_values(
+    tokens: list[Token], anchors: list[Anchor | None], hi: int
+) -> tuple[list[list[Token] | None], int]:
+    """``_proactive_values`` (in C where the tokens are C's)."""
+    if _tokens is not None:
+        return _tokens.proactive_values(tokens, anchors, hi, TEXT, NUM)
+    return _proactive_values(tokens, anchors, hi)
+
+
+def _proactive_values(
+    tokens: list[Token], anchors: list[Anchor | None], hi: int
+) -> tuple[list[list[Token] | None], int]:
+    """The value tokens of each item of section 二 (None where its label was not found): those
+    right after its label, up to the next text (none where more label text follows the match in
+    its last token); where none follow, the values its label was printed around ("其他对 0 -5 0"
+    / "外管理服务事项").  And how many numbers from the first label found to `hi` no item took."""
+    taken: set[int] = set()
+    out: list[list[Token] | None] = []
+    for a in anchors:
+        if a is None:
+            out.append(None)
+            continue
+        idx = []
+        k = a.end_tok + 1
+        while k < hi and tokens[k].kind != TEXT and not a.tail:
+            idx.append(k)
+            k += 1
+        if not idx:
+            idx = [k for k in range(a.start_tok + 1, a.end_tok) if tokens[k].kind != TEXT]
+        taken.update(idx)
+        out.append([tokens[k] for k in idx])
+    first = min((a.start_tok for a in anchors if a is not None), default=hi)
+    left = sum(tokens[k].kind == NUM for k in range(first, hi) if k not in taken)
+    return out, left
 
 
 def _numbers_flag(scope: str, n: int, what: str) -> list[Check]:
