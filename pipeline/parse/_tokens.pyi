@@ -1,4 +1,4 @@
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pipeline.model import Fact
 from pipeline.parse.anchors import Anchor
@@ -94,7 +94,7 @@ def proactive_values(
     tokens: list[PyToken], anchors: list[Anchor | None], hi: int, text_kind: str, num_kind: str
 ) -> tuple[list[list[PyToken] | None], int]: ...  # sections._proactive_values, in C
 def keyed_cells(
-    keys: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], printed: dict[str, Reading | None]
+    keys: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], printed: Mapping[str, Reading | None]
 ) -> list[Fact]: ...  # sections._keyed_cells, in C (NotImplemented: left to the Python)
 
 class Placer:  # sections.RunPlacer's two searches, in C

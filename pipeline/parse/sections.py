@@ -879,7 +879,7 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
     values, left = proactive_values(tokens, anchors, stream.hi)
     printed: dict[str, Reading] = {}
     for item, a, toks in zip(template.proactive, anchors, values, strict=True):
-        if toks is None:  # the item's label not found
+        if a is None or toks is None:  # the item's label not found (toks is None then too)
             continue
         n = len(item.metrics)
         line = tokens[a.end_tok].line
