@@ -218,6 +218,8 @@ def test_c_loops_of_any_tokens(specs, width, data):
             for r, spec in enumerate(data.draw(st.lists(st.one_of(st.none(), label), max_size=8)))
         ]
         assert _tokens.proactive_values(toks, anchors, hi, TEXT, NUM) == sections._proactive_values(toks, anchors, hi)
+        vals = data.draw(st.lists(st.integers(0, len(toks) - 1), max_size=30))  # in order, or not
+        assert _tokens.appeal_tokens(toks, vals, 15, TEXT, NUM) == sections._appeal_tokens(toks, vals)
 
 
 # counts up to the ceiling (MAX_COUNT = 10^9 is too large to be one), past the digits a double holds
@@ -552,6 +554,10 @@ def test_c_loops_take_c_tokens_within_bounds():
         _tokens.proactive_values(toks, [Anchor(0, 0, 1, 0, False)], 1, TEXT, NUM)
     with pytest.raises(IndexError):
         _tokens.proactive_values(toks, [], 2, TEXT, NUM)
+    with pytest.raises(TypeError):
+        _tokens.appeal_tokens([PyToken(NUM, "3", 1, 0, False)], [0], 15, TEXT, NUM)
+    with pytest.raises(IndexError):
+        _tokens.appeal_tokens(toks, [1], 15, TEXT, NUM)
     with pytest.raises(TypeError):  # a label must be a str
         _tokens.tokenize(["总计"], 0, 1, False, _tokens.line_tokens, {}, 10, TEXT, len)
 
@@ -610,6 +616,22 @@ def test_c_proactive_values_are_the_python_ones_in_parsed_reports(monkeypatch):
     assert len(calls) == 24
     for toks, anchors, hi in calls:
         assert _tokens.proactive_values(toks, anchors, hi, TEXT, NUM) == sections._proactive_values(toks, anchors, hi)
+
+
+def test_c_appeal_tokens_are_the_python_ones_in_parsed_reports(monkeypatch):
+    calls = recorded(monkeypatch, sections, "appeal_tokens")
+    for g in generate_many(5, 24):
+        parse_text(g.text)
+    assert len(calls) >= 20
+    for toks, vals in calls:
+        assert _tokens.appeal_tokens(toks, vals, 15, TEXT, NUM) == sections._appeal_tokens(toks, vals)
+    # a value that is label text (value_tokens gives none) then one right after it: no text between
+    toks = [Token(NUM, "1", 1, k, False) for k in range(14)] + [
+        Token(TEXT, "总计", 1, 14, False),
+        Token(NUM, "2", 1, 15, False),
+    ]
+    assert _tokens.appeal_tokens(toks, list(range(16)), 15, TEXT, NUM) == sections._appeal_tokens(toks, list(range(16)))
+    assert len(sections._appeal_tokens(toks, list(range(16)))) == 16
 
 
 def test_c_keyed_cells_are_the_python_ones_in_parsed_reports(monkeypatch):

@@ -2222,6 +2222,54 @@ done:
     return result;
 }
 
+/* appeal_tokens(tokens, vals, width, text_kind, num_kind): sections._appeal_tokens, step for step
+ * (that function says what it does), the cells the tokens taken hold counted as they are taken. */
+static PyObject *appeal_tokens(PyObject *self, PyObject *args) {
+    PyObject *tokens, *vals, *text_kind, *num_kind;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "O!O!nUU:appeal_tokens", &PyList_Type, &tokens, &PyList_Type, &vals, &width,
+                          &text_kind, &num_kind))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(tokens), last = -1, held = 0;
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t j = 0; out != NULL && j < PyList_GET_SIZE(vals); j++) {
+        Py_ssize_t k = PyLong_AsSsize_t(PyList_GET_ITEM(vals, j));
+        if (k == -1 && PyErr_Occurred()) goto fail;
+        if (k < 0 || k >= n) {
+            PyErr_SetString(PyExc_IndexError, "a value token past the tokens");
+            goto fail;
+        }
+        Token *t = token_at(tokens, k);
+        if (t == NULL) goto fail;
+        if (PyList_GET_SIZE(out) > 0 && held >= width) {
+            int text = 0;
+            for (Py_ssize_t m = last + 1; m < k && !text; m++) {
+                Token *between = token_at(tokens, m);
+                if (between == NULL) goto fail;
+                text = is_kind(between, text_kind);
+            }
+            if (text) break;
+        }
+        if (PyList_Append(out, (PyObject *)t) < 0) goto fail;
+        last = k;
+        if (!is_kind(t, num_kind)) {
+            held++;
+            continue;
+        }
+        if (!PyUnicode_Check(t->text)) {
+            PyErr_SetString(PyExc_TypeError, "a number's text must be a str");
+            goto fail;
+        }
+        int kind = PyUnicode_KIND(t->text);
+        const void *data = PyUnicode_DATA(t->text);
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(t->text); i++) held += is_digit(PyUnicode_READ(kind, data, i));
+    }
+    return out;
+fail:
+    Py_XDECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS,
      "tokens.labelled's loop in C: (lines, start, end, bordered, line_tokens, cache, cache_max, text_kind, "
@@ -2252,6 +2300,8 @@ static PyMethodDef methods[] = {
      "reading, num_kind, max_count, limits); NotImplemented for other rows."},
     {"proactive_values", proactive_values, METH_VARARGS,
      "sections._proactive_values in C: (tokens, anchors, hi, text_kind, num_kind)."},
+    {"appeal_tokens", appeal_tokens, METH_VARARGS,
+     "sections._appeal_tokens in C: (tokens, vals, width, text_kind, num_kind)."},
     {"keyed_cells", keyed_cells, METH_VARARGS,
      "sections._keyed_cells in C: (keys, printed); NotImplemented for cells it does not take."},
     {NULL, NULL, 0, NULL},

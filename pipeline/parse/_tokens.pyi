@@ -93,6 +93,9 @@ def line_counts(
 def proactive_values(
     tokens: list[PyToken], anchors: list[Anchor | None], hi: int, text_kind: str, num_kind: str
 ) -> tuple[list[list[PyToken] | None], int]: ...  # sections._proactive_values, in C
+def appeal_tokens(
+    tokens: list[PyToken], vals: list[int], width: int, text_kind: str, num_kind: str
+) -> list[PyToken]: ...  # sections._appeal_tokens, in C
 def keyed_cells(
     keys: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], printed: Mapping[str, Reading | None]
 ) -> list[Fact]: ...  # sections._keyed_cells, in C (NotImplemented: left to the Python)

@@ -760,18 +760,8 @@ class RunPlacer:
 def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionResult:
     """Section 四: the 15 numbers, in printed order, from the first runs of values."""
     result = SectionResult(glued=glued)
-    vals = value_tokens(tokens, lo, hi, APPEALS_WIDTH)
-    picked: list[int] = []
-    for k in vals:
-        if (
-            picked
-            and any(tokens[m].kind == TEXT for m in range(picked[-1] + 1, k))
-            and _capacity_sum(tokens, picked) >= APPEALS_WIDTH
-        ):
-            break
-        picked.append(k)
+    toks = appeal_tokens(tokens, value_tokens(tokens, lo, hi, APPEALS_WIDTH))
     line = tokens[lo].line if lo < len(tokens) else None  # None: no line printed
-    toks = [tokens[k] for k in picked]
     opts = []
     if len(toks) != APPEALS_WIDTH:
         # a blank that left no trace is only assumed where the digits cannot be read without
@@ -786,7 +776,7 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
         fewest = min((_blanks(r) for r in opts), default=0)
         opts = [r for r in opts if _blanks(r) == fewest]
     opts = opts or readings(toks, APPEALS_WIDTH, integer=True, glued=glued, line=line)[:_APPEALS_FALLBACK]
-    if not picked or not opts:
+    if not toks or not opts:
         return unread_appeals("section 四 not read")
     if len(opts) == 1:  # the usual section: one reading, which choose would pick, in no doubt
         pick, doubtful = opts[0], {}
@@ -825,6 +815,29 @@ def unread_appeals(note: str) -> SectionResult:
     result.checks.append(Check("section", "appeals", None, None, False, note))
     result.cells = keyed_cells(_APPEAL_CELL_KEYS, {})
     return result
+
+
+def appeal_tokens(tokens: list[Token], vals: list[int]) -> list[Token]:
+    """``_appeal_tokens`` (in C where the tokens are C's)."""
+    if _tokens is not None:
+        return _tokens.appeal_tokens(tokens, vals, APPEALS_WIDTH, TEXT, NUM)
+    return _appeal_tokens(tokens, vals)
+
+
+def _appeal_tokens(tokens: list[Token], vals: list[int]) -> list[Token]:
+    """The tokens section 四 reads, of its value tokens `vals`: the first runs of them, up to
+    the label text after the run that makes them hold 15 cells or more (a number holds as many
+    cells as it has digits, glued; any other token one)."""
+    picked: list[int] = []
+    for k in vals:
+        if (
+            picked
+            and any(tokens[m].kind == TEXT for m in range(picked[-1] + 1, k))
+            and _capacity_sum(tokens, picked) >= APPEALS_WIDTH
+        ):
+            break
+        picked.append(k)
+    return [tokens[k] for k in picked]
 
 
 def _capacity_sum(tokens: list[Token], idx: list[int]) -> int:
