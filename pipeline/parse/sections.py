@@ -302,8 +302,9 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
             current = better
         tried = [attempts[current], *(v for k, v in attempts.items() if k != current)]
         unweighed = _unweighed(placer, frontier, set(attempts), len(value_rows))
-        placed = set(itertools.chain.from_iterable(itertools.starmap(range, current)))
-        if len(placed) < len(groups):  # a placement places runs of these groups only
+        # a placement gives each row runs j..e-1 of these groups, the rows' runs in order, none twice
+        if sum(e - j for j, e in current) < len(groups):
+            placed = set(itertools.chain.from_iterable(itertools.starmap(range, current)))
             left = (k for g, run in enumerate(groups) if g not in placed for k in run)
             result.checks += _numbers_flag("requests", sum(tokens[k].kind == NUM for k in left), "belong to no row")
     key, choice, notes = min(tried, key=lambda t: t[0])
@@ -446,8 +447,8 @@ def _read_rows(
         Check("reading", f"requests.{code}", WIDTH, n, False, "row has no reading with 7 cells") for code, n in unread
     ]
     # an identity holds over the rows whose labels are printed; a printed row left empty is 0
-    printed = rows.labelled | options.keys()
-    use_balance, use_outcome = printed.issuperset(BALANCE), "outcome.total" in printed
+    use_balance = all(code in rows.labelled or code in options for code in BALANCE)
+    use_outcome = "outcome.total" in rows.labelled or "outcome.total" in options
     if sum(map(len, options.values())) == len(options):  # every row read one way (a row there has a reading)
         picks = dict(zip(options, map(_first, options.values()), strict=True))
         return Choice(picks, {}, _failures(picks, use_balance, use_outcome)), notes
