@@ -76,12 +76,13 @@ def decode(data: bytes) -> tuple[str, str]:
     decoded = []
     for enc in ("gb18030", "big5"):
         try:
-            text = data.decode(enc)
+            decoded.append((enc, data.decode(enc)))
         except UnicodeDecodeError:
             continue
-        decoded.append((sum(text.count(c) for c in _VOCABULARY), enc, text))
-    if decoded:
-        _, enc, text = max(decoded, key=lambda d: d[0])
+    if decoded:  # the vocabulary counted only where there is a choice (GB bytes are rarely Big5)
+        enc, text = (
+            max(decoded, key=lambda d: sum(d[1].count(c) for c in _VOCABULARY)) if len(decoded) > 1 else decoded[0]
+        )
         return text, enc
     best = from_bytes(data).best()
     if best is None:
