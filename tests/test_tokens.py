@@ -277,6 +277,9 @@ def test_c_totalled_readings_of_any_row(specs, size, blocks, glued, cut, line, m
     assert (c is NotImplemented) == (not takes)
     if takes:
         assert c == python and all(type(r) is readings.Reading for r in c)
+    if blocks == 1 and size == sections.WIDTH and isinstance(python, list):
+        # every reading holds its total: the C row_pools puts each in the pool (sections._known)
+        assert all(sections._row_total_holds(r.values) for r in python)
 
 
 # digit strings to cut: leading zeros, long ones, ones past a count's ceiling; and what the C leaves
@@ -350,12 +353,24 @@ def test_c_cut_readings_are_the_python_ones_in_parsed_reports(monkeypatch):
     assert taken >= 20
 
 
+def pool_args(glued: bool) -> tuple:
+    """What sections.row_pools gives _tokens.row_pools after `seen`."""
+    return (
+        sections._known,
+        readings.Reading,
+        NUM,
+        readings.MAX_COUNT,
+        sections.WIDTH,
+        sections._row_searches(glued),
+        readings._totalled,
+    )
+
+
 def c_and_python_pools(tokens, rows, per_row, glued, seen) -> tuple:
     """``_tokens.row_pools`` and ``sections._row_pools`` of the same row, each from its own copy of
     `seen`: their results and what each left in its copy."""
     c_seen, python_seen = dict(seen), dict(seen)
-    args = (sections._known, readings.Reading, NUM, readings.MAX_COUNT, sections.WIDTH)
-    c = _tokens.row_pools(tokens, rows.ends, rows.codes, per_row, glued, c_seen, *args)
+    c = _tokens.row_pools(tokens, rows.ends, rows.codes, per_row, glued, c_seen, *pool_args(glued))
     python = sections._row_pools(tokens, rows, per_row, glued, python_seen)
     return (c, c_seen), (python, python_seen)
 
@@ -426,7 +441,7 @@ def test_c_row_pools_keep_the_readings_whose_total_holds_as_the_pool():
 
 def test_c_row_pools_refuse_what_the_python_cannot_read():
     toks = [Token(NUM, "1", 3, k, False) for k in range(7)]
-    args = (sections._known, readings.Reading, NUM, readings.MAX_COUNT, sections.WIDTH)
+    args = pool_args(False)
     with pytest.raises(IndexError):
         _tokens.row_pools(toks, [-1], ["r"], [(0, 1, 2, 3, 4, 5, 7)], False, {}, *args)
     with pytest.raises(IndexError):
@@ -437,6 +452,8 @@ def test_c_row_pools_refuse_what_the_python_cannot_read():
         _tokens.row_pools(toks, [-1], ["r"], [(0,)], False, {}, lambda *a: [], *args[1:])
     with pytest.raises(TypeError):
         _tokens.row_pools([PyToken(NUM, "1", 3, 0, False)], [0], ["r"], [(0,)], False, {}, *args)
+    with pytest.raises(TypeError):  # the two searches of a row
+        _tokens.row_pools(toks, [-1], ["r"], [(0,)], False, {}, *args[:5], args[5][:1], *args[6:])
 
 
 @settings(max_examples=300, deadline=None)

@@ -646,22 +646,53 @@ done:
 }
 
 
+static PyObject *totalled_of(PyObject *tokens, PyObject *search, PyObject *line, PyObject *totalled,
+                             PyTypeObject *type, PyObject *num_kind);
+
+/* sections._known for a row of other than `width` tokens, as sections._row_readings reads it:
+ * sections._balanced, the search readings.totalled_readings with the first of `searches`, and
+ * where that finds none in spaced text, with the second (cells glued by an extractor cut apart).
+ * Every reading the search finds holds its row's total (the total is what it searches by), so
+ * each is in the pool: *made is (readings, readings).  *made is left NULL where the row is the
+ * Python's: a search the C leaves to it (NotImplemented), or none found (its readings() reads
+ * the row then). */
+static int balanced(PyObject *toks, int glued, PyObject *searches, PyObject *line, PyObject *totalled,
+                    PyTypeObject *type, PyObject *num_kind, PyObject **made) {
+    PyObject *opts = totalled_of(toks, PyTuple_GET_ITEM(searches, 0), line, totalled, type, num_kind);
+    if (opts != NULL && opts != Py_NotImplemented && PyList_GET_SIZE(opts) == 0 && !glued) {
+        Py_DECREF(opts);
+        opts = totalled_of(toks, PyTuple_GET_ITEM(searches, 1), line, totalled, type, num_kind);
+    }
+    if (opts == NULL) return -1;
+    if (opts != Py_NotImplemented && PyList_GET_SIZE(opts) > 0) *made = PyTuple_Pack(2, opts, opts);
+    int found = opts != Py_NotImplemented && PyList_GET_SIZE(opts) > 0;
+    Py_DECREF(opts);
+    return found && *made == NULL ? -1 : 0;
+}
+
 /* row_pools(tokens, ends, codes, per_row, glued, seen, known_of, reading, num_kind, max_count,
- * width): sections._row_pools, step for step: for each of section 三's rows given tokens (per_row,
- * None: not given), its readings and the pool the identities choose from, kept in `seen` by the
- * row's tokens and line.  A row of `width` plain numbers is read here (plain_readings: its one
- * reading is its pool); others by known_of(tokens, idx, glued, line), sections._known.  `ends`
+ * width, searches, totalled): sections._row_pools, step for step: for each of section 三's
+ * rows given tokens (per_row, None: not given), its readings and the pool the identities choose
+ * from, kept in `seen` by the row's tokens and line.  A row of `width` plain numbers is read here
+ * (plain_readings: its one reading is its pool), and so is a row of another width whose search
+ * the C takes and finds readings (``balanced``); others by known_of(tokens, idx, glued, line),
+ * sections._known.  `ends`
  * holds each row's label's last token (-1: its label not found).  Returns (options, pools,
  * unread): dicts by code, and (code, tokens) of the rows given tokens with no reading. */
 static PyObject *row_pools(PyObject *self, PyObject *args) {
-    PyObject *tokens, *ends, *codes, *rows_seq, *seen, *known_of, *num_kind, *max_count;
+    PyObject *tokens, *ends, *codes, *rows_seq, *seen, *known_of, *num_kind, *max_count, *searches, *totalled;
     PyTypeObject *type;
     int glued;
     Py_ssize_t width;
-    if (!PyArg_ParseTuple(args, "O!O!O!OpO!OO!UOn:row_pools", &PyList_Type, &tokens, &PyList_Type, &ends,
+    if (!PyArg_ParseTuple(args, "O!O!O!OpO!OO!UOnO!O:row_pools", &PyList_Type, &tokens, &PyList_Type, &ends,
                           &PyList_Type, &codes, &rows_seq, &glued, &PyDict_Type, &seen, &known_of, &PyType_Type,
-                          &type, &num_kind, &max_count, &width))
+                          &type, &num_kind, &max_count, &width, &PyTuple_Type, &searches, &totalled))
         return NULL;
+    if (PyTuple_GET_SIZE(searches) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(searches, 0)) ||
+        !PyTuple_Check(PyTuple_GET_ITEM(searches, 1))) {
+        PyErr_SetString(PyExc_TypeError, "searches must be two search tuples");
+        return NULL;
+    }
     if (!reading_type(type)) return NULL;
     long long max_below = below(max_count);
     PyObject *per_row = PySequence_Fast(rows_seq, "per_row must be a sequence");
@@ -702,26 +733,33 @@ static PyObject *row_pools(PyObject *self, PyObject *args) {
         PyObject *known = PyDict_GetItemWithError(seen, key); /* borrowed */
         if (known == NULL) {
             if (PyErr_Occurred()) goto done;
-            if (m == width) { /* the usual row: one plain cell per token */
-                PyObject *toks = PyTuple_New(m);
-                for (Py_ssize_t c = 0; toks != NULL && c < m; c++) {
-                    Py_ssize_t k = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(idx, c));
-                    if (k < 0 || k >= n_tokens) {
-                        if (!PyErr_Occurred()) PyErr_SetString(PyExc_IndexError, "a row's token past the tokens");
-                        Py_CLEAR(toks);
-                    } else if (token_at(tokens, k) == NULL) {
-                        Py_CLEAR(toks);
-                    } else {
-                        PyTuple_SET_ITEM(toks, c, Py_NewRef(PyList_GET_ITEM(tokens, k)));
-                    }
+            PyObject *toks = PyTuple_New(m);
+            for (Py_ssize_t c = 0; toks != NULL && c < m; c++) {
+                Py_ssize_t k = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(idx, c));
+                if (k < 0 || k >= n_tokens) {
+                    if (!PyErr_Occurred()) PyErr_SetString(PyExc_IndexError, "a row's token past the tokens");
+                    Py_CLEAR(toks);
+                } else if (token_at(tokens, k) == NULL) {
+                    Py_CLEAR(toks);
+                } else {
+                    PyTuple_SET_ITEM(toks, c, Py_NewRef(PyList_GET_ITEM(tokens, k)));
                 }
-                PyObject *plain = toks ? plain_of(toks, 1, num_kind, max_count, max_below, type) : NULL;
-                Py_XDECREF(toks);
-                if (plain == NULL) goto done;
-                if (plain != Py_None) made = PyTuple_Pack(2, plain, plain);
-                Py_DECREF(plain);
-                if (plain != Py_None && made == NULL) goto done;
             }
+            if (toks == NULL) goto done;
+            if (m == width) { /* the usual row: one plain cell per token */
+                PyObject *plain = plain_of(toks, 1, num_kind, max_count, max_below, type);
+                if (plain != NULL && plain != Py_None) made = PyTuple_Pack(2, plain, plain);
+                int bad = plain == NULL || (plain != Py_None && made == NULL);
+                Py_XDECREF(plain);
+                if (bad) {
+                    Py_DECREF(toks);
+                    goto done;
+                }
+            } else if (balanced(toks, glued, searches, line, totalled, type, num_kind, &made) < 0) {
+                Py_DECREF(toks);
+                goto done;
+            }
+            Py_DECREF(toks);
             if (made == NULL) {
                 PyObject *call[4] = {tokens, given, glued ? Py_True : Py_False, line};
                 made = PyObject_Vectorcall(known_of, call, 4, NULL);
@@ -779,6 +817,14 @@ static PyObject *totalled_readings(PyObject *self, PyObject *args) {
     if (!reading_type(type)) return NULL;
     PyObject *tokens = PySequence_Fast(seq, "tokens must be a sequence");
     if (tokens == NULL) return NULL;
+    PyObject *out = totalled_of(tokens, search, line, totalled, type, num_kind);
+    Py_DECREF(tokens);
+    return out;
+}
+
+/* totalled_readings' work, of `tokens` (a list or a tuple) and `search` (a tuple). */
+static PyObject *totalled_of(PyObject *tokens, PyObject *search, PyObject *line, PyObject *totalled,
+                             PyTypeObject *type, PyObject *num_kind) {
     Py_ssize_t n = PySequence_Fast_GET_SIZE(tokens);
     PyObject *call = PyTuple_New(1 + PyTuple_GET_SIZE(search)), *shape = PyTuple_New(n);
     PyObject *found = NULL, *out = NULL;
@@ -854,7 +900,6 @@ static PyObject *totalled_readings(PyObject *self, PyObject *args) {
 decline:
     out = Py_NewRef(Py_NotImplemented);
 done:
-    Py_DECREF(tokens);
     Py_XDECREF(call);
     Py_XDECREF(shape);
     Py_XDECREF(found);

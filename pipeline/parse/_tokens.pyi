@@ -48,6 +48,8 @@ def row_pools(
     num_kind: str,
     max_count: int,
     width: int,
+    searches: tuple[Search, Search],
+    totalled: Callable[..., Found],
 ) -> tuple[dict[str, list[Reading]], dict[str, list[Reading]], list[tuple[str, int]]]: ...  # sections._row_pools, in C
 def cut_readings(
     tokens: Sequence[PyToken],

@@ -361,15 +361,8 @@ def totalled_readings(
     their column, as in ``readings``); in glued text (or wherever `cut` says) tokens may also be
     cut, and both at once (at most `max_blanks` blanks); costs are those of the layout.  The
     search is ``totals.search``; past `budget` states the row is too ambiguous to read: none."""
-    search = (
-        size,
-        blocks,
-        glued,
-        glued if cut is None else cut,
-        tuple(blank_weight) if blank_weight else None,
-        keep,
-        budget,
-        max_blanks,
+    search = search_of(
+        size, blocks, glued=glued, blank_weight=blank_weight, cut=cut, keep=keep, budget=budget, max_blanks=max_blanks
     )
     if _tokens is not None:  # the usual row, in C: the same readings, or NotImplemented
         found = _tokens.totalled_readings(tokens, search, line, _totalled, Reading, NUM)
@@ -379,6 +372,31 @@ def totalled_readings(
 
 
 Search = tuple[int, int, bool, bool, "tuple[float, ...] | None", int, int, "int | None"]
+
+
+def search_of(
+    size: int,
+    blocks: int,
+    *,
+    glued: bool,
+    blank_weight: Sequence[float] | None = None,
+    cut: bool | None = None,
+    keep: int = 32,
+    budget: int = 200_000,
+    max_blanks: int | None = None,
+) -> Search:
+    """The search ``totalled_readings`` runs (``_totalled``'s arguments after the shape), from
+    its own arguments."""
+    return (
+        size,
+        blocks,
+        glued,
+        glued if cut is None else cut,
+        tuple(blank_weight) if blank_weight else None,
+        keep,
+        budget,
+        max_blanks,
+    )
 
 
 def _totalled_readings(tokens: Sequence[Token], search: Search, line: int | None) -> list[Reading]:

@@ -31,11 +31,14 @@ from pipeline.parse.readings import (
     MAX_STATES,
     Choice,
     Reading,
+    Search,
     _solve,
+    _totalled,
     choose,
     failed_lanes,
     plain_readings,
     readings,
+    search_of,
     solve,
     totalled_readings,
 )
@@ -474,7 +477,19 @@ def row_pools(
     """``_row_pools`` (in C where the tokens are C's)."""
     if _tokens is not None:
         return _tokens.row_pools(
-            tokens, rows.ends, rows.codes, per_row, glued, seen, _known, Reading, NUM, MAX_COUNT, WIDTH
+            tokens,
+            rows.ends,
+            rows.codes,
+            per_row,
+            glued,
+            seen,
+            _known,
+            Reading,
+            NUM,
+            MAX_COUNT,
+            WIDTH,
+            _row_searches(glued),
+            _totalled,
         )
     return _row_pools(tokens, rows, per_row, glued, seen)
 
@@ -504,6 +519,15 @@ def _row_pools(
         else:
             unread.append((code, len(idx)))
     return options, pools, unread
+
+
+@functools.cache
+def _row_searches(glued: bool) -> tuple[Search, Search]:
+    """The searches ``_balanced`` runs for a row of section 三 (``_row_readings``): the first, and
+    in spaced text where it finds nothing, the second, with cells an extractor glued cut apart
+    (for the C row_pools, which runs them itself)."""
+    weight = {"blank_weight": REQUEST_BLANK_WEIGHT}
+    return search_of(WIDTH, 1, glued=glued, **weight), search_of(WIDTH, 1, glued=False, cut=True, **weight)
 
 
 def _known(
