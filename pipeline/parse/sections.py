@@ -526,8 +526,11 @@ def _row_searches(glued: bool) -> tuple[Search, Search]:
     """The searches ``_balanced`` runs for a row of section 三 (``_row_readings``): the first, and
     in spaced text where it finds nothing, the second, with cells an extractor glued cut apart
     (for the C row_pools, which runs them itself)."""
-    weight = {"blank_weight": REQUEST_BLANK_WEIGHT}
-    return search_of(WIDTH, 1, glued=glued, **weight), search_of(WIDTH, 1, glued=False, cut=True, **weight)
+    weight = REQUEST_BLANK_WEIGHT
+    return (
+        search_of(WIDTH, 1, glued=glued, blank_weight=weight),
+        search_of(WIDTH, 1, glued=False, cut=True, blank_weight=weight),
+    )
 
 
 def _known(
