@@ -70,14 +70,18 @@ class Report:
     def status(self) -> str:
         """'partial' if a section is missing or a reading is in doubt; 'inconsistent' if an
         identity the agency printed fails; 'ok' otherwise."""
-        failed = [c.rule for c in self.checks if not c.passed]
-        if "section" in failed or "reading" in failed:
-            return "partial"
-        return "inconsistent" if failed else "ok"
+        return self.outcome()[0]
 
     @property
     def checks_failed(self) -> int:
-        return sum(not c.passed for c in self.checks)
+        return self.outcome()[1]
+
+    def outcome(self) -> tuple[str, int]:
+        """The status and the number of checks failed, from one pass over the checks."""
+        failed = [c.rule for c in self.checks if not c.passed]
+        if "section" in failed or "reading" in failed:
+            return "partial", len(failed)
+        return "inconsistent" if failed else "ok", len(failed)
 
     def values(self) -> dict[tuple[str, str, str], float | int | None]:
         return {(table, key1, key2): value for table, key1, key2, _, value, _ in self.facts}
@@ -171,7 +175,7 @@ class FileResult:
             packed = _columns(report.facts, report.checks)
         self.cells, self.checks, self.printed = packed
         self.counts = (len(report.facts), len(report.checks))
-        self.status, self.checks_failed = report.status, report.checks_failed
+        self.status, self.checks_failed = report.outcome()
         report.facts, report.checks = [], []
         self.report = report
 

@@ -924,7 +924,10 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             continue
         n = len(item.metrics)
         line = tokens[a.end_tok].line
-        opts = readings(toks, n, integer=False, glued=glued, line=line)
+        # the usual row, a plain cell a token, as readings() reads it first
+        opts = plain_readings(toks, False) if len(toks) == n else None
+        if opts is None:
+            opts = readings(toks, n, integer=False, glued=glued, line=line)
         signed = _signed(toks) if glued else toks
         if signed != toks:  # "—-126": a mark then 126, or a mark then -1 and 26
             opts += readings(signed, n, integer=False, glued=glued, line=line)
