@@ -208,6 +208,21 @@ def _request_best(name: str) -> float:
     return sum(_request_weights(name))
 
 
+def _request_bound(name: str, text: str) -> float:
+    """The most ``score`` can give this row set in `text` (canonical label text): its best,
+    less the weight of each of its rows that no other set has whose keys all are absent (a row
+    is found by a key in the text).  Rows the sets share are counted as found."""
+    return _request_best(name) - sum(w for keys, w in _own_request_rows(name) if not any(k in text for k in keys))
+
+
+@functools.cache
+def _own_request_rows(name: str) -> tuple[tuple[tuple[str, ...], float], ...]:
+    """The rows of this set that share no key with another set's rows, with their weights."""
+    others = {k for other in TEMPLATES if other != name for keys, _ in _request_specs(other) for k in keys}
+    specs, weights = _request_specs(name), _request_weights(name)
+    return tuple((keys, w) for (keys, _), w in zip(specs, weights, strict=True) if not others.intersection(keys))
+
+
 @functools.cache
 def _value_rows(name: str) -> tuple[tuple[int, Row], ...]:
     """The rows of section 三 that carry values, with their places among the template's rows."""
@@ -226,11 +241,15 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     With no template given, the row set decides it."""
     lo, hi = stream.lo, stream.hi
     best: tuple[float, str, Template, list[Anchor | None]] | None = None
-    for name, tpl in TEMPLATES.items():
-        specs = _request_specs(name)
-        bonus = 0.5 if name == (template.name if template else "2021") else 0
-        if best is not None and best[0] >= _request_best(name) + bonus:
-            continue  # every row of this set found could not score more: not worth placing
+    preferred = template.name if template else "2021"
+    # the preferred set first: it is the likelier, and the other is then often not worth placing.
+    # Scores do not tie (one set's carries the bonus, 0.5; weights and ranks are whole), so the
+    # order decides nothing but what is skipped.
+    for name in sorted(TEMPLATES, key=lambda n: n != preferred):
+        tpl, specs = TEMPLATES[name], _request_specs(name)
+        bonus = 0.5 if name == preferred else 0
+        if best is not None and best[0] >= _request_bound(name, stream.text) + bonus:
+            continue  # this set could not score more, whatever it found: not worth placing
         anchors = match_rows(stream, specs, _request_labels(name))
         s = score(anchors, _request_weights(name)) + bonus
         if best is None or s > best[0]:
