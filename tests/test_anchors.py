@@ -39,6 +39,23 @@ def test_the_c_places_the_keys_as_the_python_does(text, specs):
     assert _anchors.match_chars(text, specs) == anchors._placed_matches(text, specs)
 
 
+# characters of every width (ASCII, CJK, astral) and many first characters, so that the C's
+# table of the keys' first characters fills and collides
+WIDE = st.sampled_from("0123456789总计其他abcdefghij" + "".join(map(chr, range(0x4E00, 0x4E40))) + "𠀀𠀁")
+wide_rows = st.lists(
+    st.tuples(st.lists(st.text(WIDE, min_size=1, max_size=3), max_size=4).map(tuple), st.booleans()), max_size=40
+).map(tuple)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(WIDE, max_size=200), wide_rows, st.integers(1, 3))
+def test_the_c_places_keys_of_any_characters_as_the_python_does(text, specs, repeat):
+    """Texts and keys of every character width, with many first characters, and a row set
+    used again (the C keeps what it prepared of the first few)."""
+    for _ in range(repeat):
+        assert _anchors.match_chars(text, specs) == anchors._placed_matches(text, specs)
+
+
 @settings(max_examples=800, deadline=None)
 @given(streams())
 def test_the_c_makes_the_anchors_the_python_makes(stream):
