@@ -145,6 +145,25 @@ def test_console_script_and_module_entry_point(tmp_path):
     assert usage.returncode == 2
 
 
+@pytest.mark.parametrize(
+    ("app", "code", "stdout", "stderr"),
+    [
+        ("print('x' * 100_000)", 0, "x" * 100_000 + "\n", ""),  # all of it, though the pipe is buffered
+        ("sys.exit(3)", 3, "", ""),
+        ("sys.exit('bad thing')", 1, "", "bad thing\n"),  # as the interpreter ends with a message
+        ("print('partial'); sys.exit(None)", 0, "partial\n", ""),
+    ],
+)
+def test_the_console_script_ends_its_process_as_the_interpreter_would(app, code, stdout, stderr):
+    """``main`` ends the process at once (os._exit) after the app: what the app printed is
+    flushed first, and the status is the one SystemExit gives."""
+    script = (
+        f"import sys\nimport pipeline.cli as cli\ncli.app = lambda: exec({app!r})\ncli.main()\nprint('not reached')"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (run.returncode, run.stdout, run.stderr) == (code, stdout, stderr)
+
+
 def test_a_cold_build_of_many_files_parses_in_workers_started_first(tmp_path):
     """Enough files for the pool: the console script lists them and starts its workers before it
     loads the rest (pool.start), the build takes their parses over, and every report lands."""
