@@ -650,8 +650,8 @@ static PyObject *totalled_of(PyObject *tokens, PyObject *search, PyObject *line,
                              PyTypeObject *type, PyObject *num_kind);
 
 /* sections._known for a row of other than `width` tokens, as sections._row_readings reads it:
- * sections._balanced, the search readings.totalled_readings with the first of `searches`, and
- * where that finds none in spaced text, with the second (cells glued by an extractor cut apart).
+ * sections._balanced, the search readings.searched with the first of `searches`, and where
+ * that finds none in spaced text, with the second (readings.cut_apart of the first).
  * Every reading the search finds holds its row's total (the total is what it searches by), so
  * each is in the pool: *made is (readings, readings).  *made is left NULL where the row is the
  * Python's: a search the C leaves to it (NotImplemented), or none found (its readings() reads
@@ -664,8 +664,8 @@ static int balanced(PyObject *toks, int glued, PyObject *searches, PyObject *lin
         opts = totalled_of(toks, PyTuple_GET_ITEM(searches, 1), line, totalled, type, num_kind);
     }
     if (opts == NULL) return -1;
-    if (opts != Py_NotImplemented && PyList_GET_SIZE(opts) > 0) *made = PyTuple_Pack(2, opts, opts);
     int found = opts != Py_NotImplemented && PyList_GET_SIZE(opts) > 0;
+    if (found) *made = PyTuple_Pack(2, opts, opts);
     Py_DECREF(opts);
     return found && *made == NULL ? -1 : 0;
 }

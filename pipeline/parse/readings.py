@@ -342,6 +342,10 @@ def unsigned(tokens: Sequence[Token]) -> list[Token]:
     return out
 
 
+KEEP = 32  # readings a search keeps, cheapest first
+BUDGET = 200_000  # states a search may visit
+
+
 def totalled_readings(
     tokens: Sequence[Token],
     size: int,
@@ -351,8 +355,8 @@ def totalled_readings(
     line: int | None,
     blank_weight: Sequence[float] | None = None,
     cut: bool | None = None,
-    keep: int = 32,
-    budget: int = 200_000,
+    keep: int = KEEP,
+    budget: int = BUDGET,
     max_blanks: int | None = None,
 ) -> list[Reading]:
     """The `keep` cheapest readings as `blocks` runs of `size` integer cells in which the last
@@ -364,11 +368,7 @@ def totalled_readings(
     search = search_of(
         size, blocks, glued=glued, blank_weight=blank_weight, cut=cut, keep=keep, budget=budget, max_blanks=max_blanks
     )
-    if _tokens is not None:  # the usual row, in C: the same readings, or NotImplemented
-        found = _tokens.totalled_readings(tokens, search, line, _totalled, Reading, NUM)
-        if found is not NotImplemented:
-            return found
-    return _totalled_readings(tokens, search, line)
+    return searched(tokens, search, line)
 
 
 Search = tuple[int, int, bool, bool, "tuple[float, ...] | None", int, int, "int | None"]
@@ -381,8 +381,8 @@ def search_of(
     glued: bool,
     blank_weight: Sequence[float] | None = None,
     cut: bool | None = None,
-    keep: int = 32,
-    budget: int = 200_000,
+    keep: int = KEEP,
+    budget: int = BUDGET,
     max_blanks: int | None = None,
 ) -> Search:
     """The search ``totalled_readings`` runs (``_totalled``'s arguments after the shape), from
@@ -397,6 +397,20 @@ def search_of(
         budget,
         max_blanks,
     )
+
+
+def cut_apart(search: Search) -> Search:
+    """`search` in spaced text, with cells an extractor glued together cut apart."""
+    return (search[0], search[1], False, True, *search[4:])
+
+
+def searched(tokens: Sequence[Token], search: Search, line: int | None) -> list[Reading]:
+    """The readings of `search` (``totalled_readings``; in C where the tokens are C's)."""
+    if _tokens is not None:  # the usual row, in C: the same readings, or NotImplemented
+        found = _tokens.totalled_readings(tokens, search, line, _totalled, Reading, NUM)
+        if found is not NotImplemented:
+            return found
+    return _totalled_readings(tokens, search, line)
 
 
 def _totalled_readings(tokens: Sequence[Token], search: Search, line: int | None) -> list[Reading]:

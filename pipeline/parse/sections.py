@@ -35,12 +35,13 @@ from pipeline.parse.readings import (
     _solve,
     _totalled,
     choose,
+    cut_apart,
     failed_lanes,
     plain_readings,
     readings,
     search_of,
+    searched,
     solve,
-    totalled_readings,
 )
 from pipeline.parse.tokens import BLANK, NA, NUM, TEXT, Token, _tokens, touches
 from pipeline.parse.totals import MAX_COUNT
@@ -412,12 +413,12 @@ def _request_keys(template: str, rows: str) -> Keys:
     return tuple((code, tuple(("requests", code, applicant) for applicant in APPLICANT_CODES)) for code in categories)
 
 
-def _balanced(toks: list[Token], size: int, blocks: int, *, glued: bool, line: int | None, **search) -> list[Reading]:
-    """``totalled_readings``, and in spaced text where nothing balances, the same with cells an
-    extractor glued together cut apart."""
-    opts = totalled_readings(toks, size, blocks, glued=glued, line=line, **search)
-    if not opts and not glued:
-        opts = totalled_readings(toks, size, blocks, glued=False, cut=True, line=line, **search)
+def _balanced(toks: list[Token], search: Search, line: int | None) -> list[Reading]:
+    """The readings of `search` (``totalled_readings``), and in spaced text where nothing
+    balances, of the same with cells an extractor glued together cut apart."""
+    opts = searched(toks, search, line)
+    if not opts and not search[2]:  # spaced text: the search is not the glued one
+        opts = searched(toks, cut_apart(search), line)
     return opts
 
 
@@ -431,7 +432,7 @@ def _row_readings(tokens: list[Token], idx: Sequence[int], glued: bool, line: in
     if len(toks) != WIDTH:
         # the row's own total prunes the search; only when nothing balances (a publisher
         # error) are the unbalanced readings considered
-        opts = _balanced(toks, WIDTH, 1, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)
+        opts = _balanced(toks, _row_search(glued), line)
     return (
         opts
         or readings(toks, WIDTH, integer=True, glued=glued, line=line, blank_weight=REQUEST_BLANK_WEIGHT)[
@@ -541,15 +542,16 @@ def _row_pools(
 
 
 @functools.cache
+def _row_search(glued: bool) -> Search:
+    """The search of a row of section 三 with other than seven tokens (``_row_readings``)."""
+    return search_of(WIDTH, 1, glued=glued, blank_weight=REQUEST_BLANK_WEIGHT)
+
+
+@functools.cache
 def _row_searches(glued: bool) -> tuple[Search, Search]:
-    """The searches ``_balanced`` runs for a row of section 三 (``_row_readings``): the first, and
-    in spaced text where it finds nothing, the second, with cells an extractor glued cut apart
-    (for the C row_pools, which runs them itself)."""
-    weight = REQUEST_BLANK_WEIGHT
-    return (
-        search_of(WIDTH, 1, glued=glued, blank_weight=weight),
-        search_of(WIDTH, 1, glued=False, cut=True, blank_weight=weight),
-    )
+    """The searches ``_balanced`` runs for such a row, the first and the one cut apart, for the C
+    row_pools, which runs them itself."""
+    return _row_search(glued), cut_apart(_row_search(glued))
 
 
 def _known(
@@ -815,9 +817,8 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
         # it: search with no more blanks than printed, then one more, and so on
         printed = sum(t.kind == BLANK for t in toks)
         for allowed in range(printed, APPEALS_WIDTH + 1) if glued else (None,):
-            opts = _balanced(
-                toks, len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS), glued=glued, line=line, max_blanks=allowed
-            )
+            search = search_of(len(APPEAL_OUTCOMES), len(APPEAL_PROCEEDINGS), glued=glued, max_blanks=allowed)
+            opts = _balanced(toks, search, line)
             if opts:
                 break
         fewest = min((_blanks(r) for r in opts), default=0)
@@ -943,10 +944,7 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
             continue
         n = len(item.metrics)
         line = tokens[a.end_tok].line
-        # the usual row, a plain cell a token, as readings() reads it first
-        opts = plain_readings(toks, False) if len(toks) == n else None
-        if opts is None:
-            opts = readings(toks, n, integer=False, glued=glued, line=line)
+        opts = readings(toks, n, integer=False, glued=glued, line=line)
         signed = _signed(toks) if glued else toks
         if signed != toks:  # "—-126": a mark then 126, or a mark then -1 and 26
             opts += readings(signed, n, integer=False, glued=glued, line=line)
