@@ -134,14 +134,31 @@ def _parse_batch(raw_root: str, rels: list[str]) -> list[FileResult]:
 
 
 def _init_worker(parent: int) -> None:
-    """``work.init_worker``."""
+    """``work.init_worker``, the parser's objects on huge pages first (``_arenas`` says why)."""
+    try:
+        from pipeline import _arenas
+    except ImportError:  # installed where no C compiler was: pymalloc's own arenas
+        pass
+    else:
+        _arenas.install()
     from pipeline.work import init_worker
 
     init_worker(parent)
 
 
+# glibc's malloc in the workers advises its memory for huge pages too (the report's text, lists
+# of tokens, the caches' tables: what pymalloc leaves to it); read by glibc as a process starts
+HUGE_MALLOC = "glibc.malloc.hugetlb=1"
+
+
 def _pool(ctx: BaseContext, workers: int) -> ProcessPoolExecutor:
-    """A pool of parser workers that end with this process (``work.init_worker``)."""
+    """A pool of parser workers that end with this process (``work.init_worker``), whose
+    memory is on huge pages where the kernel has them (``HUGE_MALLOC``, ``_arenas``).  The
+    workers inherit this process's environment: ``HUGE_MALLOC`` is added to its GLIBC_TUNABLES
+    (where that does not set the tunable already), which only processes started after it read."""
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    if HUGE_MALLOC.split("=")[0] not in tunables:
+        os.environ["GLIBC_TUNABLES"] = f"{tunables}:{HUGE_MALLOC}" if tunables else HUGE_MALLOC
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),))
 
 
