@@ -63,7 +63,9 @@ def test_arenas_come_from_huge_page_regions_and_are_kept_when_emptied():
     assert reused["emptied"] < emptied["emptied"]  # ...and given out again first
     assert reused["regions"] == grown["regions"]
     advised = [(lo, hi) for (lo, hi), hg in got["spans"] if hg]
-    assert sum(hi - lo for lo, hi in advised) >= grown["regions"] * (64 << 20)  # each region, whole (two may be one map)
+    assert sum(hi - lo for lo, hi in advised) >= grown["regions"] * (
+        64 << 20
+    )  # each region, whole (two may be one map)
     assert all(lo % (2 << 20) == 0 and hi % (2 << 20) == 0 for lo, hi in advised)  # on huge pages' bounds
 
 
