@@ -11,8 +11,10 @@
  * out of 64 MB regions aligned to 2 MB and advised MADV_HUGEPAGE, and keeps an emptied arena
  * for the next one asked for instead of unmapping it.  Arenas of another size, and every arena
  * the previous allocator made, go to the previous allocator; where a region cannot be mapped,
- * arenas come from it too.  A worker's memory then stays at its peak until it exits: the peak of
- * a batch, which the next batch reaches again anyway.
+ * arenas come from it too.  Up to KEEP_EMPTIED emptied arenas stay in memory (a batch's objects
+ * are freed and made again by the next batch); past that, an emptied arena's pages go back to the
+ * kernel (MADV_DONTNEED), so a file that needed gigabytes (a PDF of hundreds of pages) does not
+ * leave its worker holding them for the rest of the build.
  *
  * Nothing here changes what the parser computes: it is where its objects live.  The allocator is
  * called with the GIL held (pymalloc's rule), so it takes no lock of its own.
@@ -24,7 +26,8 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 #define REGION ((size_t)64 << 20)
-#define MAX_REGIONS 64 /* 4 GB of arenas; past that, arenas come from the previous allocator */
+#define MAX_REGIONS 64   /* 4 GB of arenas; past that, arenas come from the previous allocator */
+#define KEEP_EMPTIED 128 /* emptied arenas kept in memory: a worker's batch frees a few dozen */
 
 static PyObjectArenaAllocator previous;
 static int installed;
@@ -33,7 +36,9 @@ static char *regions[MAX_REGIONS];
 static int n_regions;
 static char *next_free, *region_end; /* the unused rest of the last region */
 static void *emptied;                /* arenas given back, each holding the next one's address */
+static Py_ssize_t n_emptied;         /* arenas in that list */
 static Py_ssize_t carved;            /* arenas cut from the regions */
+static Py_ssize_t released;          /* arenas whose pages went back to the kernel */
 
 static int in_regions(void *p) {
     for (int i = 0; i < n_regions; i++)
@@ -63,6 +68,7 @@ static void *arena_alloc(void *ctx, size_t size) {
     if (emptied != NULL) {
         void *arena = emptied;
         emptied = *(void **)arena;
+        n_emptied--;
         return arena;
     }
     if (next_free == region_end && !new_region()) return previous.alloc(previous.ctx, size);
@@ -75,8 +81,10 @@ static void *arena_alloc(void *ctx, size_t size) {
 static void arena_free(void *ctx, void *ptr, size_t size) {
     (void)ctx;
     if (in_regions(ptr)) {
-        *(void **)ptr = emptied;
+        if (n_emptied >= KEEP_EMPTIED && madvise(ptr, size, MADV_DONTNEED) == 0) released++;
+        *(void **)ptr = emptied; /* after the advice: the link is the one byte in memory again */
         emptied = ptr;
+        n_emptied++;
         return;
     }
     previous.free(previous.ctx, ptr, size);
@@ -97,17 +105,19 @@ static PyObject *install(PyObject *self, PyObject *noargs) {
 static PyObject *stats(PyObject *self, PyObject *noargs) {
     (void)self;
     (void)noargs;
-    size_t n = 0;
+    Py_ssize_t n = 0;
     for (void *a = emptied; a != NULL; a = *(void **)a) n++;
-    return Py_BuildValue("{s:O,s:i,s:n,s:n,s:n}", "installed", installed ? Py_True : Py_False, "regions", n_regions,
-                         "arena_size", (Py_ssize_t)arena_size, "carved", carved, "emptied", (Py_ssize_t)n);
+    return Py_BuildValue("{s:O,s:i,s:n,s:n,s:n,s:n,s:n}", "installed", installed ? Py_True : Py_False, "regions",
+                         n_regions, "arena_size", (Py_ssize_t)arena_size, "carved", carved, "emptied", n, "counted",
+                         n_emptied, "released", released);
 }
 
 static PyMethodDef methods[] = {
     {"install", install, METH_NOARGS,
      "Give pymalloc's arenas from 2 MB-aligned regions advised MADV_HUGEPAGE, kept when emptied; once per "
      "process, for good."},
-    {"stats", stats, METH_NOARGS, "installed, regions mapped, the arena size, arenas cut from the regions, arenas emptied and kept."},
+    {"stats", stats, METH_NOARGS, "installed, regions mapped, the arena size, arenas cut from the regions, arenas emptied (walked and counted), "
+     "arenas whose pages went back to the kernel."},
     {NULL, NULL, 0, NULL},
 };
 

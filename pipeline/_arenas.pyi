@@ -1,2 +1,2 @@
 def install() -> None: ...  # pymalloc's arenas from regions advised MADV_HUGEPAGE, for good
-def stats() -> dict[str, int | bool]: ...  # installed, regions, arena_size, carved, emptied
+def stats() -> dict[str, int | bool]: ...  # installed, regions, arena_size, carved, emptied, counted, released
