@@ -19,11 +19,13 @@
 typedef struct {
     PyObject_HEAD
     Py_UCS4 *pages[256]; /* per 256 characters of the BMP, what each becomes (NULL: all kept) */
+    /* per character of the BMP, is it in the table or a stop character: one load a character
+     * where the pages took two and a branch that CJK and ASCII, mixed on a line, kept guessing */
+    unsigned char mapped[0x10000];
 } Fold;
 
 static inline Py_UCS4 fold_of(Fold *f, Py_UCS4 ch) {
-    Py_UCS4 *page = ch < 0x10000 ? f->pages[ch >> 8] : NULL;
-    return page ? page[ch & 255] : KEPT;
+    return ch < 0x10000 && f->mapped[ch] ? f->pages[ch >> 8][ch & 255] : KEPT;
 }
 
 static int set(Fold *f, Py_UCS4 from, Py_UCS4 to) {
@@ -41,6 +43,7 @@ static int set(Fold *f, Py_UCS4 from, Py_UCS4 to) {
         return -1;
     }
     (*page)[from & 255] = to;
+    f->mapped[from] = 1;
     return 0;
 }
 
