@@ -1,9 +1,20 @@
 # xxgk — two commands set up everything on a machine that has python3:  make build && make test
-PY        ?= python3
+# The interpreter the environment is made from: the system's python3 where it is 3.11 or newer
+# and can make a venv and build C modules (a distribution builds it with profile-guided
+# optimisation, libpython linked into the binary: a cold build's workers took 0.94 of the CPU
+# they took on pyenv's 3.11.7, built --enable-shared without it), else python3 on the PATH.
+# `make build PY=/path/to/python3.x` chooses another; a change of interpreter makes a new .venv.
+SYSTEM_PY := /usr/bin/python3
+USABLE    := import ensurepip, os, sys, sysconfig; \
+  sys.exit(sys.version_info < (3, 11) or not os.path.exists(sysconfig.get_paths()["include"] + "/Python.h"))
+ifeq ($(origin PY),undefined)
+PY        := $(shell $(SYSTEM_PY) -c '$(USABLE)' 2>/dev/null && echo $(SYSTEM_PY) || echo python3)
+endif
+PY_EXE    := $(shell $(PY) -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
 VENV      := .venv
 BIN       := $(VENV)/bin
 NATIVE    := $(wildcard pipeline/*.c pipeline/*/*.c)
-STAMP     := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt $(NATIVE) | cksum | cut -d' ' -f1)
+STAMP     := $(VENV)/.installed-$(shell (cat pyproject.toml constraints.txt $(NATIVE); echo $(PY_EXE)) | cksum | cut -d' ' -f1)
 RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse
 JOBS      ?=
@@ -14,7 +25,9 @@ env: $(STAMP)
 
 # C modules are built by the install: a change to one installs again
 $(STAMP): pyproject.toml constraints.txt $(NATIVE)
-	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@test -n "$(PY_EXE)" || { echo "no Python at PY=$(PY): make build PY=/path/to/python3.11 (3.11 or newer)"; exit 2; }
+	@$(BIN)/python -c 'import os, sys; sys.exit(os.path.realpath(sys._base_executable) != "$(PY_EXE)")' 2>/dev/null \
+	  || { rm -rf $(VENV) && echo "making $(VENV) from $(PY_EXE)" && $(PY) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
