@@ -82,7 +82,7 @@ static void arena_free(void *ctx, void *ptr, size_t size) {
     (void)ctx;
     if (in_regions(ptr)) {
         if (n_emptied >= KEEP_EMPTIED && madvise(ptr, size, MADV_DONTNEED) == 0) released++;
-        *(void **)ptr = emptied; /* after the advice: the link is the one byte in memory again */
+        *(void **)ptr = emptied; /* written after the advice: only the link's page comes back */
         emptied = ptr;
         n_emptied++;
         return;
@@ -116,8 +116,9 @@ static PyMethodDef methods[] = {
     {"install", install, METH_NOARGS,
      "Give pymalloc's arenas from 2 MB-aligned regions advised MADV_HUGEPAGE, kept when emptied; once per "
      "process, for good."},
-    {"stats", stats, METH_NOARGS, "installed, regions mapped, the arena size, arenas cut from the regions, arenas emptied (walked and counted), "
-     "arenas whose pages went back to the kernel."},
+    {"stats", stats, METH_NOARGS,
+     "installed, regions mapped, the arena size, arenas cut from the regions, arenas emptied (the list walked, and "
+     "as counted), arenas whose pages went back to the kernel."},
     {NULL, NULL, 0, NULL},
 };
 
