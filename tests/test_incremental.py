@@ -294,6 +294,40 @@ def test_a_file_that_reads_too_long_is_rejected(setup, monkeypatch):
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no timer left behind
 
 
+def test_each_file_of_a_batch_has_the_whole_time_and_no_more(setup, monkeypatch):
+    """One timer serves a batch (work._Deadline): files that each take most of the time all
+    pass, however long the batch takes, and a stuck file after them is stopped once its own
+    time is up, not earlier and not much later."""
+    raw, _ = setup
+    for i in range(3):
+        shutil.copy(raw / "pingtan_2021.txt", raw / f"slow_{i}.txt")
+    shutil.copy(raw / "pingtan_2021.txt", raw / "stuck.txt")
+    read_text, ended = work.read_text, {}
+
+    def slow(name, data):
+        if name.startswith("slow_"):
+            time.sleep(0.35)  # most of a file's time: the timer rings inside these files
+        elif name == "stuck.txt":
+            try:
+                time.sleep(30)
+            finally:
+                ended[name] = time.monotonic()
+        return read_text(name, data)
+
+    monkeypatch.setattr(work, "read_text", slow)
+    monkeypatch.setattr(work, "FILE_SECONDS", 0.5)
+    names = [f"slow_{i}.txt" for i in range(3)] + ["stuck.txt", "pingtan_2021.txt"]
+    started = time.monotonic()
+    results = work.process_batch(str(raw), names)
+    rejects = {r.path: r.reject.code for r in results if r.reject is not None}
+    assert rejects == {"stuck.txt": "timeout"}
+    # the stuck file began about 3 * 0.35 s in; a timer set for a whole FILE_SECONDS at each
+    # ring would stop it only ~0.95 s later
+    stuck_time = ended["stuck.txt"] - started - 3 * 0.35
+    assert 0.45 <= stuck_time < 0.75
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no timer left behind
+
+
 def test_names_that_are_not_utf8_are_stored_readably_and_stay_the_same_file(setup):
     raw, wh = setup
     report = (raw / "pingtan_2021.txt").read_bytes()
