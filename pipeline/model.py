@@ -6,9 +6,9 @@ Plain dataclasses and tuples, picklable, so a parse can run in a worker process 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from pipeline.errors import Reject
 from pipeline.template import CELL_LABELS
@@ -34,6 +34,34 @@ class Cell:
 # A cell as the parser makes it: a plain tuple of Cell's fields, ten times cheaper to build than
 # the object (a report has ~260); ``Report.cells`` turns them into Cells for whoever asks.
 Fact = tuple[str, str, str, str, "float | int | None", "int | None"]
+
+
+# A section's cells before they are made (``part_facts``): each row's code with its cells' keys
+# (table, key1, key2), in the order of the facts, and the reading of each row printed, by code.
+Keys = tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
+
+
+class Printed(Protocol):
+    """A row's reading as a part holds it (parse.readings.Reading): its cells' (raw, value, line)."""
+
+    @property
+    def cells(self) -> tuple[tuple[str, float | int | None, int | None], ...]: ...
+
+
+Part = tuple[Keys, Mapping[str, Printed]]
+
+
+def part_facts(keys: Keys, printed: Mapping[str, Printed]) -> list[Fact]:
+    """The facts of the rows of `keys`: a row's cells from its reading in `printed` (by its code),
+    NULL cells for a row not printed."""
+    cells: list[Fact] = []
+    for code, row in keys:
+        pick = printed.get(code)
+        if pick is None:
+            cells.extend([(*key, "", None, None) for key in row])
+        else:
+            cells.extend([key + cell for key, cell in zip(row, pick.cells, strict=True)])
+    return cells
 
 
 class Check(NamedTuple):
@@ -166,15 +194,25 @@ class FileResult:
         """Stable across runs and machines: the hash of the source bytes."""
         return self.sha256[:16]
 
-    def pack(self, report: Report) -> None:
-        """Keep the report's cells and checks as columns (see CELL_COLUMNS).  A ValueError, a
-        parser bug, if a count would not fit BIGINT (it names the cell), a text holds a line
-        break (no text read from one line can), a line is 0 or a cell is one no template has."""
-        packed = _pack.columns(report.facts, _CELL_KEYS, report.checks) if _pack is not None else NotImplemented
+    def pack(self, report: Report, parts: Sequence[Part] = ()) -> None:
+        """Keep the report's cells and checks as columns (see CELL_COLUMNS): its facts, then
+        those of `parts` (``part_facts``), which are packed as they are, without a tuple made for
+        each cell.  A ValueError, a parser bug, if a count would not fit BIGINT (it names the
+        cell), a text holds a line break (no text read from one line can), a line is 0 or a cell
+        is one no template has; a ValueError or TypeError where a part's reading does not fit its
+        keys."""
+        packed = (
+            _pack.parts(list(parts), _CELL_KEYS, report.checks)
+            if _pack is not None and parts and not report.facts
+            else NotImplemented
+        )
         if packed is NotImplemented:
-            packed = _columns(report.facts, report.checks)
+            facts = report.facts + [f for keys, printed in parts for f in part_facts(keys, printed)]
+            packed = _pack.columns(facts, _CELL_KEYS, report.checks) if _pack is not None else NotImplemented
+            if packed is NotImplemented:
+                packed = _columns(facts, report.checks)
         self.cells, self.checks, self.printed = packed
-        self.counts = (len(report.facts), len(report.checks))
+        self.counts = (len(self.cells[0]) // 2, len(report.checks))  # the keys' column: 2 bytes a cell
         self.status, self.checks_failed = report.outcome()
         report.facts, report.checks = [], []
         self.report = report

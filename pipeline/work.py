@@ -15,7 +15,7 @@ import time
 
 from pipeline.errors import Reject
 from pipeline.model import FileResult
-from pipeline.parse import parse_text
+from pipeline.parse import parse_parts
 from pipeline.paths import source_path
 from pipeline.read import read_text
 
@@ -156,7 +156,7 @@ def process(raw_root: str, rel: str, deadline: _Deadline | None = None) -> FileR
         deadline.begin()
         try:
             text, reader = read_text(os.path.basename(rel), data)
-            report = parse_text(text)
+            report, parts = parse_parts(text)
         finally:
             deadline.end()
     except Reject as reject:
@@ -175,8 +175,9 @@ def process(raw_root: str, rel: str, deadline: _Deadline | None = None) -> FileR
         return result
     report.layout = report.layout.replace("text/", f"{reader}/", 1)
     try:
-        result.pack(report)
-    except ValueError as exc:  # a cell pack refuses (a count past BIGINT...): a parser bug, kept visible as a reject
+        result.pack(report, parts)
+    except (ValueError, TypeError) as exc:  # a count past BIGINT, a reading that fits no keys: a parser bug,
+        # kept visible as a reject
         result.reject = Reject("parse", "parser_error", str(exc))
     return result
 

@@ -1,8 +1,11 @@
-"""``_pack.columns``, the C of ``model._columns``, against the Python: the same bytes and strings
-for every report, and NotImplemented — never a different value or a silent pass — for what the
-Python refuses (a parser bug) or packs by a path the C leaves to it."""
+"""``_pack.columns``, the C of ``model._columns``, and ``_pack.parts``, the same of the facts
+``model.part_facts`` makes of a report's parts, against the Python: the same bytes and strings for
+every report, and NotImplemented — never a different value or a silent pass — for what the Python
+refuses (a parser bug) or packs by a path the C leaves to it."""
 
 from __future__ import annotations
+
+from types import MappingProxyType, SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -10,8 +13,9 @@ from hypothesis import strategies as st
 
 from pipeline import _pack, model
 from pipeline.generate import generate_many
-from pipeline.model import _CELL_KEYS, Check
-from pipeline.parse import parse_text
+from pipeline.model import _CELL_KEYS, Check, FileResult
+from pipeline.parse import parse_parts, parse_text
+from pipeline.parse.readings import Reading
 from pipeline.template import CELL_LABELS
 
 text = st.text(st.sampled_from("0１2,.—-无 \t\n"), max_size=4)
@@ -136,3 +140,96 @@ def test_many_keys_that_share_two_strings_are_told_apart():
     for _ in range(2):  # the second time from what it remembers
         got = _pack.columns(facts, numbered, [])
         assert got[0][0] == b"".join(i.to_bytes(2, "little") for i in range(len(keys)))
+
+
+def parts_in_python(parts: list, checks: list) -> object:
+    facts = []
+    try:
+        for keys, printed in parts:
+            facts += model.part_facts(keys, printed)
+    except (ValueError, TypeError) as exc:  # a reading that does not fit its keys
+        return type(exc)
+    return python(facts, checks)
+
+
+def test_parsed_parts_pack_in_c_as_their_facts_do():
+    """A report's parts packed as they are give the bytes its facts give, and FileResult.pack
+    keeps the same columns, counts and status either way."""
+    for g in generate_many(13, 40):
+        report, parts = parse_parts(g.text)
+        facts = [f for keys, printed in parts for f in model.part_facts(keys, printed)]
+        assert len(parts) == 3 and len(facts) > 150
+        got = _pack.parts(parts, _CELL_KEYS, report.checks)
+        assert got is not NotImplemented
+        assert got == model._columns(facts, report.checks) == _pack.columns(facts, _CELL_KEYS, report.checks)
+        whole, by_parts = FileResult("r", "0" * 64, 1, 1), FileResult("r", "0" * 64, 1, 1)
+        whole.pack(parse_text(g.text))
+        by_parts.pack(report, parts)
+        assert (by_parts.cells, by_parts.checks, by_parts.counts, by_parts.printed, by_parts.status) == (
+            whole.cells,
+            whole.checks,
+            whole.counts,
+            whole.printed,
+            whole.status,
+        )
+        assert by_parts.counts[0] == len(facts)
+
+
+codes = st.sampled_from(["a", "b", "c"])
+cell = st.tuples(odd_raw, odd_number, odd_line)
+reading = st.one_of(
+    st.none(),
+    st.lists(st.tuples(plain_text, number, line), max_size=3).map(lambda cs: Reading(tuple(cs), 0.0)),
+    st.lists(cell, max_size=3).map(lambda cs: SimpleNamespace(cells=tuple(cs))),
+    st.lists(cell, max_size=3).map(lambda cs: SimpleNamespace(cells=cs)),  # a list: not the C's
+    st.lists(st.one_of(cell, st.tuples(plain_text, number)), max_size=3).map(
+        lambda cs: SimpleNamespace(cells=tuple(cs))
+    ),
+)
+section = st.tuples(
+    st.lists(st.tuples(codes, st.lists(odd_key, max_size=3).map(tuple)), max_size=4).map(tuple),
+    st.dictionaries(codes, reading, max_size=3),
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(section, max_size=3), checks(plain_text, number))
+def test_parts_the_c_takes_pack_as_their_facts_and_the_rest_is_left_to_the_python(parts, checks):
+    """Rows read or not, readings of the width of their keys or not, cells of any value: the C
+    packs the parts as the Python packs their facts, or leaves them to it."""
+    got, want = _pack.parts(parts, _CELL_KEYS, checks), parts_in_python(parts, checks)
+    if isinstance(want, type):
+        assert got is NotImplemented
+    elif got is not NotImplemented:
+        assert got == want
+
+
+def test_the_plain_parts_are_packed_by_the_c():
+    """What the parser makes (tuples of three, a reading as wide as its keys) is never left to the
+    Python, and a part with a row not read packs that row's cells as NULLs."""
+    row = tuple(k for k in CELL_LABELS if k[:2] == ("requests", "received.new"))
+    read = Reading(tuple((str(i), i, 10 + i) for i in range(len(row))), 0.0)
+    parts = [((("received.new", row),), {"received.new": read}), ((("received.new", row),), {})]
+    got = _pack.parts(parts, _CELL_KEYS, [])
+    assert got is not NotImplemented and got == parts_in_python(parts, [])
+    assert got[2] == len(row)  # "0".."6" printed, then the row not read: blanks, not printed
+
+
+ROW = tuple(k for k in CELL_LABELS if k[:2] == ("requests", "received.new"))[:2]
+
+
+@pytest.mark.parametrize(
+    ("parts", "python_gives"),
+    [
+        ([((("r", ROW),), {"r": SimpleNamespace(cells=(("1", 1, 3), ("2", 2)))})], ValueError),  # a cell of two
+        ([((("r", ROW),), {"r": SimpleNamespace(cells=(("1", 1, 3), ["2", 2, 3]))})], TypeError),  # a list
+        ([((("r", (ROW[0], (*ROW[1], "x"))),), {"r": Reading((("1", 1, 3), ("2", 2, 3)), 0.0)})], TypeError),
+        ([((("r", ROW),), MappingProxyType({"r": Reading((("1", 1, 3), ("2", 2, 3)), 0.0)}))], tuple),  # no dict
+    ],
+)
+def test_parts_not_as_the_parser_makes_them_are_left_to_the_python(parts, python_gives):
+    """A cell of two, a list for a cell, a key of four: the Python refuses them (a parser bug);
+    a mapping that is not a dict it packs."""
+    assert _pack.parts(parts, _CELL_KEYS, []) is NotImplemented
+    got = parts_in_python(parts, [])
+    assert got is python_gives if isinstance(got, type) else type(got) is python_gives

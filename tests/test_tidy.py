@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from types import SimpleNamespace
 
 import polars as pl
 import pyarrow as pa
@@ -14,6 +15,7 @@ from pipeline import work
 from pipeline.generate import generate_many
 from pipeline.model import Check, FileResult, Report
 from pipeline.parse import parse_text
+from pipeline.parse.readings import Reading
 from pipeline.read import read_text
 from pipeline.tidy import tidy
 
@@ -136,11 +138,34 @@ def test_a_cell_with_a_line_break_is_a_parser_error_not_a_shifted_column(monkeyp
     with pytest.raises(ValueError, match=r"a raw holds a line break: '1\\n2'"):
         FileResult("a.txt", "0" * 64, 1, 0).pack(broken)
     (tmp_path / "a.txt").write_text("政府信息公开工作年度报告")
-    monkeypatch.setattr(work, "parse_text", lambda text: copy.deepcopy(broken))
-    result = work.process(str(tmp_path), "a.txt")
-    assert result.report is None and result.cells == ()
-    reject = result.reject
-    assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", "a raw holds a line break: '1\\n2'")
+    # the same cells as facts, and as the parse hands them to the pack: a part, a reading of a row
+    keys = (("received.new", (("requests", "received.new", "total"), ("requests", "received.new", "other_org"))),)
+    reading = Reading((("1\n2", 12, 4), ("3", 3, 4)), 0.0)
+    bare = copy.deepcopy(broken)
+    bare.facts = []
+    for parsed in ((broken, []), (bare, [(keys, {"received.new": reading})])):
+        monkeypatch.setattr(work, "parse_parts", lambda text, parsed=parsed: copy.deepcopy(parsed))
+        result = work.process(str(tmp_path), "a.txt")
+        assert result.report is None and result.cells == ()
+        reject = result.reject
+        message = "a raw holds a line break: '1\\n2'"
+        assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", message)
+
+
+def test_a_reading_that_fits_no_keys_is_a_parser_error_not_a_lost_batch(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    """The facts of a part are made when the report is packed: a reading narrower than its row
+    (ValueError) or whose cells are not tuples (TypeError) is a parser bug, one reject."""
+    report = Report(agency="某局", year=2021, template="2021", layout="text/plain", sections={"requests": True})
+    keys = (("received.new", (("requests", "received.new", "total"), ("requests", "received.new", "other_org"))),)
+    (tmp_path / "a.txt").write_text("政府信息公开工作年度报告")
+    for reading, error in (
+        (Reading((("1", 1, 4),), 0.0), "zip() argument 2 is shorter than argument 1"),
+        (SimpleNamespace(cells=(["1", 1, 4], ["2", 2, 4])), 'can only concatenate tuple (not "list") to tuple'),
+    ):
+        parsed = (report, [(keys, {"received.new": reading})])
+        monkeypatch.setattr(work, "parse_parts", lambda text, parsed=parsed: copy.deepcopy(parsed))
+        reject = work.process(str(tmp_path), "a.txt").reject
+        assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", error)
 
 
 def test_a_count_past_bigint_is_a_parser_error_that_names_the_cell(monkeypatch: pytest.MonkeyPatch, tmp_path):
@@ -152,7 +177,7 @@ def test_a_count_past_bigint_is_a_parser_error_that_names_the_cell(monkeypatch: 
         ("requests", "received.new", "total", "9" * 20, 10**20 - 1, 4),
     ]
     (tmp_path / "a.txt").write_text("政府信息公开工作年度报告")
-    monkeypatch.setattr(work, "parse_text", lambda text: copy.deepcopy(broken))
+    monkeypatch.setattr(work, "parse_parts", lambda text: (copy.deepcopy(broken), []))
     reject = work.process(str(tmp_path), "a.txt").reject
     message = f"requests.received.new.total read as '{'9' * 20}' (line 4)"
     assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", message)

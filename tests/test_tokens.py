@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from test_golden import TEXT_REPORTS
 
 import pipeline.parse as parse
+from pipeline import model
 from pipeline.generate import generate_many
 from pipeline.normalize import canon, normalize_text
 from pipeline.parse import _table_lines, _tokens, parse_text, readings, sections, tokens
@@ -583,7 +584,7 @@ CELL = st.tuples(NUMBER_TEXT, st.one_of(st.none(), st.integers(0, 99)), st.one_o
 
 
 def _printed(data, keys) -> dict:
-    """A random `printed` of _keyed_cells: some rows read (a cell a key), some not."""
+    """A random `printed` of model.part_facts: some rows read (a cell a key), some not."""
     read = data.draw(st.lists(st.sampled_from(["read", "none", "absent"]), min_size=len(keys), max_size=len(keys)))
     cells = data.draw(st.lists(CELL, min_size=1, max_size=7 * len(keys)))
     printed = {}
@@ -608,12 +609,12 @@ def _any_keys(data) -> sections.Keys:
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_c_keyed_cells_of_any_rows_read(data):
-    """The facts of a section (``_keyed_cells``): a row read gives its cells, one not read a
+    """The facts of a section (``model.part_facts``): a row read gives its cells, one not read a
     blank a key, for every section's keys, in the C as in the Python."""
     keys = _any_keys(data)
     printed = _printed(data, keys)
     got = _tokens.keyed_cells(keys, printed)
-    assert got == sections._keyed_cells(keys, printed)
+    assert got == model.part_facts(keys, printed)
     assert len(got) == sum(len(row) for _, row in keys)
 
 
@@ -623,7 +624,7 @@ def test_c_keyed_cells_leave_a_reading_of_the_wrong_width_to_the_python():
     short = {code: readings.Reading((("1", 1, 3),) * 6, 0.0)}
     assert _tokens.keyed_cells(keys, short) is NotImplemented
     with pytest.raises(ValueError):
-        sections._keyed_cells(keys, short)
+        model.part_facts(keys, short)
 
 
 def test_c_proactive_values_are_the_python_ones_in_parsed_reports(monkeypatch):
@@ -652,13 +653,13 @@ def test_c_appeal_tokens_are_the_python_ones_in_parsed_reports(monkeypatch):
 
 
 def test_c_keyed_cells_are_the_python_ones_in_parsed_reports(monkeypatch):
-    calls = recorded(monkeypatch, sections, "keyed_cells")
+    calls = recorded(monkeypatch, parse, "keyed_cells")
     for g in generate_many(3, 24):
         parse_text(g.text)
     assert len(calls) >= 3 * 24
     assert {keys[0][1][0][0] for keys, _ in calls} == {"requests", "proactive", "appeals"}
     for keys, printed in calls:
-        assert _tokens.keyed_cells(keys, printed) == sections._keyed_cells(keys, printed)
+        assert _tokens.keyed_cells(keys, printed) == model.part_facts(keys, printed)
 
 
 def test_c_glued_numbers_leave_columns_that_are_not_ints_to_the_python():

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pipeline.model import Check, Report
+from pipeline.model import Check, Part, Report
 from pipeline.normalize import _text, normalize_text
 from pipeline.parse.anchors import LabelStream
 from pipeline.parse.meta import find_title, find_year, places
-from pipeline.parse.sections import read_appeals, read_proactive, read_requests, unread_appeals
+from pipeline.parse.sections import keyed_cells, read_appeals, read_proactive, read_requests, unread_appeals
 from pipeline.parse.tokens import NUM, Token, _tokens, labelled
 from pipeline.template import (
     FIRST_ROW_HINT,
@@ -102,6 +102,18 @@ def _table_lines(lines: list[str], squeezed: str | None = None) -> tuple[int, in
 
 
 def parse_text(text: str) -> Report:
+    """The report in `text`, its facts made (``parse_parts`` reads it)."""
+    report, parts = parse_parts(text)
+    for keys, printed in parts:
+        report.facts.extend(keyed_cells(keys, printed))
+    return report
+
+
+def parse_parts(text: str) -> tuple[Report, list[Part]]:
+    """The report in `text`, with no facts made yet: its sections' parts (each its rows' keys
+    and the readings of those printed) in the order of the facts.  A build packs them as they
+    are (``FileResult.pack``), without a tuple made for each of a report's ~200 cells and freed
+    again."""
     lines = normalize_text(text)
     squeezed = _squeezed(lines)
     tokens, label, owner = labelled(lines, *_table_lines(lines, squeezed))
@@ -122,7 +134,7 @@ def parse_text(text: str) -> Report:
         report.template = "2021" if (report.year or 0) >= 2021 else "2019"
         report.layout = "text/unknown"
         report.sections = {"proactive": False, "requests": False, "appeals": False}
-        return report
+        return report, []
     heading = stream.last_before(SECTION_REQUESTS, first[0])
     req_lo_char = heading[0] if heading else first[0]
     appeals_head = stream.first(SECTION_APPEALS, first[1])
@@ -146,8 +158,7 @@ def parse_text(text: str) -> Report:
         read_appeals(tokens, app_lo, app_hi, requests.glued) if appeals_head else unread_appeals("section 四 not found")
     )
     report.sections = {"proactive": pro_head is not None, "requests": True, "appeals": appeals_head is not None}
-    for part in (proactive, requests, appeals):
-        report.facts.extend(part.cells)
-        report.checks.extend(part.checks)
+    for section in (proactive, requests, appeals):
+        report.checks.extend(section.checks)
     report.layout = _layout(tokens, lines, stream.token_at(pro_lo_char), app_hi, requests.glued, squeezed)
-    return report
+    return report, [(section.keys, section.printed) for section in (proactive, requests, appeals)]

@@ -17,7 +17,7 @@
  * parse._line_counts (the layout), sections._glued_numbers and _glued_after (is the text crawler
  * text, its numbers glued to their labels?), RunPlacer's two searches (a Placer:
  * best, the cheapest placement of section 三's runs, and alternatives, those one run away), and
- * sections._keyed_cells (the facts of sections 二, 三 and 四, keyed_cells).  Each was 2-17 % of the parse
+ * model.part_facts (the facts of sections 二, 三 and 四, keyed_cells).  Each was 2-17 % of the parse
  * (or of a PDF text's).  All are written in Python
  * too, and used where the tokens are not C's.  tests/test_tokens.py holds each C function equal
  * to its Python, output for output.
@@ -2143,8 +2143,8 @@ done:
     return result;
 }
 
-/* sections._keyed_cells in C: (keys, printed) with keys the rows' codes each with its cells'
- * keys (sections.Keys), and printed = code -> Reading.  The facts, or NotImplemented where a
+/* model.part_facts in C: (keys, printed) with keys the rows' codes each with its cells'
+ * keys (model.Keys), and printed = code -> Reading.  The facts, or NotImplemented where a
  * reading's cells are not one 3-tuple per key (the Python raises). */
 static PyObject *keyed_cells(PyObject *self, PyObject *args) {
     static PyObject *CELLS = NULL, *BLANK_TAIL = NULL;
@@ -2348,7 +2348,7 @@ static PyMethodDef methods[] = {
     {"appeal_tokens", appeal_tokens, METH_VARARGS,
      "sections._appeal_tokens in C: (tokens, vals, width, text_kind, num_kind)."},
     {"keyed_cells", keyed_cells, METH_VARARGS,
-     "sections._keyed_cells in C: (keys, printed); NotImplemented for cells it does not take."},
+     "model.part_facts in C: (keys, printed); NotImplemented for cells it does not take."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,9 +1,8 @@
 from collections.abc import Callable, Mapping, Sequence
 
-from pipeline.model import Fact
+from pipeline.model import Fact, Keys, Printed
 from pipeline.parse.anchors import Anchor
 from pipeline.parse.readings import Reading, Search
-from pipeline.parse.sections import Keys
 from pipeline.parse.tokens import PyToken
 from pipeline.parse.totals import Found
 
@@ -100,8 +99,8 @@ def appeal_tokens(
     tokens: list[PyToken], vals: list[int], width: int, text_kind: str, num_kind: str
 ) -> list[PyToken]: ...  # sections._appeal_tokens, in C
 def keyed_cells(
-    keys: Keys, printed: Mapping[str, Reading | None]
-) -> list[Fact]: ...  # sections._keyed_cells, in C (NotImplemented: left to the Python)
+    keys: Keys, printed: Mapping[str, Printed | None]
+) -> list[Fact]: ...  # model.part_facts, in C (NotImplemented: left to the Python)
 
 class Placer:  # sections.RunPlacer's two searches, in C
     def best(self) -> tuple[list[tuple[int, int]], bool]: ...  # RunPlacer._best

@@ -12,7 +12,7 @@ import itertools
 import math
 import operator
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -24,7 +24,7 @@ from pipeline.identities import (
     outcome_coefficient,
     request_checks,
 )
-from pipeline.model import Check, Fact
+from pipeline.model import Check, Fact, Keys, Printed, part_facts
 from pipeline.normalize import canon
 from pipeline.parse.anchors import Anchor, LabelStream, Specs, match_rows, row_weights, score
 from pipeline.parse.readings import (
@@ -63,7 +63,11 @@ APPEALS_WIDTH = len(APPEAL_PROCEEDINGS) * len(APPEAL_OUTCOMES)
 
 @dataclass
 class SectionResult:
-    cells: list[Fact] = field(default_factory=list)
+    """A section as read: its rows' keys and the readings of those printed (its cells, which
+    ``keyed_cells`` makes), its checks, and whether its text was glued."""
+
+    keys: Keys = ()
+    printed: dict[str, Reading] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     glued: bool = False
 
@@ -267,7 +271,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     result.glued = sum(glued_votes) * 2 > len(glued_votes)
     if not found:
         result.checks.append(Check("section", "requests", None, None, False, "section 三 not found"))
-        result.cells = _request_cells(template, tpl, {})
+        result.keys = _request_keys(template.name, tpl.name)
         return result, variant
     vals = value_tokens(tokens, lo, hi, WIDTH)
     rows = _Rows(
@@ -357,42 +361,19 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     for row, _ in value_rows:
         if row.code not in printed and row.code not in {c.scope.split(".", 1)[1] for c in result.checks}:
             result.checks.append(Check("reading", f"requests.{row.code}", 1, 0, False, "row not found"))
-    result.cells = _request_cells(template, tpl, printed)
+    result.keys, result.printed = _request_keys(template.name, tpl.name), printed
     result.checks.extend(_request_checks({c: p.values for c, p in printed.items()}))
     return result, variant
 
 
-def _request_cells(template: Template, rows: Template, printed: dict[str, Reading]) -> list[Fact]:
-    """Seven cells for every category of the report's template, and of the row set it printed
-    (a 2021 report may print the 2019 （六） row); NULL where a row was not printed."""
-    return keyed_cells(_request_keys(template.name, rows.name), printed)
-
-
-# rows' codes, each with its cells' keys (table, key1, key2), in the order the facts are made
-Keys = tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
-
-
-def keyed_cells(keys: Keys, printed: dict[str, Reading]) -> list[Fact]:
-    """``_keyed_cells`` (in C where _tokens was built: ``_tokens.keyed_cells``, the same facts,
-    or NotImplemented)."""
+def keyed_cells(keys: Keys, printed: Mapping[str, Printed]) -> list[Fact]:
+    """``model.part_facts`` (in C where _tokens was built: ``_tokens.keyed_cells``, the same
+    facts, or NotImplemented)."""
     if _tokens is not None:
         facts = _tokens.keyed_cells(keys, printed)
         if facts is not NotImplemented:
             return facts
-    return _keyed_cells(keys, printed)
-
-
-def _keyed_cells(keys: Keys, printed: dict[str, Reading]) -> list[Fact]:
-    """The facts of the rows of `keys`: a row's cells from its reading in `printed` (by its code),
-    NULL cells for a row not printed."""
-    cells: list[Fact] = []
-    for code, row in keys:
-        pick = printed.get(code)
-        if pick is None:
-            cells.extend([(*key, "", None, None) for key in row])
-        else:
-            cells.extend([key + cell for key, cell in zip(row, pick.cells, strict=True)])
-    return cells
+    return part_facts(keys, printed)
 
 
 def _request_checks(rows: dict[str, tuple[int | float | None, ...]]) -> list[Check]:
@@ -407,7 +388,9 @@ def _request_checks(rows: dict[str, tuple[int | float | None, ...]]) -> list[Che
 
 @functools.cache
 def _request_keys(template: str, rows: str) -> Keys:
-    """The categories of `_request_cells`, each with its cells' keys (table, category, applicant)."""
+    """Section 三's keys: seven cells for every category of the report's `template`, and of the
+    row set it printed (`rows`: a 2021 report may print the 2019 （六） row), each category with its
+    cells' keys (table, category, applicant)."""
     categories = list(TEMPLATES[template].categories)
     categories += [c for c in TEMPLATES[rows].categories if c not in categories]
     return tuple((code, tuple(("requests", code, applicant) for applicant in APPLICANT_CODES)) for code in categories)
@@ -843,7 +826,7 @@ def read_appeals(tokens: list[Token], lo: int, hi: int, glued: bool) -> SectionR
             )
         )
     result.checks += _numbers_flag("appeals", pick.left_out, "left out")
-    result.cells = keyed_cells(_APPEAL_CELL_KEYS, {"appeals": pick})
+    result.keys, result.printed = _APPEAL_CELL_KEYS, {"appeals": pick}
     result.checks.extend(appeal_checks(pick.values))
     return result
 
@@ -861,7 +844,7 @@ def unread_appeals(note: str) -> SectionResult:
     """Section 四 missing or unreadable: its 15 cells as NULL, and the reason as a failed check."""
     result = SectionResult()
     result.checks.append(Check("section", "appeals", None, None, False, note))
-    result.cells = keyed_cells(_APPEAL_CELL_KEYS, {})
+    result.keys = _APPEAL_CELL_KEYS
     return result
 
 
@@ -979,7 +962,7 @@ def read_proactive(tokens: list[Token], stream: LabelStream, template: Template,
                     "no reading with the template's columns",
                 )
             )
-    result.cells = keyed_cells(_proactive_keys(template.name), printed)
+    result.keys, result.printed = _proactive_keys(template.name), printed
     result.checks += _numbers_flag("proactive", left, "belong to no row")
     return result
 
