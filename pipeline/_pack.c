@@ -185,26 +185,26 @@ static PyObject *columns_packed(Columns *C) {
                          C->n * (Py_ssize_t)sizeof(int32_t));
 }
 
+/* The columns made, packed (``columns_packed``), where `rc` is 0; NotImplemented where it is -1
+ * (the Python packs the cells); NULL where it is -2 (an error set).  Frees them. */
+static PyObject *finished(Columns *C, int rc, Py_ssize_t *printed) {
+    PyObject *out = rc == -2 ? NULL : rc == -1 ? Py_NewRef(Py_NotImplemented) : columns_packed(C);
+    *printed = C->printed;
+    columns_free(C);
+    return out;
+}
+
 /* The cell columns of `facts`. */
 static PyObject *pack_cells(PyObject *facts, PyObject *keys, Py_ssize_t *printed) {
     Columns C;
-    PyObject *out = NULL;
-    if (columns_init(&C, PyList_GET_SIZE(facts)) < 0) goto done;
-    for (Py_ssize_t i = 0; i < C.n; i++) {
+    int rc = columns_init(&C, PyList_GET_SIZE(facts)) < 0 ? -2 : 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < C.n; i++) {
         PyObject *f = PyList_GET_ITEM(facts, i);
-        if (!PyTuple_CheckExact(f) || PyTuple_GET_SIZE(f) != 6) goto python;
-        int rc = put_cell(&C, i, keys, f, PyTuple_GET_ITEM(f, 3), PyTuple_GET_ITEM(f, 4), PyTuple_GET_ITEM(f, 5));
-        if (rc == -2) goto done;
-        if (rc == -1) goto python;
+        rc = !PyTuple_CheckExact(f) || PyTuple_GET_SIZE(f) != 6
+                 ? -1
+                 : put_cell(&C, i, keys, f, PyTuple_GET_ITEM(f, 3), PyTuple_GET_ITEM(f, 4), PyTuple_GET_ITEM(f, 5));
     }
-    out = columns_packed(&C);
-    *printed = C.printed;
-    goto done;
-python:
-    out = Py_NewRef(Py_NotImplemented);
-done:
-    columns_free(&C);
-    return out;
+    return finished(&C, rc, printed);
 }
 
 /* The facts model.part_facts makes of each (keys, printed) of `parts` (keys: each row's code with
@@ -239,48 +239,39 @@ static PyObject *pack_parts(PyObject *parts, PyObject *keys, Py_ssize_t *printed
     Py_ssize_t n = part_cells(parts), i = 0;
     if (n < 0) Py_RETURN_NOTIMPLEMENTED;
     Columns C;
-    PyObject *out = NULL, *cells = NULL;
-    if (columns_init(&C, n) < 0) goto done;
-    for (Py_ssize_t p = 0; p < PyList_GET_SIZE(parts); p++) {
+    PyObject *cells = NULL;
+    int rc = columns_init(&C, n) < 0 ? -2 : 0;
+    for (Py_ssize_t p = 0; rc == 0 && p < PyList_GET_SIZE(parts); p++) {
         PyObject *rows = PyTuple_GET_ITEM(PyList_GET_ITEM(parts, p), 0);
         PyObject *picks = PyTuple_GET_ITEM(PyList_GET_ITEM(parts, p), 1);
-        for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(rows); r++) {
+        for (Py_ssize_t r = 0; rc == 0 && r < PyTuple_GET_SIZE(rows); r++) {
             PyObject *code = PyTuple_GET_ITEM(PyTuple_GET_ITEM(rows, r), 0);
             PyObject *row = PyTuple_GET_ITEM(PyTuple_GET_ITEM(rows, r), 1);
             PyObject *pick = PyDict_GetItemWithError(picks, code); /* borrowed */
-            if (pick == NULL && PyErr_Occurred()) goto done;
             Py_CLEAR(cells);
-            if (pick != NULL && pick != Py_None) {
+            if (pick == NULL && PyErr_Occurred()) {
+                rc = -2;
+            } else if (pick != NULL && pick != Py_None) {
                 cells = PyObject_GetAttr(pick, CELLS);
-                if (cells == NULL) goto done;
-                if (!PyTuple_CheckExact(cells) || PyTuple_GET_SIZE(cells) != PyTuple_GET_SIZE(row)) goto python;
+                rc = cells == NULL                                                                      ? -2
+                     : !PyTuple_CheckExact(cells) || PyTuple_GET_SIZE(cells) != PyTuple_GET_SIZE(row) ? -1
+                                                                                                        : 0;
             }
-            for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(row); k++, i++) {
-                PyObject *key = PyTuple_GET_ITEM(row, k);
-                if (!PyTuple_CheckExact(key) || PyTuple_GET_SIZE(key) != 3) goto python;
-                int rc;
-                if (cells == NULL) {
+            for (Py_ssize_t k = 0; rc == 0 && k < PyTuple_GET_SIZE(row); k++, i++) {
+                PyObject *key = PyTuple_GET_ITEM(row, k), *cell = cells ? PyTuple_GET_ITEM(cells, k) : NULL;
+                if (!PyTuple_CheckExact(key) || PyTuple_GET_SIZE(key) != 3 ||
+                    (cell != NULL && (!PyTuple_CheckExact(cell) || PyTuple_GET_SIZE(cell) != 3)))
+                    rc = -1;
+                else if (cell == NULL)
                     rc = put_cell(&C, i, keys, key, BLANK, Py_None, Py_None);
-                } else {
-                    PyObject *cell = PyTuple_GET_ITEM(cells, k);
-                    if (!PyTuple_CheckExact(cell) || PyTuple_GET_SIZE(cell) != 3) goto python;
+                else
                     rc = put_cell(&C, i, keys, key, PyTuple_GET_ITEM(cell, 0), PyTuple_GET_ITEM(cell, 1),
                                   PyTuple_GET_ITEM(cell, 2));
-                }
-                if (rc == -2) goto done;
-                if (rc == -1) goto python;
             }
         }
     }
-    out = columns_packed(&C);
-    *printed = C.printed;
-    goto done;
-python:
-    out = Py_NewRef(Py_NotImplemented);
-done:
     Py_XDECREF(cells);
-    columns_free(&C);
-    return out;
+    return finished(&C, rc, printed);
 }
 
 /* The check columns: (rule, scope, note, expected f64, actual f64, passed as bytes). */

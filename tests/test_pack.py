@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pipeline import _pack, model
 from pipeline.generate import generate_many
 from pipeline.model import _CELL_KEYS, Check, FileResult
-from pipeline.parse import parse_parts, parse_text
+from pipeline.parse import parse_parts, parse_text, sections
 from pipeline.parse.readings import Reading
 from pipeline.template import CELL_LABELS
 
@@ -233,3 +233,33 @@ def test_parts_not_as_the_parser_makes_them_are_left_to_the_python(parts, python
     assert _pack.parts(parts, _CELL_KEYS, []) is NotImplemented
     got = parts_in_python(parts, [])
     assert got is python_gives if isinstance(got, type) else type(got) is python_gives
+
+
+COUNT_TEXT = st.sampled_from(["0", "7", "0012", "999999999", "", "—", "无", "1,234", "3.5"])
+CELL = st.tuples(COUNT_TEXT, st.one_of(st.none(), st.integers(0, 99)), st.one_of(st.none(), st.integers(1, 500)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_any_rows_read_of_any_section_pack_as_their_facts(data):
+    """The keys of every section of either template (三's of either row set, 二's, 四's), each
+    row read (a cell a key), read as None, or not in `printed`: the C packs the part as the
+    Python packs ``model.part_facts`` of it, a blank a key for a row not read."""
+    template, rows = data.draw(st.sampled_from(["2019", "2021"])), data.draw(st.sampled_from(["2019", "2021"]))
+    keys = data.draw(
+        st.sampled_from(
+            [sections._request_keys(template, rows), sections._proactive_keys(template), sections._APPEAL_CELL_KEYS]
+        )
+    )
+    how = data.draw(st.lists(st.sampled_from(["read", "none", "absent"]), min_size=len(keys), max_size=len(keys)))
+    cells = data.draw(st.lists(CELL, min_size=1, max_size=7 * len(keys)))
+    printed = {}
+    for k, ((code, row), read) in enumerate(zip(keys, how, strict=True)):
+        if read == "read":
+            printed[code] = Reading(tuple(cells[(7 * k + j) % len(cells)] for j in range(len(row))), 0.0)
+        elif read == "none":
+            printed[code] = None  # as good as not read
+    facts = model.part_facts(keys, printed)
+    assert len(facts) == sum(len(row) for _, row in keys)
+    got = _pack.parts([(keys, printed)], _CELL_KEYS, [])
+    assert got is not NotImplemented and got == model._columns(facts, [])

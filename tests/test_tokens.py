@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from test_golden import TEXT_REPORTS
 
 import pipeline.parse as parse
-from pipeline import model
 from pipeline.generate import generate_many
 from pipeline.normalize import canon, normalize_text
 from pipeline.parse import _table_lines, _tokens, parse_text, readings, sections, tokens
@@ -580,53 +579,6 @@ def test_c_loops_take_c_tokens_within_bounds():
         _tokens.tokenize(["总计"], 0, 1, False, _tokens.line_tokens, {}, 10, TEXT, len)
 
 
-CELL = st.tuples(NUMBER_TEXT, st.one_of(st.none(), st.integers(0, 99)), st.one_of(st.none(), st.integers(1, 500)))
-
-
-def _printed(data, keys) -> dict:
-    """A random `printed` of model.part_facts: some rows read (a cell a key), some not."""
-    read = data.draw(st.lists(st.sampled_from(["read", "none", "absent"]), min_size=len(keys), max_size=len(keys)))
-    cells = data.draw(st.lists(CELL, min_size=1, max_size=7 * len(keys)))
-    printed = {}
-    for k, ((code, row), how) in enumerate(zip(keys, read, strict=True)):
-        if how == "read":
-            printed[code] = readings.Reading(tuple(cells[(7 * k + j) % len(cells)] for j in range(len(row))), 0.0)
-        elif how == "none":
-            printed[code] = None  # as good as not read
-    return printed
-
-
-def _any_keys(data) -> sections.Keys:
-    """The keys of one section of either template: 三's for either row set, 二's, or 四's."""
-    template, rows = data.draw(st.sampled_from(["2019", "2021"])), data.draw(st.sampled_from(["2019", "2021"]))
-    return data.draw(
-        st.sampled_from(
-            [sections._request_keys(template, rows), sections._proactive_keys(template), sections._APPEAL_CELL_KEYS]
-        )
-    )
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.data())
-def test_c_keyed_cells_of_any_rows_read(data):
-    """The facts of a section (``model.part_facts``): a row read gives its cells, one not read a
-    blank a key, for every section's keys, in the C as in the Python."""
-    keys = _any_keys(data)
-    printed = _printed(data, keys)
-    got = _tokens.keyed_cells(keys, printed)
-    assert got == model.part_facts(keys, printed)
-    assert len(got) == sum(len(row) for _, row in keys)
-
-
-def test_c_keyed_cells_leave_a_reading_of_the_wrong_width_to_the_python():
-    keys = sections._request_keys("2021", "2021")
-    code = keys[0][0]
-    short = {code: readings.Reading((("1", 1, 3),) * 6, 0.0)}
-    assert _tokens.keyed_cells(keys, short) is NotImplemented
-    with pytest.raises(ValueError):
-        model.part_facts(keys, short)
-
-
 def test_c_proactive_values_are_the_python_ones_in_parsed_reports(monkeypatch):
     calls = recorded(monkeypatch, sections, "proactive_values")
     for g in generate_many(4, 24):
@@ -650,16 +602,6 @@ def test_c_appeal_tokens_are_the_python_ones_in_parsed_reports(monkeypatch):
     ]
     assert _tokens.appeal_tokens(toks, list(range(16)), 15, TEXT, NUM) == sections._appeal_tokens(toks, list(range(16)))
     assert len(sections._appeal_tokens(toks, list(range(16)))) == 16
-
-
-def test_c_keyed_cells_are_the_python_ones_in_parsed_reports(monkeypatch):
-    calls = recorded(monkeypatch, parse, "keyed_cells")
-    for g in generate_many(3, 24):
-        parse_text(g.text)
-    assert len(calls) >= 3 * 24
-    assert {keys[0][1][0][0] for keys, _ in calls} == {"requests", "proactive", "appeals"}
-    for keys, printed in calls:
-        assert _tokens.keyed_cells(keys, printed) == model.part_facts(keys, printed)
 
 
 def test_c_glued_numbers_leave_columns_that_are_not_ints_to_the_python():

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pipeline.model import Check, Part, Report
+from pipeline.model import Check, Part, Report, part_facts
 from pipeline.normalize import _text, normalize_text
 from pipeline.parse.anchors import LabelStream
 from pipeline.parse.meta import find_title, find_year, places
-from pipeline.parse.sections import keyed_cells, read_appeals, read_proactive, read_requests, unread_appeals
+from pipeline.parse.sections import read_appeals, read_proactive, read_requests, unread_appeals
 from pipeline.parse.tokens import NUM, Token, _tokens, labelled
 from pipeline.template import (
     FIRST_ROW_HINT,
@@ -105,7 +105,7 @@ def parse_text(text: str) -> Report:
     """The report in `text`, its facts made (``parse_parts`` reads it)."""
     report, parts = parse_parts(text)
     for keys, printed in parts:
-        report.facts.extend(keyed_cells(keys, printed))
+        report.facts.extend(part_facts(keys, printed))
     return report
 
 

@@ -16,9 +16,8 @@
  * readings._cut_readings (a row of fewer tokens than cells: glued digits cut, blanks put back),
  * parse._line_counts (the layout), sections._glued_numbers and _glued_after (is the text crawler
  * text, its numbers glued to their labels?), RunPlacer's two searches (a Placer:
- * best, the cheapest placement of section 三's runs, and alternatives, those one run away), and
- * model.part_facts (the facts of sections 二, 三 and 四, keyed_cells).  Each was 2-17 % of the parse
- * (or of a PDF text's).  All are written in Python
+ * best, the cheapest placement of section 三's runs, and alternatives, those one run away).  Each
+ * was 2-17 % of the parse (or of a PDF text's).  All are written in Python
  * too, and used where the tokens are not C's.  tests/test_tokens.py holds each C function equal
  * to its Python, output for output.
  */
@@ -2143,60 +2142,6 @@ done:
     return result;
 }
 
-/* model.part_facts in C: (keys, printed) with keys the rows' codes each with its cells'
- * keys (model.Keys), and printed = code -> Reading.  The facts, or NotImplemented where a
- * reading's cells are not one 3-tuple per key (the Python raises). */
-static PyObject *keyed_cells(PyObject *self, PyObject *args) {
-    static PyObject *CELLS = NULL, *BLANK_TAIL = NULL;
-    PyObject *keys, *printed, *out = NULL, *cells = NULL;
-    if (!PyArg_ParseTuple(args, "O!O!", &PyTuple_Type, &keys, &PyDict_Type, &printed)) return NULL;
-    if (CELLS == NULL && (CELLS = PyUnicode_InternFromString("cells")) == NULL) return NULL;
-    if (BLANK_TAIL == NULL && (BLANK_TAIL = Py_BuildValue("(sOO)", "", Py_None, Py_None)) == NULL) return NULL;
-    out = PyList_New(0);
-    if (out == NULL) return NULL;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(keys); i++) {
-        PyObject *entry = PyTuple_GET_ITEM(keys, i), *code, *row;
-        if (!PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) != 2) goto python;
-        code = PyTuple_GET_ITEM(entry, 0);
-        row = PyTuple_GET_ITEM(entry, 1);
-        if (!PyTuple_CheckExact(row)) goto python;
-        PyObject *pick = PyDict_GetItemWithError(printed, code); /* borrowed */
-        if (pick == NULL && PyErr_Occurred()) goto fail;
-        Py_CLEAR(cells);
-        if (pick != NULL && pick != Py_None) {
-            cells = PyObject_GetAttr(pick, CELLS);
-            if (cells == NULL) goto fail;
-            if (!PyTuple_CheckExact(cells) || PyTuple_GET_SIZE(cells) != PyTuple_GET_SIZE(row)) goto python;
-        }
-        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(row); k++) {
-            PyObject *key = PyTuple_GET_ITEM(row, k);
-            PyObject *tail = cells ? PyTuple_GET_ITEM(cells, k) : BLANK_TAIL;
-            if (!PyTuple_CheckExact(key) || PyTuple_GET_SIZE(key) != 3 || !PyTuple_CheckExact(tail) ||
-                PyTuple_GET_SIZE(tail) != 3)
-                goto python;
-            PyObject *fact = PyTuple_New(6);
-            if (fact == NULL) goto fail;
-            for (int f = 0; f < 3; f++) {
-                PyTuple_SET_ITEM(fact, f, Py_NewRef(PyTuple_GET_ITEM(key, f)));
-                PyTuple_SET_ITEM(fact, 3 + f, Py_NewRef(PyTuple_GET_ITEM(tail, f)));
-            }
-            int bad = PyList_Append(out, fact);
-            Py_DECREF(fact);
-            if (bad) goto fail;
-        }
-    }
-    Py_XDECREF(cells);
-    return out;
-python:
-    Py_XDECREF(cells);
-    Py_DECREF(out);
-    Py_RETURN_NOTIMPLEMENTED;
-fail:
-    Py_XDECREF(cells);
-    Py_DECREF(out);
-    return NULL;
-}
-
 /* proactive_values(tokens, anchors, hi, text_kind, num_kind): sections._proactive_values, step for
  * step (that function says what it does).  An anchor is an anchors.Anchor, a tuple (row,
  * start_tok, end_tok, key_rank, tail), or None. */
@@ -2347,8 +2292,6 @@ static PyMethodDef methods[] = {
      "sections._proactive_values in C: (tokens, anchors, hi, text_kind, num_kind)."},
     {"appeal_tokens", appeal_tokens, METH_VARARGS,
      "sections._appeal_tokens in C: (tokens, vals, width, text_kind, num_kind)."},
-    {"keyed_cells", keyed_cells, METH_VARARGS,
-     "model.part_facts in C: (keys, printed); NotImplemented for cells it does not take."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,6 +1,5 @@
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
-from pipeline.model import Fact, Keys, Printed
 from pipeline.parse.anchors import Anchor
 from pipeline.parse.readings import Reading, Search
 from pipeline.parse.tokens import PyToken
@@ -98,9 +97,6 @@ def proactive_values(
 def appeal_tokens(
     tokens: list[PyToken], vals: list[int], width: int, text_kind: str, num_kind: str
 ) -> list[PyToken]: ...  # sections._appeal_tokens, in C
-def keyed_cells(
-    keys: Keys, printed: Mapping[str, Printed | None]
-) -> list[Fact]: ...  # model.part_facts, in C (NotImplemented: left to the Python)
 
 class Placer:  # sections.RunPlacer's two searches, in C
     def best(self) -> tuple[list[tuple[int, int]], bool]: ...  # RunPlacer._best

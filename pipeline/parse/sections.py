@@ -12,7 +12,7 @@ import itertools
 import math
 import operator
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -24,7 +24,7 @@ from pipeline.identities import (
     outcome_coefficient,
     request_checks,
 )
-from pipeline.model import Check, Fact, Keys, Printed, part_facts
+from pipeline.model import Check, Keys
 from pipeline.normalize import canon
 from pipeline.parse.anchors import Anchor, LabelStream, Specs, match_rows, row_weights, score
 from pipeline.parse.readings import (
@@ -64,7 +64,7 @@ APPEALS_WIDTH = len(APPEAL_PROCEEDINGS) * len(APPEAL_OUTCOMES)
 @dataclass
 class SectionResult:
     """A section as read: its rows' keys and the readings of those printed (its cells, which
-    ``keyed_cells`` makes), its checks, and whether its text was glued."""
+    ``model.part_facts`` makes), its checks, and whether its text was glued."""
 
     keys: Keys = ()
     printed: dict[str, Reading] = field(default_factory=dict)
@@ -364,16 +364,6 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     result.keys, result.printed = _request_keys(template.name, tpl.name), printed
     result.checks.extend(_request_checks({c: p.values for c, p in printed.items()}))
     return result, variant
-
-
-def keyed_cells(keys: Keys, printed: Mapping[str, Printed]) -> list[Fact]:
-    """``model.part_facts`` (in C where _tokens was built: ``_tokens.keyed_cells``, the same
-    facts, or NotImplemented)."""
-    if _tokens is not None:
-        facts = _tokens.keyed_cells(keys, printed)
-        if facts is not NotImplemented:
-            return facts
-    return part_facts(keys, printed)
 
 
 def _request_checks(rows: dict[str, tuple[int | float | None, ...]]) -> list[Check]:
