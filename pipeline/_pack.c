@@ -209,8 +209,8 @@ static PyObject *pack_cells(PyObject *facts, PyObject *keys, Py_ssize_t *printed
 
 /* The facts model.part_facts makes of each (keys, printed) of `parts` (keys: each row's code with
  * its cells' keys; printed: code -> a reading, whose cells are (raw, value, line)), counted; -1
- * where the Python must make them (a part, row or reading not as it should be: the Python
- * raises). */
+ * where the Python must make them (a part or a row not a tuple of two, keys not a tuple, printed
+ * not a dict). */
 static Py_ssize_t part_cells(PyObject *parts) {
     Py_ssize_t n = 0;
     for (Py_ssize_t p = 0; p < PyList_GET_SIZE(parts); p++) {
