@@ -86,6 +86,7 @@ def _read(raw_root: str, rel: str) -> tuple[bytes, FileResult]:
 
 
 FILE_SECONDS = 300.0  # a 100-page PDF reads in ~30 s; past this a reader is lost in a malformed file
+_SHORTEST_TIMER = 1e-3  # seconds: a timer set for less (0 would clear it) is set for this
 
 
 class _Timeout(BaseException):
@@ -139,9 +140,6 @@ class _Deadline:
     def end(self) -> None:
         """The file is read: a ring from now on is for the next one."""
         self.started = None
-
-
-_SHORTEST_TIMER = 1e-3  # seconds: a timer set for less (0 would clear it) is set for this
 
 
 def process(raw_root: str, rel: str, deadline: _Deadline | None = None) -> FileResult:

@@ -129,6 +129,10 @@ def test_a_batch_of_only_empty_reports_tidies_to_empty_tables():
     assert all(sum(p.num_rows for p in tables[t]) == 0 for t in ("requests", "proactive", "appeals", "checks"))
 
 
+# a part's keys (model.Keys): one row of two cells
+_RECEIVED_NEW = (("received.new", (("requests", "received.new", "total"), ("requests", "received.new", "other_org"))),)
+
+
 def test_a_cell_with_a_line_break_is_a_parser_error_not_a_shifted_column(monkeypatch: pytest.MonkeyPatch, tmp_path):
     broken = Report(agency="某局", year=2021, template="2021", layout="text/plain", sections={"requests": True})
     broken.facts = [
@@ -139,11 +143,10 @@ def test_a_cell_with_a_line_break_is_a_parser_error_not_a_shifted_column(monkeyp
         FileResult("a.txt", "0" * 64, 1, 0).pack(broken)
     (tmp_path / "a.txt").write_text("政府信息公开工作年度报告")
     # the same cells as facts, and as the parse hands them to the pack: a part, a reading of a row
-    keys = (("received.new", (("requests", "received.new", "total"), ("requests", "received.new", "other_org"))),)
     reading = Reading((("1\n2", 12, 4), ("3", 3, 4)), 0.0)
     bare = copy.deepcopy(broken)
     bare.facts = []
-    for parsed in ((broken, []), (bare, [(keys, {"received.new": reading})])):
+    for parsed in ((broken, []), (bare, [(_RECEIVED_NEW, {"received.new": reading})])):
         monkeypatch.setattr(work, "parse_parts", lambda text, parsed=parsed: copy.deepcopy(parsed))
         result = work.process(str(tmp_path), "a.txt")
         assert result.report is None and result.cells == ()
@@ -156,13 +159,12 @@ def test_a_reading_that_fits_no_keys_is_a_parser_error_not_a_lost_batch(monkeypa
     """The facts of a part are made when the report is packed: a reading narrower than its row
     (ValueError) or whose cells are not tuples (TypeError) is a parser bug, one reject."""
     report = Report(agency="某局", year=2021, template="2021", layout="text/plain", sections={"requests": True})
-    keys = (("received.new", (("requests", "received.new", "total"), ("requests", "received.new", "other_org"))),)
     (tmp_path / "a.txt").write_text("政府信息公开工作年度报告")
     for reading, error in (
         (Reading((("1", 1, 4),), 0.0), "zip() argument 2 is shorter than argument 1"),
         (SimpleNamespace(cells=(["1", 1, 4], ["2", 2, 4])), 'can only concatenate tuple (not "list") to tuple'),
     ):
-        parsed = (report, [(keys, {"received.new": reading})])
+        parsed = (report, [(_RECEIVED_NEW, {"received.new": reading})])
         monkeypatch.setattr(work, "parse_parts", lambda text, parsed=parsed: copy.deepcopy(parsed))
         reject = work.process(str(tmp_path), "a.txt").reject
         assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", error)
