@@ -235,6 +235,19 @@ def _value_rows(name: str) -> tuple[tuple[int, Row], ...]:
 
 
 @functools.cache
+def _value_codes(name: str) -> list[str]:
+    """The codes of ``_value_rows`` (every row that carries values has one), in order: the same
+    list for every report, which no one changes."""
+    return [row.code or "" for _, row in _value_rows(name)]
+
+
+@functools.cache
+def _template_order(preferred: str) -> tuple[str, ...]:
+    """The row sets in the order ``read_requests`` tries them: the preferred one first."""
+    return tuple(sorted(TEMPLATES, key=lambda n: n != preferred))
+
+
+@functools.cache
 def _proactive_specs(name: str) -> Specs:
     return tuple((item.keys, True) for item in TEMPLATES[name].proactive)
 
@@ -250,7 +263,7 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     # the preferred set first: it is the likelier, and the other is then often not worth placing.
     # Scores do not tie (one set's carries the bonus, 0.5; weights and ranks are whole), so the
     # order decides nothing but what is skipped.
-    for name in sorted(TEMPLATES, key=lambda n: n != preferred):
+    for name in _template_order(preferred):
         tpl, specs = TEMPLATES[name], _request_specs(name)
         bonus = 0.5 if name == preferred else 0
         if best is not None and best[0] >= _request_bound(name, stream.text) + bonus:
@@ -276,8 +289,8 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     vals = value_tokens(tokens, lo, hi, WIDTH)
     rows = _Rows(
         [a.end_tok if a else -1 for _, a in value_rows],
-        [row.code or "" for row, _ in value_rows],  # rows that carry values have a code
-        {row.code or "" for row, a in value_rows if a is not None},
+        _value_codes(variant),
+        {row.code or "" for row, _ in found},
     )
     seen: Seen = {}
 
@@ -358,9 +371,10 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     for code, p in printed.items():
         if p.left_out:
             result.checks += _numbers_flag(f"requests.{code}", p.left_out, "left out")
-    for row, _ in value_rows:
-        if row.code not in printed and row.code not in {c.scope.split(".", 1)[1] for c in result.checks}:
-            result.checks.append(Check("reading", f"requests.{row.code}", 1, 0, False, "row not found"))
+    if len(printed) < len(value_rows):  # the picks are of these rows' codes, each its own
+        for row, _ in value_rows:
+            if row.code not in printed and row.code not in {c.scope.split(".", 1)[1] for c in result.checks}:
+                result.checks.append(Check("reading", f"requests.{row.code}", 1, 0, False, "row not found"))
     result.keys, result.printed = _request_keys(template.name, tpl.name), printed
     result.checks.extend(_request_checks({c: p.values for c, p in printed.items()}))
     return result, variant
