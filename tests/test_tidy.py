@@ -147,7 +147,9 @@ def test_a_cell_with_a_line_break_is_a_parser_error_not_a_shifted_column(monkeyp
     bare = copy.deepcopy(broken)
     bare.facts = []
     for parsed in ((broken, []), (bare, [(_RECEIVED_NEW, {"received.new": reading})])):
-        monkeypatch.setattr(work, "parse_parts", lambda text, parsed=parsed: copy.deepcopy(parsed))
+        monkeypatch.setattr(
+            work, "parse_batch", lambda texts, step, parsed=parsed: [copy.deepcopy(parsed) for _ in texts]
+        )
         result = work.process(str(tmp_path), "a.txt")
         assert result.report is None and result.cells == ()
         reject = result.reject
@@ -165,7 +167,9 @@ def test_a_reading_that_fits_no_keys_is_a_parser_error_not_a_lost_batch(monkeypa
         (SimpleNamespace(cells=(["1", 1, 4], ["2", 2, 4])), 'can only concatenate tuple (not "list") to tuple'),
     ):
         parsed = (report, [(_RECEIVED_NEW, {"received.new": reading})])
-        monkeypatch.setattr(work, "parse_parts", lambda text, parsed=parsed: copy.deepcopy(parsed))
+        monkeypatch.setattr(
+            work, "parse_batch", lambda texts, step, parsed=parsed: [copy.deepcopy(parsed) for _ in texts]
+        )
         reject = work.process(str(tmp_path), "a.txt").reject
         assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", error)
 
@@ -179,7 +183,7 @@ def test_a_count_past_bigint_is_a_parser_error_that_names_the_cell(monkeypatch: 
         ("requests", "received.new", "total", "9" * 20, 10**20 - 1, 4),
     ]
     (tmp_path / "a.txt").write_text("政府信息公开工作年度报告")
-    monkeypatch.setattr(work, "parse_parts", lambda text: (copy.deepcopy(broken), []))
+    monkeypatch.setattr(work, "parse_batch", lambda texts, step: [(copy.deepcopy(broken), []) for _ in texts])
     reject = work.process(str(tmp_path), "a.txt").reject
     message = f"requests.received.new.total read as '{'9' * 20}' (line 4)"
     assert (reject.stage, reject.code, reject.message) == ("parse", "parser_error", message)
