@@ -526,11 +526,9 @@ def test_a_row_set_skipped_in_section_three_could_not_have_won(monkeypatch):
     from pipeline.parse import anchors
 
     streams: list[LabelStream] = []
-    inner = sections.read_requests
-    monkeypatch.setattr(
-        sections, "read_requests", lambda t, stream, tpl: streams.append(stream) or inner(t, stream, tpl)
-    )
-    monkeypatch.setattr("pipeline.parse.read_requests", sections.read_requests)
+    inner = sections.request_rows
+    monkeypatch.setattr(sections, "request_rows", lambda stream, tpl: streams.append(stream) or inner(stream, tpl))
+    monkeypatch.setattr("pipeline.parse.request_rows", sections.request_rows)
     reports = [parse_text(g.text) for g in generate_many(12, 60)] + [_parse(rel) for rel in TEXT_REPORTS]
     assert len(streams) == len(reports)
     skipped = 0

@@ -15,7 +15,15 @@ from pipeline.model import Check, Part, Report, part_facts
 from pipeline.normalize import _text, normalize_text
 from pipeline.parse.anchors import LabelStream
 from pipeline.parse.meta import find_title, find_year, places
-from pipeline.parse.sections import SectionResult, read_appeals, read_proactive, read_requests, unread_appeals
+from pipeline.parse.sections import (
+    RowSet,
+    SectionResult,
+    read_appeals,
+    read_proactive,
+    read_request_rows,
+    request_rows,
+    unread_appeals,
+)
 from pipeline.parse.tokens import NUM, Token, _tokens, labelled
 from pipeline.template import (
     FIRST_ROW_HINT,
@@ -164,6 +172,8 @@ class _Parse:
         "spans",
         "template",
         "appeals_found",
+        "requests_stream",
+        "row_set",
         "requests",
         "proactive",
         "appeals",
@@ -177,6 +187,8 @@ class _Parse:
     spans: tuple[int, int, int, int, int]  # section 三's first and end char, 二's first; 四's first and end token
     template: str | None  # from section 二's headers, then from section 三's rows
     appeals_found: bool
+    requests_stream: LabelStream  # section 三's label text
+    row_set: RowSet
     requests: SectionResult | None
     proactive: SectionResult | None
     appeals: SectionResult | None
@@ -244,12 +256,20 @@ def _sections_found(p: _Parse) -> bool:
     return False
 
 
-def _requests_read(p: _Parse) -> bool:
-    """Section 三; the row set it printed tells the template where section 二 did not."""
+def _request_rows_found(p: _Parse) -> bool:
+    """Section 三's row set and its rows' labels (``read_requests``' first step)."""
     req_lo_char, req_hi_char = p.spans[:2]
+    p.requests_stream = p.stream.span(req_lo_char, req_hi_char)
+    p.row_set = request_rows(p.requests_stream, TEMPLATES[p.template] if p.template else None)
+    return False
+
+
+def _requests_read(p: _Parse) -> bool:
+    """Section 三 (``read_requests``' second step); the row set it printed tells the template
+    where section 二 did not."""
     template = p.template
-    p.requests, variant = read_requests(
-        p.tokens, p.stream.span(req_lo_char, req_hi_char), TEMPLATES[template] if template else None
+    p.requests, variant = read_request_rows(
+        p.tokens, p.requests_stream, TEMPLATES[template] if template else None, p.row_set
     )
     p.template = p.report.template = template or variant
     return False
@@ -292,6 +312,7 @@ _STAGES: tuple[Callable[[_Parse], bool], ...] = (
     _tokenised,
     _titled,
     _sections_found,
+    _request_rows_found,
     _requests_read,
     _proactive_read,
     _appeals_read,

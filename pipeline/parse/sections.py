@@ -256,8 +256,17 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
     """Section 三, the tokens of `stream`.  Returns the result and the name of the row set that
     matched ('2019'/'2021'): reports may print the other template's （六） block, so both row
     sets are tried, the report's `template` (when section 二 told it; else 2021) winning ties.
-    With no template given, the row set decides it."""
-    lo, hi = stream.lo, stream.hi
+    With no template given, the row set decides it.  In two steps (``request_rows``, then
+    ``read_request_rows``), which a batch's parse runs as two stages."""
+    return read_request_rows(tokens, stream, template, request_rows(stream, template))
+
+
+# The row set section 三 printed: its name, its template, and its rows' anchors (None: not found)
+RowSet = tuple[str, Template, list[Anchor | None]]
+
+
+def request_rows(stream: LabelStream, template: Template | None) -> RowSet:
+    """The row set of section 三 (``read_requests``) and where its rows' labels are."""
     best: tuple[float, str, Template, list[Anchor | None]] | None = None
     preferred = template.name if template else "2021"
     # the preferred set first: it is the likelier, and the other is then often not worth placing.
@@ -273,7 +282,15 @@ def read_requests(tokens: list[Token], stream: LabelStream, template: Template |
         if best is None or s > best[0]:
             best = (s, name, tpl, anchors)
     assert best is not None  # there are two row sets
-    _, variant, tpl, anchors = best
+    return best[1:]
+
+
+def read_request_rows(
+    tokens: list[Token], stream: LabelStream, template: Template | None, row_set: RowSet
+) -> tuple[SectionResult, str]:
+    """Section 三's values read into the rows of `row_set` (``request_rows``)."""
+    lo, hi = stream.lo, stream.hi
+    variant, tpl, anchors = row_set
     template = template or tpl
     value_rows = [(r, anchors[k]) for k, r in _value_rows(variant)]
     found = [(r, a) for r, a in value_rows if a is not None]
