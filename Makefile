@@ -31,7 +31,10 @@ $(STAMP): pyproject.toml constraints.txt $(NATIVE)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
+# the package's bytecode written first: where PYTHONDONTWRITEBYTECODE is set no process writes it,
+# and each (the command, every parser worker) compiled the modules again
 build: $(STAMP)
+	@$(BIN)/python -m compileall -q pipeline
 	$(BIN)/xxgk build --raw $(RAW) --warehouse $(WAREHOUSE) $(if $(JOBS),--jobs $(JOBS))
 
 test: $(STAMP) pdf-printers

@@ -33,6 +33,12 @@ CACHE = REPO / "bench" / "cache"
 XXGK = str(Path(sys.executable).parent / "xxgk")
 
 
+def compile_bytecode(tree: Path) -> None:
+    """The package's bytecode written, as ``make build`` writes it: where PYTHONDONTWRITEBYTECODE
+    is set, no process writes it, and each compiled the modules again."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "pipeline")], check=True)
+
+
 def generate_corpus(seed: int, n: int) -> Path:
     """n generated reports (all text layouts, both templates), cached by seed and size."""
     from pipeline.generate import generate_many
@@ -217,6 +223,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(REPO / "bench" / "results.json"))
     ap.add_argument("--instructions", type=int, default=300, help="files whose read + parse callgrind counts (0: none)")
     args = ap.parse_args()
+    compile_bytecode(REPO)
     sizes = sorted({int(s) for s in args.scaling.split(",") if s} | {args.n})
     print(f"generating/caching corpus of {max(sizes)} reports (seed {args.seed})…", file=sys.stderr)
     full = generate_corpus(args.seed, max(sizes))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench import REPO, generate_corpus, measure, parse_instructions, subset
+from bench import REPO, compile_bytecode, generate_corpus, measure, parse_instructions, subset
 
 TABLES = ("requests", "proactive", "appeals", "reports", "checks", "rejects")
 
@@ -100,6 +100,8 @@ def main() -> int:
         root = Path(tmp)
         try:
             sides = {args.ref: checkout(args.ref, root), "this checkout": REPO}
+            for tree in sides.values():
+                compile_bytecode(tree)
             runs: dict[str, list[dict]] = {side: [] for side in sides}
             for k in range(args.rounds):
                 order = list(sides) if k % 2 == 0 else list(reversed(sides))
