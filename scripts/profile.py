@@ -3,8 +3,9 @@
     python scripts/profile.py --n 5000
 
 Two parts, each in this one process:
-- the parser worker's stages on N files (``work.process`` as a worker runs it): read the file,
-  decode it, normalise, tokenise, sections 二/三/四, pack the result, pickle it;
+- the parser worker's stages on N files (``work.process_batch`` on batches, as a worker runs
+  it): read the file, decode it, each stage of the batch's parse (``parse._STAGES``), pack the
+  result, pickle it;
 - the main process of a cold build of the same N files with the usual worker pool: receiving
   parsed batches, tidying, writing Parquet, closing the generation, views and data tests.
 Stages are timed by wrapping the functions that do them (process CPU time, all threads); what no
@@ -23,6 +24,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 from bench import CACHE, generate_corpus, subset
 
@@ -44,26 +46,26 @@ def timed(owner: object, name: str, label: str) -> None:
 
 
 def worker_stages(raw: Path, rels: list[str]) -> float:
-    from pipeline import parse, work
+    from pipeline import parse, pool, work
     from pipeline.model import FileResult
 
     timed(work, "_read", "read the file")
     timed(work, "read_text", "decode")
-    for name, label in [
-        ("normalize_text", "normalise"),
-        ("tokenize", "tokenise"),
-        ("read_proactive", "section 二"),
-        ("read_requests", "section 三"),
-        ("read_appeals", "section 四"),
-    ]:
-        timed(parse, name, label)
+    stages = []
+    for stage in parse._STAGES:  # each stage of the batch's parse, by its function's name
+        holder = SimpleNamespace(run=stage)
+        timed(holder, "run", f"parse: {stage.__name__.strip('_')}")
+        stages.append(holder.run)
+    parse._STAGES = tuple(stages)
     timed(FileResult, "pack", "pack")
     work.tune_gc()
     started = time.process_time()
-    results = work.process_batch(str(raw), rels)
-    pickled = time.process_time()
-    pickle.dumps(results)
-    spent["pickle"] += time.process_time() - pickled
+    for i in range(0, len(rels), pool.BATCH):  # in batches, as a worker is given them
+        results = work.process_batch(str(raw), rels[i : i + pool.BATCH])
+        pickled = time.process_time()
+        pickle.dumps(results)
+        spent["pickle"] += time.process_time() - pickled
+        work.settle(results)
     return time.process_time() - started
 
 
@@ -104,7 +106,7 @@ def table(title: str, total: float, n: int) -> None:
     rows = sorted(spent.items(), key=lambda kv: -kv[1])
     rows.append(("other", total - sum(spent.values())))
     for label, seconds in rows:
-        print(f"  {label:22} {1000 * seconds / n:7.3f} ms  {100 * seconds / total:5.1f} %")
+        print(f"  {label:26} {1000 * seconds / n:7.3f} ms  {100 * seconds / total:5.1f} %")
     spent.clear()
 
 
