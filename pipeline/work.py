@@ -54,7 +54,7 @@ def _exit_with(parent: int) -> None:
 
 
 MAX_INPUT_BYTES = 128 * 2**20  # the largest report seen is under 1 MB; a PDF full of scans, 100 MB
-READ_AHEAD_BYTES = 32 * 2**20  # files' bytes read before they are decoded, at most (or one file's)
+READ_AHEAD_BYTES = 32 * 2**20  # files' bytes read, decoded and parsed together, at most (or one file's)
 
 
 def _read(raw_root: str, rel: str) -> tuple[bytes, FileResult]:
@@ -170,51 +170,61 @@ def process(raw_root: str, rel: str) -> FileResult:
 
 
 def process_batch(raw_root: str, rels: list[str]) -> list[FileResult]:
-    """Read and parse the files `rels`: each read and decoded in turn, then all parsed together,
-    stage by stage (``parse_batch``), then each packed.  Whatever goes wrong in a file costs that
-    file alone: a reject."""
+    """Read and parse the files `rels`, in groups of at most READ_AHEAD_BYTES (``_read_ahead``):
+    a group's files read, then each decoded, then all parsed together, stage by stage
+    (``parse_batch``), then each packed.  Whatever goes wrong in a file costs that file alone: a
+    reject."""
+    results: list[FileResult] = []
     with _Deadline() as deadline:
-        results: list[FileResult] = []
-        texts: list[str] = []
-        decoded: list[tuple[int, str]] = []  # (the file's place, its reader) of each text
         for group in _read_ahead(raw_root, rels):
-            for data, result in group:
-                k = len(results)
-                results.append(result)
-                if result.reject is not None:
-                    continue
-                try:
-                    deadline.begin(k)
-                    text, reader = read_text(os.path.basename(rels[k]), data)
-                except BaseException as exc:
-                    result.reject = _rejected(exc)
-                    continue
-                finally:
-                    deadline.end()
-                texts.append(text)
-                decoded.append((k, reader))
-
-        def step(i: int, stage: Callable[[_Parse], bool], parse: _Parse) -> bool | None:
-            k = decoded[i][0]
-            try:
-                deadline.begin(k)
-                return stage(parse)
-            except BaseException as exc:
-                results[k].reject = _rejected(exc)
-                return None
-            finally:
-                deadline.end()
-
-        for (k, reader), parsed in zip(decoded, parse_batch(texts, step), strict=True):
-            if parsed is not None:
-                _packed(results[k], *parsed, reader)
+            _process_group(rels, group, results, deadline)
     return results
+
+
+def _process_group(
+    rels: list[str], group: list[tuple[bytes, FileResult]], results: list[FileResult], deadline: _Deadline
+) -> None:
+    """The files of one group read ahead, decoded, parsed and packed; their results appended to
+    `results` (a file's place there is its place in `rels`)."""
+    texts: list[str] = []
+    decoded: list[tuple[int, str]] = []  # (the file's place, its reader) of each text
+    for data, result in group:
+        k = len(results)
+        results.append(result)
+        if result.reject is not None:
+            continue
+        try:
+            deadline.begin(k)
+            text, reader = read_text(os.path.basename(rels[k]), data)
+        except BaseException as exc:
+            result.reject = _rejected(exc)
+            continue
+        finally:
+            deadline.end()
+        texts.append(text)
+        decoded.append((k, reader))
+
+    def step(i: int, stage: Callable[[_Parse], bool], parse: _Parse) -> bool | None:
+        k = decoded[i][0]
+        try:
+            deadline.begin(k)
+            return stage(parse)
+        except BaseException as exc:
+            results[k].reject = _rejected(exc)
+            return None
+        finally:
+            deadline.end()
+
+    for (k, reader), parsed in zip(decoded, parse_batch(texts, step), strict=True):
+        if parsed is not None:
+            _packed(results[k], *parsed, reader)
 
 
 def _read_ahead(raw_root: str, rels: list[str]) -> Iterator[list[tuple[bytes, FileResult]]]:
     """The files read (``_read``), in order, in groups of READ_AHEAD_BYTES or less (or of one
     larger file): a batch's files read one after another, then decoded, took 0.98 of the time
-    of each read and decoded in turn, and a batch of large PDFs is never in memory at once."""
+    of each read and decoded in turn; and neither a batch of large files' bytes nor their texts
+    and parses are in memory at once."""
     group: list[tuple[bytes, FileResult]] = []
     size = 0
     for rel in rels:

@@ -144,3 +144,30 @@ def test_files_are_read_ahead_in_groups_of_bounded_size(tmp_path, monkeypatch, b
     for group in groups:
         assert len(group) == 1 or sum(len(data) for data, _ in group) <= budget
     assert len(groups) == {1: 9, 20_000: 4, 10**9: 1}[budget]
+
+
+def test_a_batch_is_parsed_a_group_read_ahead_at_a_time(tmp_path, monkeypatch):
+    """Large files are decoded and parsed a group of at most READ_AHEAD_BYTES at a time, not all
+    of a batch at once: memory holds one group's texts and parses.  The results are the same."""
+    generated = list(generate_many(34, 6))
+    names = [f"r{k}.txt" for k in range(len(generated))]
+    for name, g in zip(names, generated, strict=True):
+        (tmp_path / name).write_bytes(g.data)
+    whole = work.process_batch(str(tmp_path), names)
+    sizes: list[int] = []
+    real_parse_batch = work.parse_batch
+
+    def counted(texts, step):
+        sizes.append(len(texts))
+        return real_parse_batch(texts, step)
+
+    monkeypatch.setattr(work, "parse_batch", counted)
+    work.process_batch(str(tmp_path), names)
+    assert sizes == [6]
+    sizes.clear()
+    monkeypatch.setattr(work, "READ_AHEAD_BYTES", 1)
+    grouped = work.process_batch(str(tmp_path), names)
+    assert sizes == [1] * 6
+    assert [(r.path, r.cells, r.checks, r.status) for r in grouped] == [
+        (r.path, r.cells, r.checks, r.status) for r in whole
+    ]
