@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from pipeline.errors import Reject
 from pipeline.model import FileResult, Part, Report
@@ -87,6 +88,7 @@ def _read(raw_root: str, rel: str) -> tuple[bytes, FileResult]:
     return data, FileResult(source_path(rel), hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
 
 
+T = TypeVar("T")
 FILE_SECONDS = 300.0  # a 100-page PDF reads in ~30 s; past this a reader is lost in a malformed file
 _SHORTEST_TIMER = 1e-3  # seconds: a timer set for less (0 would clear it) is set for this
 
@@ -131,6 +133,7 @@ class _Deadline:
             self._arm(left)
             return
         self._arm(FILE_SECONDS)  # for the files after this one
+        self.started = None  # the step ends here: no later ring is its
         raise _Timeout
 
     def __enter__(self) -> _Deadline:
@@ -163,6 +166,15 @@ class _Deadline:
         if started is not None:
             self.spent[self.file] = self.spent.get(self.file, 0.0) + time.monotonic() - started
 
+    def run(self, file: int, fn: Callable[..., T], *args: object) -> T:
+        """fn(*args) as a step of file `file` (``begin``, ``end``).  What it raises, and a
+        timeout that lands in ``end`` itself, reach the caller."""
+        try:
+            self.begin(file)
+            return fn(*args)
+        finally:
+            self.end()
+
 
 def process(raw_root: str, rel: str) -> FileResult:
     """Read and parse one file (``process_batch`` of one)."""
@@ -194,26 +206,20 @@ def _process_group(
         if result.reject is not None:
             continue
         try:
-            deadline.begin(k)
-            text, reader = read_text(os.path.basename(rels[k]), data)
+            text, reader = deadline.run(k, read_text, os.path.basename(rels[k]), data)
         except BaseException as exc:
             result.reject = _rejected(exc)
             continue
-        finally:
-            deadline.end()
         texts.append(text)
         decoded.append((k, reader))
 
     def step(i: int, stage: Callable[[_Parse], bool], parse: _Parse) -> bool | None:
         k = decoded[i][0]
         try:
-            deadline.begin(k)
-            return stage(parse)
+            return deadline.run(k, stage, parse)
         except BaseException as exc:
             results[k].reject = _rejected(exc)
             return None
-        finally:
-            deadline.end()
 
     for (k, reader), parsed in zip(decoded, parse_batch(texts, step), strict=True):
         if parsed is not None:

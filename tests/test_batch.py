@@ -171,3 +171,28 @@ def test_a_batch_is_parsed_a_group_read_ahead_at_a_time(tmp_path, monkeypatch):
     assert [(r.path, r.cells, r.checks, r.status) for r in grouped] == [
         (r.path, r.cells, r.checks, r.status) for r in whole
     ]
+
+
+def test_a_timeout_that_lands_as_a_step_ends_is_that_files_reject(tmp_path, monkeypatch):
+    """The timer can ring in ``_Deadline.end`` itself, after the step's own code: the timeout is
+    still that file's reject, not the end of the batch, and the timer serves the files after."""
+    names = [f"r{k}.txt" for k in range(3)]
+    for name, g in zip(names, generate_many(35, 3), strict=True):
+        (tmp_path / name).write_bytes(g.data)
+    real_end, ends = work._Deadline.end, []
+
+    def end(self, rings_at):
+        if self.file == 1 and self.started is not None:
+            ends.append(self.started)
+            if len(ends) == rings_at:  # at its decoding's end (1), or a stage's of its parse (3)
+                self.until = time.monotonic() - 1  # its time is up just as the step ends
+                self._ring(signal.SIGALRM, None)
+        real_end(self)
+
+    for rings_at in (1, 3):
+        ends.clear()
+        monkeypatch.setattr(work._Deadline, "end", lambda self, at=rings_at: end(self, at))
+        results = work.process_batch(str(tmp_path), names)
+        assert len(ends) == rings_at
+        assert [r.reject.code if r.reject else None for r in results] == [None, "timeout", None]
+        assert results[2].cells and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
