@@ -199,6 +199,8 @@ class _Parse:
         self.requests = self.proactive = self.appeals = None
 
     def parsed(self) -> Parsed:
+        """The report, and the parts of the sections read, in the order of the facts (二, 三,
+        四; none where section 三 was not found)."""
         sections = (self.proactive, self.requests, self.appeals)
         return self.report, [(s.keys, s.printed) for s in sections if s is not None]
 
