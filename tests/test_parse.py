@@ -517,7 +517,7 @@ def test_a_2019_row_split_by_a_column_printed_down_beside_it_is_not_2021s_other(
 
 
 def test_a_row_set_skipped_in_section_three_could_not_have_won(monkeypatch):
-    """read_requests places the preferred row set first and skips the other where its bound
+    """request_rows places the preferred row set first and skips the other where its bound
     (``_request_bound``: its rows of its own whose keys are all absent cannot be found) cannot
     beat that score.  The bound is never below what the set scores, in generated reports of both
     templates and every layout and in the real ones; the reports that skip are those of 2019."""

@@ -259,7 +259,7 @@ def _sections_found(p: _Parse) -> bool:
 
 
 def _request_rows_found(p: _Parse) -> bool:
-    """Section 三's row set and its rows' labels (``read_requests``' first step)."""
+    """Section 三's row set and its rows' labels (``request_rows``)."""
     req_lo_char, req_hi_char = p.spans[:2]
     p.requests_stream = p.stream.span(req_lo_char, req_hi_char)
     p.row_set = request_rows(p.requests_stream, TEMPLATES[p.template] if p.template else None)
@@ -267,7 +267,7 @@ def _request_rows_found(p: _Parse) -> bool:
 
 
 def _requests_read(p: _Parse) -> bool:
-    """Section 三 (``read_requests``' second step); the row set it printed tells the template
+    """Section 三's values (``read_request_rows``); the row set it printed tells the template
     where section 二 did not."""
     template = p.template
     p.requests, variant = read_request_rows(

@@ -36,7 +36,7 @@ typedef struct {
 
 /* the memo: open addressing, linear probing, grown at half full.  A slot is in use when its mark
  * is the memo's: each search takes a new mark, so one search's table is the next one's without
- * being cleared (a cleared table of 1,024 slots for each search was 2.5 % of a parse's
+ * being cleared (a cleared table of 1,024 slots for each search was 2 % of a parse's
  * instructions, and put 40 KB through the processor's first cache).  A table grown past
  * MEMO_KEPT slots is given back after its search. */
 typedef struct {

@@ -243,7 +243,7 @@ def _value_codes(name: str) -> list[str]:
 
 @functools.cache
 def _template_order(preferred: str) -> tuple[str, ...]:
-    """The row sets in the order ``read_requests`` tries them: the preferred one first."""
+    """The row sets in the order ``request_rows`` tries them: the preferred one first."""
     return tuple(sorted(TEMPLATES, key=lambda n: n != preferred))
 
 
@@ -252,21 +252,16 @@ def _proactive_specs(name: str) -> Specs:
     return tuple((item.keys, True) for item in TEMPLATES[name].proactive)
 
 
-def read_requests(tokens: list[Token], stream: LabelStream, template: Template | None) -> tuple[SectionResult, str]:
-    """Section 三, the tokens of `stream`.  Returns the result and the name of the row set that
-    matched ('2019'/'2021'): reports may print the other template's （六） block, so both row
-    sets are tried, the report's `template` (when section 二 told it; else 2021) winning ties.
-    With no template given, the row set decides it.  In two steps (``request_rows``, then
-    ``read_request_rows``), which a batch's parse runs as two stages."""
-    return read_request_rows(tokens, stream, template, request_rows(stream, template))
-
-
 # The row set section 三 printed: its name, its template, and its rows' anchors (None: not found)
 RowSet = tuple[str, Template, list[Anchor | None]]
 
 
 def request_rows(stream: LabelStream, template: Template | None) -> RowSet:
-    """The row set of section 三 (``read_requests``) and where its rows' labels are."""
+    """The row set section 三 (the label text `stream`) printed, and where its rows' labels are:
+    reports may print the other template's （六） block, so both row sets are tried, the report's
+    `template` (when section 二 told it; else 2021) winning ties.  With no template given, the
+    row set decides it.  The first of section 三's two steps; ``read_request_rows`` reads its
+    values."""
     best: tuple[float, str, Template, list[Anchor | None]] | None = None
     preferred = template.name if template else "2021"
     # the preferred set first: it is the likelier, and the other is then often not worth placing.
@@ -288,7 +283,8 @@ def request_rows(stream: LabelStream, template: Template | None) -> RowSet:
 def read_request_rows(
     tokens: list[Token], stream: LabelStream, template: Template | None, row_set: RowSet
 ) -> tuple[SectionResult, str]:
-    """Section 三's values read into the rows of `row_set` (``request_rows``)."""
+    """Section 三's values read into the rows of `row_set` (``request_rows``).  Returns the
+    result and the name of the row set ('2019'/'2021')."""
     lo, hi = stream.lo, stream.hi
     variant, tpl, anchors = row_set
     template = template or tpl
