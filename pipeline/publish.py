@@ -146,6 +146,7 @@ class GenerationWriter:
         if rows.num_rows == 0:
             return
         rows = _conformed(rows, ARROW_SCHEMAS[table])
+        _refuse_empty(table, rows)
         if table in PARTITIONED:
             for year, part in _by_year(rows):
                 self._pending[table].setdefault(f"year={year if year is not None else 'unknown'}", []).append(part)
@@ -244,6 +245,20 @@ class GenerationWriter:
         if not self._done:
             shutil.rmtree(self.tmp, ignore_errors=True)
         self._done = True
+
+
+def _refuse_empty(table: str, rows: pa.Table) -> None:
+    """A PublishError where a column written as REQUIRED (tidy.REQUIRED) has a null: a parser or
+    tidy bug, stopped before the writer, naming the column and a file of the rows."""
+    for field in rows.schema:
+        column = rows.column(field.name)
+        if not field.nullable and column.null_count:
+            where = rows.filter(pc.is_null(column))
+            paths = [p for p in where.column("source_path").to_pylist() if p] if "source_path" in where.column_names else []
+            raise PublishError(
+                f"{table}.{field.name} is empty in {where.num_rows} rows (the first of {paths[0] if paths else 'no known file'}); "
+                "every row has one: nothing was published"
+            )
 
 
 def _conformed(rows: pa.Table, schema: pa.Schema) -> pa.Table:

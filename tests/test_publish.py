@@ -13,8 +13,8 @@ import pytest
 
 import pipeline.pool as pool_mod
 from pipeline import work
-from pipeline.publish import GENERATIONS, NO_STATISTICS, GenerationWriter
-from pipeline.tidy import SCHEMAS
+from pipeline.publish import GENERATIONS, NO_STATISTICS, GenerationWriter, PublishError
+from pipeline.tidy import REQUIRED, SCHEMAS
 
 
 def _requests(n: int, start: int) -> pl.DataFrame:
@@ -128,6 +128,24 @@ def test_the_largest_tables_are_written_out_first(tmp_path: Path):
 
     assert groups("requests") >= 5 * groups("reports")
     assert pl.read_parquet(gen / "reports" / "**" / "*.parquet", hive_partitioning=False).height == 300
+
+
+def test_required_columns_are_written_required_and_a_null_in_one_is_refused(tmp_path: Path):
+    rows = _requests(8, 0)
+    with GenerationWriter(tmp_path, "g3") as writer:
+        writer.write("requests", rows)
+        gen = writer.close()
+    schema = pq.ParquetFile(gen / "requests" / "year=2019" / "part-0.parquet").schema
+    levels = {schema.column(i).name: schema.column(i).max_definition_level for i in range(len(schema))}
+    assert levels == {c: 0 if c in REQUIRED else 1 for c in SCHEMAS["requests"]}
+    assert levels["raw"] == levels["source_path"] == 0 and levels["count"] == levels["agency"] == 1
+    assert pl.read_parquet(gen / "requests" / "**" / "*.parquet", hive_partitioning=False).sort("count").equals(rows)
+
+    broken = rows.with_columns(raw=pl.when(pl.col("count") == 5).then(None).otherwise(pl.col("raw")))
+    with pytest.raises(PublishError, match=r"requests\.raw is empty in 1 rows \(the first of source_path-5\)"):
+        with GenerationWriter(tmp_path, "g4") as writer:
+            writer.write("requests", broken)
+    assert not (tmp_path / GENERATIONS / "g4").exists() and not (tmp_path / GENERATIONS / ".g4.tmp").exists()
 
 
 def test_a_failed_write_leaves_no_generation(tmp_path: Path):
