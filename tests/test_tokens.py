@@ -7,6 +7,7 @@ import functools
 import itertools
 import pickle
 import random
+import re
 from types import SimpleNamespace
 from unittest import mock
 
@@ -284,7 +285,9 @@ def test_c_totalled_readings_of_any_row(specs, size, blocks, glued, cut, line, m
 
 # digit strings to cut: leading zeros, long ones, ones past a count's ceiling; and what the C leaves
 DIGITS = st.one_of(st.from_regex(r"[0-9]{1,9}", fullmatch=True), st.from_regex(r"[01]{1,14}", fullmatch=True))
-CUT_TEXT = st.one_of(DIGITS, DIGITS, NUMBER_TEXT)
+# numbers with a sign, thousands groups, decimals or a unit, as glued text prints them
+SIGNED = st.from_regex(r"[+\-]?[0-9]{1,9}(,[0-9]{3}){0,2}(\.[0-9]{1,4})?(万元|元)?", fullmatch=True)
+CUT_TEXT = st.one_of(DIGITS, DIGITS, NUMBER_TEXT, SIGNED)
 
 
 @settings(max_examples=500, deadline=None)
@@ -298,19 +301,27 @@ CUT_TEXT = st.one_of(DIGITS, DIGITS, NUMBER_TEXT)
 )
 def test_c_cut_readings_of_any_row(specs, more, integer, glued, line, weight):
     """A row of fewer tokens than cells: cut, blanks put back, or both, read by the C as by the
-    Python (``readings._cut_readings``), or left to the Python where a number is not plain ASCII
-    digits."""
+    Python (``readings._cut_readings``), or left to the Python where a number is not
+    ``_SPLITTABLE`` with ASCII digits.  Without ``cell_value`` the C reads plain digits only."""
     toks = [Token(kind, text, 4 + k // 2, k, False) for k, (kind, text) in enumerate(specs)]
     n = len(toks) + more
     if weight == "weighted":
         weight = tuple(0.5 + (k % 3) * 0.7 for k in range(n))
     python = outcome(readings._cut_readings, toks, n, integer, glued, line, weight)  # "²": ValueError
     assert outcome(readings.cut_readings, toks, n, integer, glued, line, weight) == python
-    c = _tokens.cut_readings(toks, n, integer, glued, line, weight, *_CUT_ARGS)
-    takes = all(t.kind != NUM or (t.text.isascii() and t.text.isdigit()) for t in toks)
-    assert (c is NotImplemented) == (not takes)
-    if takes:
-        assert c == python and all(type(r) is readings.Reading and type(r.cost) is float for r in c)
+    plain = _tokens.cut_readings(toks, n, integer, glued, line, weight, *_CUT_ARGS)
+    c = _tokens.cut_readings(toks, n, integer, glued, line, weight, *_CUT_ARGS, readings.cell_value)
+    digits = all(t.kind != NUM or (t.text.isascii() and t.text.isdigit()) for t in toks)
+    takes = all(t.kind != NUM or _ASCII_SPLITTABLE.fullmatch(t.text) for t in toks)
+    assert (plain is NotImplemented) == (not digits) and (c is NotImplemented) == (not takes)
+    for got, read in ((plain, digits), (c, takes)):
+        if read:
+            assert got == python and all(type(r) is readings.Reading and type(r.cost) is float for r in got)
+            assert [[type(v) for v in r.values] for r in got] == [[type(v) for v in r.values] for r in python]
+
+
+# readings._SPLITTABLE with ASCII digits: the numbers the C cuts itself
+_ASCII_SPLITTABLE = re.compile(readings._SPLITTABLE.pattern.replace(r"\d", "[0-9]"))
 
 
 _CUT_ARGS = (readings.Reading, NUM, readings.MAX_COUNT, readings._LIMITS)

@@ -905,9 +905,11 @@ done:
     return out;
 }
 
-/* cut_readings(tokens, n, integer, glued, line, weight, reading, num_kind, max_count, limits):
- * readings._cut_readings step for step, for a row of fewer tokens than cells whose numbers are
- * all plain ASCII digits (NotImplemented for other rows, and for weights it does not take):
+/* cut_readings(tokens, n, integer, glued, line, weight, reading, num_kind, max_count, limits[,
+ * cell_value]): readings._cut_readings step for step, for a row of fewer tokens than cells whose
+ * numbers are each readings._SPLITTABLE with ASCII digits: plain digits, or, where `cell_value`
+ * (readings.cell_value) is given, with a sign, thousands groups, a decimal part or a unit, whose
+ * cells it reads (NotImplemented for other rows, and for weights it does not take):
  * the token cut into numbers every way (readings._cut's walk, its budget of steps and of cuts
  * counted as there), blanks put back every way, both at once in glued text; each a Reading of
  * `reading`, cheapest first (a stable sort), the implausible counts left out.  `limits` is
@@ -920,8 +922,10 @@ typedef struct {
 typedef struct {
     Py_ssize_t T;               /* the tokens */
     Py_ssize_t *cap, *rest_max; /* digits a token can be cut into (a mark: 1); their sum after it */
+    Py_ssize_t *off, *len;      /* where a number's digits start (after its sign); its text's length */
     char *whole;                /* can the token stand as one cell */
-    const Py_UCS1 **digits;     /* a number's ASCII digits (NULL: a mark, a blank) */
+    char *grouped;              /* a thousands group follows the number's digits */
+    const char **digits;        /* a number's ASCII digits, cap of them (NULL: a mark, a blank) */
     long long max_cuts, max_steps, max_splits;
     long long steps;
     Piece *acc;          /* the cut being walked, `depth` pieces */
@@ -968,7 +972,7 @@ static int walk(Cutter *C, Py_ssize_t i, Py_ssize_t budget) {
         if (parts == 1) { /* the token as it is, if it can stand so */
             if (!C->whole[i]) continue;
             if (C->steps > C->max_steps) return 0;
-            C->acc[C->depth++] = (Piece){i, 0, L};
+            C->acc[C->depth++] = (Piece){i, 0, C->len[i]};
             int bad = walk(C, i + 1, budget - 1);
             C->depth--;
             if (bad) return -1;
@@ -977,17 +981,21 @@ static int walk(Cutter *C, Py_ssize_t i, Py_ssize_t budget) {
         if (comb_over(L - 1, parts - 1, C->max_splits)) continue; /* readings._splits: too many */
         Py_ssize_t k = parts - 1, cut[64]; /* parts <= budget <= n <= 64 */
         for (Py_ssize_t j = 0; j < k; j++) cut[j] = j + 1;
-        const Py_UCS1 *d = C->digits[i];
+        const char *d = C->digits[i];
+        Py_ssize_t off = C->off[i], end = C->len[i];
         for (;;) {
             int valid = 1; /* no piece with a leading zero, but "0" */
             for (Py_ssize_t j = 0; j <= k && valid; j++) {
                 Py_ssize_t a = j ? cut[j - 1] : 0, b = j < k ? cut[j] : L;
                 valid = d[a] != '0' || b - a == 1;
             }
+            /* readings._leads: a thousands group is led by at most three digits */
+            if (valid && C->grouped[i]) valid = L - cut[k - 1] <= 3;
             if (valid) {
                 if (C->steps > C->max_steps) return 0;
+                /* the sign goes with the first piece, the group, decimals and unit with the last */
                 for (Py_ssize_t j = 0; j <= k; j++)
-                    C->acc[C->depth++] = (Piece){i, j ? cut[j - 1] : 0, j < k ? cut[j] : L};
+                    C->acc[C->depth++] = (Piece){i, j ? off + cut[j - 1] : 0, j < k ? off + cut[j] : end};
                 int bad = walk(C, i + 1, budget - parts);
                 C->depth -= k + 1;
                 if (bad) return -1;
@@ -1020,20 +1028,69 @@ static int cut_into(Cutter *C, Py_ssize_t width) {
     return 0;
 }
 
-/* A cell of the piece (raw, value, line), and whether its count is too large (integer rows) */
+/* Whether `value` (cell_value's) is a count a reading may hold: readings._plausible's test. */
+static int plausible_count(PyObject *value, PyObject *max_count) {
+    if (value == Py_None) return 1;
+    static PyObject *zero = NULL;
+    if (zero == NULL && (zero = PyLong_FromLong(0)) == NULL) return -1;
+    int low = PyObject_RichCompareBool(zero, value, Py_LE);
+    if (low <= 0) return low;
+    return PyObject_RichCompareBool(value, max_count, Py_LT);
+}
+
+/* A cell of the piece (raw, value, line), and whether its count is too large (integer rows):
+ * digits read here, a piece with a sign, a group, decimals or a unit by `cell_value`. */
 static PyObject *piece_cell(PyObject *tokens, Cutter *C, Piece p, int integer, PyObject *max_count,
-                            long long max_below, int *large) {
+                            long long max_below, PyObject *cell_value, int *large) {
     Token *t = (Token *)PySequence_Fast_GET_ITEM(tokens, p.tok);
     *large = 0;
     if (C->digits[p.tok] == NULL) return PyTuple_Pack(3, t->text, Py_None, t->line);
-    PyObject *raw = p.a == 0 && p.b == C->cap[p.tok] ? Py_NewRef(t->text) : PyUnicode_Substring(t->text, p.a, p.b);
+    PyObject *raw = p.a == 0 && p.b == C->len[p.tok] ? Py_NewRef(t->text) : PyUnicode_Substring(t->text, p.a, p.b);
     if (raw == NULL) return NULL;
-    PyObject *value = digits_value(raw, integer, max_count, max_below, large);
-    *large = *large > 0 && integer; /* only a count can be too large */
+    PyObject *value;
+    Py_ssize_t off = C->off[p.tok];
+    if ((p.a > 0 || off == 0) && (p.b < C->len[p.tok] || off + C->cap[p.tok] == C->len[p.tok])) { /* digits only */
+        value = digits_value(raw, integer, max_count, max_below, large);
+        *large = *large > 0 && integer; /* only a count can be too large */
+    } else {
+        PyObject *call[2] = {raw, integer ? Py_True : Py_False};
+        value = PyObject_Vectorcall(cell_value, call, 2, NULL);
+        int fits = value == NULL || !integer ? 1 : plausible_count(value, max_count);
+        if (fits < 0) Py_CLEAR(value);
+        *large = !fits;
+    }
     PyObject *cell = value ? PyTuple_Pack(3, raw, value, t->line) : NULL;
     Py_DECREF(raw);
     Py_XDECREF(value);
     return cell;
+}
+
+/* readings._SPLITTABLE.fullmatch(text) with ASCII digits: [+-]?[0-9]+(,[0-9]{3})*(\.[0-9]+)?(万元|元)?.
+ * The digits' start (after the sign) and count, and whether a group follows them; 0 where the
+ * text is not one. */
+static int splittable(PyObject *text, Py_ssize_t *off, Py_ssize_t *cap, char *grouped) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text), c = 0;
+#define DIGIT_AT(i) ((i) < size && PyUnicode_READ(kind, data, (i)) >= '0' && PyUnicode_READ(kind, data, (i)) <= '9')
+    if (c < size && (PyUnicode_READ(kind, data, c) == '+' || PyUnicode_READ(kind, data, c) == '-')) c++;
+    *off = c;
+    while (DIGIT_AT(c)) c++;
+    *cap = c - *off;
+    if (*cap == 0) return 0;
+    *grouped = c < size && PyUnicode_READ(kind, data, c) == ',';
+    while (c + 3 < size && PyUnicode_READ(kind, data, c) == ',' && DIGIT_AT(c + 1) && DIGIT_AT(c + 2) && DIGIT_AT(c + 3))
+        c += 4;
+    if (c + 1 < size && PyUnicode_READ(kind, data, c) == '.' && DIGIT_AT(c + 1)) {
+        c += 2;
+        while (DIGIT_AT(c)) c++;
+    }
+    if (c + 1 < size && PyUnicode_READ(kind, data, c) == 0x4E07 /* 万 */ && PyUnicode_READ(kind, data, c + 1) == 0x5143)
+        c += 2;
+    else if (c < size && PyUnicode_READ(kind, data, c) == 0x5143 /* 元 */)
+        c++;
+#undef DIGIT_AT
+    return c == size;
 }
 
 typedef struct {
@@ -1082,14 +1139,14 @@ static int by_cost(const void *x, const void *y) {
 }
 
 static PyObject *cut_readings(PyObject *self, PyObject *args) {
-    PyObject *seq, *line, *weight_arg, *num_kind, *max_count;
+    PyObject *seq, *line, *weight_arg, *num_kind, *max_count, *cell_value = NULL;
     PyTypeObject *type;
     Py_ssize_t n, mixed_max;
     int integer, glued;
     long long max_readings, max_steps, max_splits;
-    if (!PyArg_ParseTuple(args, "OnppOOO!UO(LLLn):cut_readings", &seq, &n, &integer, &glued, &line, &weight_arg,
+    if (!PyArg_ParseTuple(args, "OnppOOO!UO(LLLn)|O:cut_readings", &seq, &n, &integer, &glued, &line, &weight_arg,
                           &PyType_Type, &type, &num_kind, &max_count, &max_readings, &max_steps, &max_splits,
-                          &mixed_max))
+                          &mixed_max, &cell_value))
         return NULL;
     if (!reading_type(type)) return NULL;
     long long max_below = below(max_count);
@@ -1097,15 +1154,26 @@ static PyObject *cut_readings(PyObject *self, PyObject *args) {
     if (tokens == NULL) return NULL;
     Py_ssize_t T = PySequence_Fast_GET_SIZE(tokens);
     PyObject *out = NULL, *blank = NULL, **values = NULL;
+    char *digit_chars = NULL;
     double *weight = PyMem_Calloc((size_t)(n > 0 ? n : 1), sizeof(double));
     Cutter C = {.T = T, .max_cuts = max_readings, .max_steps = max_steps, .max_splits = max_splits};
     Found F = {.list = PyList_New(0)};
-    C.cap = PyMem_Calloc((size_t)(2 * T + 1), sizeof(Py_ssize_t));
+    C.cap = PyMem_Calloc((size_t)(4 * T + 1), sizeof(Py_ssize_t));
     C.rest_max = C.cap ? C.cap + T : NULL;
-    C.whole = PyMem_Calloc((size_t)(T + 1), 1);
-    C.digits = PyMem_Calloc((size_t)(T + 1), sizeof(Py_UCS1 *));
+    C.off = C.cap ? C.cap + 2 * T : NULL;
+    C.len = C.cap ? C.cap + 3 * T : NULL;
+    C.whole = PyMem_Calloc((size_t)(2 * T + 1), 1);
+    C.grouped = C.whole ? C.whole + T : NULL;
+    C.digits = PyMem_Calloc((size_t)(T + 1), sizeof(char *));
     values = PyMem_Calloc((size_t)(n > 0 ? n : 1), sizeof(PyObject *));
-    if (weight == NULL || C.cap == NULL || C.whole == NULL || C.digits == NULL || values == NULL) {
+    Py_ssize_t chars = 0; /* the numbers' digits, copied (a number with a unit is not ASCII) */
+    for (Py_ssize_t i = 0; i < T; i++) {
+        PyObject *t = PySequence_Fast_GET_ITEM(tokens, i);
+        if (PyObject_TypeCheck(t, &TokenType) && PyUnicode_Check(((Token *)t)->text))
+            chars += PyUnicode_GET_LENGTH(((Token *)t)->text);
+    }
+    digit_chars = PyMem_Malloc((size_t)(chars + 1));
+    if (weight == NULL || C.cap == NULL || C.whole == NULL || C.digits == NULL || values == NULL || digit_chars == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1127,18 +1195,20 @@ static PyObject *cut_readings(PyObject *self, PyObject *args) {
     } else {
         for (Py_ssize_t k = 0; k < n; k++) weight[k] = 1.0;
     }
-    for (Py_ssize_t i = 0; i < T; i++) {
+    for (Py_ssize_t i = 0, at = 0; i < T; i++) {
         Token *t = token_at(tokens, i);
         if (t == NULL) goto done;
         C.cap[i] = 1, C.whole[i] = 1;
         if (!is_kind(t, num_kind)) continue;
-        if (!PyUnicode_Check(t->text) || !PyUnicode_IS_ASCII(t->text)) goto decline;
-        Py_ssize_t size = PyUnicode_GET_LENGTH(t->text);
-        const Py_UCS1 *d = PyUnicode_1BYTE_DATA(t->text);
-        if (size == 0) goto decline;
-        for (Py_ssize_t c = 0; c < size; c++)
-            if (d[c] < '0' || d[c] > '9') goto decline;
-        C.cap[i] = size, C.digits[i] = d, C.whole[i] = d[0] != '0' || size == 1;
+        if (!PyUnicode_Check(t->text) || !splittable(t->text, &C.off[i], &C.cap[i], &C.grouped[i])) goto decline;
+        C.len[i] = PyUnicode_GET_LENGTH(t->text);
+        if (cell_value == NULL && C.len[i] != C.cap[i]) goto decline; /* only digits without it */
+        char *d = digit_chars + at;
+        for (Py_ssize_t c = 0; c < C.cap[i]; c++) d[c] = (char)PyUnicode_READ_CHAR(t->text, C.off[i] + c);
+        at += C.cap[i];
+        C.digits[i] = d;
+        /* readings._whole: no leading zero but "0", and a group led by at most three digits */
+        C.whole[i] = (d[0] != '0' || C.cap[i] == 1) && (!C.grouped[i] || C.cap[i] <= 3);
     }
     for (Py_ssize_t i = T - 1; i > 0; i--) C.rest_max[i - 1] = C.rest_max[i] + C.cap[i];
     PyObject *empty = PyUnicode_New(0, 0);
@@ -1153,7 +1223,8 @@ static PyObject *cut_readings(PyObject *self, PyObject *args) {
         int implausible = 0;
         for (Py_ssize_t c = 0; cells && c < n; c++) {
             int large;
-            PyObject *cell = piece_cell(tokens, &C, C.cuts[r * n + c], integer, max_count, max_below, &large);
+            PyObject *cell =
+                piece_cell(tokens, &C, C.cuts[r * n + c], integer, max_count, max_below, cell_value, &large);
             if (cell == NULL) Py_CLEAR(cells);
             else PyTuple_SET_ITEM(cells, c, cell);
             implausible |= large;
@@ -1175,8 +1246,8 @@ static PyObject *cut_readings(PyObject *self, PyObject *args) {
             int implausible = 0;
             for (Py_ssize_t c = 0; c < size; c++) {
                 int large;
-                Piece p = size > T ? C.cuts[r * size + c] : (Piece){c, 0, C.cap[c]};
-                Py_XSETREF(values[c], piece_cell(tokens, &C, p, integer, max_count, max_below, &large));
+                Piece p = size > T ? C.cuts[r * size + c] : (Piece){c, 0, C.len[c]};
+                Py_XSETREF(values[c], piece_cell(tokens, &C, p, integer, max_count, max_below, cell_value, &large));
                 if (values[c] == NULL) goto done;
                 implausible |= large;
             }
@@ -1234,6 +1305,7 @@ done:
     PyMem_Free(C.cap);
     PyMem_Free(C.whole);
     PyMem_Free(C.digits);
+    PyMem_Free(digit_chars);
     PyMem_Free(C.acc);
     PyMem_Free(C.cuts);
     PyMem_Free(weight);

@@ -61,6 +61,7 @@ def cut_readings(
     num_kind: str,
     max_count: int,
     limits: tuple[int, int, int, int],
+    cell_value: Callable[[str, bool], int | float | None] = ...,
 ) -> list[Reading]: ...  # readings._cut_readings, in C (NotImplemented: left to the Python)
 def configure(
     text: str,

@@ -283,10 +283,13 @@ _LIMITS = (MAX_READINGS, MAX_STEPS, MAX_SPLITS, MIXED_MAX_CELLS)  # for the C
 def cut_readings(
     toks: list[Token], n: int, integer: bool, glued: bool, line: int | None, blank_weight: Sequence[float] | None
 ) -> list[Reading]:
-    """``_cut_readings`` (in C where the tokens are C's: the same readings, or NotImplemented for
-    rows with a number that is not plain ASCII digits)."""
+    """``_cut_readings`` (in C where the tokens are C's: the same readings, its cells' values
+    ``cell_value``'s where a number has a sign, a group, decimals or a unit; or NotImplemented for
+    rows with a number that is not ``_SPLITTABLE`` with ASCII digits)."""
     if _tokens is not None:
-        found = _tokens.cut_readings(toks, n, integer, glued, line, blank_weight, Reading, NUM, MAX_COUNT, _LIMITS)
+        found = _tokens.cut_readings(
+            toks, n, integer, glued, line, blank_weight, Reading, NUM, MAX_COUNT, _LIMITS, cell_value
+        )
         if found is not NotImplemented:
             return found
     return _cut_readings(toks, n, integer, glued, line, blank_weight)
