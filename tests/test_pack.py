@@ -5,6 +5,7 @@ refuses (a parser bug) or packs by a path the C leaves to it."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from types import MappingProxyType, SimpleNamespace
 
 import pytest
@@ -64,6 +65,20 @@ def test_what_the_c_does_not_take_it_leaves_to_the_python(facts, checks):
         assert got is NotImplemented
     elif got is not NotImplemented:
         assert got == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(checks(plain_text, number))
+def test_checks_pack_by_their_fields_names_whatever_their_type(checks):
+    """The C reads a Check's fields by their places, and any other check's by their names: an
+    object with the fields as attributes, and a named tuple with them in another order, pack as
+    the same Checks do."""
+    Shuffled = namedtuple("Shuffled", ["note", "passed", "actual", "expected", "scope", "rule"])
+    want = _pack.columns([], _CELL_KEYS, checks)
+    assert want == python([], checks)
+    for other in (SimpleNamespace(**c._asdict()) for c in checks), (Shuffled(**c._asdict()) for c in checks):
+        assert _pack.columns([], _CELL_KEYS, list(other)) == want
+    assert _pack.columns([], _CELL_KEYS, checks) == want  # and Checks again, after the others
 
 
 @pytest.mark.parametrize(
