@@ -30,14 +30,7 @@ TOKENS = st.one_of(
 
 def _arguments(shape, size, blocks, glued, cut, weight, keep, budget, max_blanks) -> tuple | None:
     """The arguments readings._totalled hands the search for this row, or None when it needs none."""
-    seen: list[tuple] = []
-    best = totals.best
-    totals.best = lambda *args: seen.append(args) or ()
-    try:
-        readings._totalled.__wrapped__(shape, size, blocks, glued, cut, weight, keep, budget, max_blanks)
-    finally:
-        totals.best = best
-    return seen[0] if seen else None
+    return readings.search_arguments(shape, size, blocks, glued, cut, weight, keep, budget, max_blanks)
 
 
 def _plain(args: tuple) -> bool:
@@ -70,6 +63,15 @@ def test_the_c_search_reads_as_the_python_search(shape, size, blocks, glued, cut
     args = _arguments(shape, size, blocks, glued, cut, weight, keep, budget, max_blanks)
     if args is not None and _plain(args):  # what is not plain only the Python search takes
         assert _totals.search(*args) == totals.search(*args)
+    # the arguments made in C, for a shape of plain counts: the same search of the same arguments
+    shaped = _totals.shaped(shape, size, blocks, glued, cut, weight, keep, budget, max_blanks, NUM, NA)
+    plain_counts = all(kind != NUM or (text.isascii() and text.isdigit()) for kind, text in shape)
+    if args is None:
+        assert shaped == ()
+    elif not plain_counts:
+        assert shaped is NotImplemented
+    else:
+        assert shaped == totals.search(*args)
 
 
 def test_rows_that_are_not_plain_are_searched_in_python():

@@ -9,6 +9,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -546,8 +547,141 @@ done:
     return result;
 }
 
+/* shaped(shape, size, blocks, glued, cut, weight, keep, budget, max_blanks, num_kind, na_kind):
+ * readings._totalled step for step, for a shape (the (kind, text) of a row's tokens) whose numbers
+ * are all ASCII digits: the search's arguments made here (each token's whole cell, its digit and
+ * pair flags, the costs, the weights and the blanks' limit), then ``search``.  NotImplemented for
+ * other shapes, and for more cells or tokens than the search takes (totals.best leaves those to
+ * the Python).  Made in Python, the arguments of a row searched cost a third as much as the
+ * search itself. */
+static PyObject *shaped(PyObject *self, PyObject *args) {
+    PyObject *shape, *weight, *max_blanks, *num_kind, *na_kind;
+    int size, blocks, glued, cut, keep;
+    long long budget;
+    if (!PyArg_ParseTuple(args, "O!iippOiLOUU:shaped", &PyTuple_Type, &shape, &size, &blocks, &glued, &cut, &weight,
+                          &keep, &budget, &max_blanks, &num_kind, &na_kind))
+        return NULL;
+    Py_ssize_t count = PyTuple_GET_SIZE(shape);
+    long long n = (long long)size * blocks;
+    if (n < count && !cut) return PyTuple_New(0);
+    if (n > MAX_CELLS || count > MAX_CELLS || size < 1) Py_RETURN_NOTIMPLEMENTED;
+    PyObject *texts = PyTuple_New(count), *digit = PyTuple_New(count), *pair = PyTuple_New(count);
+    PyObject *whole = PyTuple_New(count), *weights = NULL, *call = NULL, *result = NULL;
+    if (!texts || !digit || !pair || !whole) goto done;
+    for (Py_ssize_t k = 0; k < count; k++) { /* filled first: a tuple is freed whole on a way out */
+        PyTuple_SET_ITEM(texts, k, Py_NewRef(Py_None));
+        PyTuple_SET_ITEM(digit, k, Py_NewRef(Py_False));
+        PyTuple_SET_ITEM(pair, k, Py_NewRef(Py_False));
+        PyTuple_SET_ITEM(whole, k, Py_NewRef(Py_None));
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *item = PyTuple_GET_ITEM(shape, k);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(item, 0)) ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(item, 1))) {
+            PyErr_SetString(PyExc_TypeError, "shaped: a shape is (kind, text) pairs of str");
+            goto done;
+        }
+        PyObject *kind = PyTuple_GET_ITEM(item, 0), *text = PyTuple_GET_ITEM(item, 1);
+        Py_SETREF(PyTuple_GET_ITEM(texts, k), Py_NewRef(text));
+        PyObject *index = PyLong_FromSsize_t(k), *value = Py_NewRef(Py_None);
+        if (index == NULL) {
+            Py_DECREF(value);
+            goto done;
+        }
+        int keeps = 1; /* the token can stand as one cell (readings._whole, a plausible count) */
+        if (PyUnicode_Compare(kind, num_kind) == 0) {
+            Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+            const Py_UCS1 *d = PyUnicode_IS_ASCII(text) ? PyUnicode_1BYTE_DATA(text) : NULL;
+            int digits = d != NULL && len > 0;
+            for (Py_ssize_t c = 0; digits && c < len; c++) digits = d[c] >= '0' && d[c] <= '9';
+            if (!digits) { /* a sign, a group, decimals, a unit, other digits: the Python's */
+                Py_DECREF(index);
+                Py_DECREF(value);
+                Py_CLEAR(result);
+                result = Py_NewRef(Py_NotImplemented);
+                goto done;
+            }
+            long long v = 0;
+            for (Py_ssize_t c = 0; c < len && v < MAX_COUNT; c++) v = v * 10 + (d[c] - '0');
+            keeps = (d[0] != '0' || len == 1) && v < MAX_COUNT;
+            if (keeps) {
+                PyObject *count = PyLong_FromLongLong(v);
+                if (count == NULL) {
+                    Py_DECREF(index);
+                    Py_DECREF(value);
+                    goto done;
+                }
+                Py_SETREF(value, count);
+            }
+            if (cut) Py_SETREF(PyTuple_GET_ITEM(digit, k), Py_NewRef(Py_True));
+        } else {
+            if (cut && PyUnicode_Compare(kind, na_kind) == 0) {
+                static PyObject *two_dashes = NULL; /* "——": one mark, or two glued */
+                if (two_dashes == NULL && (two_dashes = PyUnicode_FromString("\u2014\u2014")) == NULL) {
+                    Py_DECREF(index);
+                    Py_DECREF(value);
+                    goto done;
+                }
+                if (PyUnicode_Compare(text, two_dashes) == 0) Py_SETREF(PyTuple_GET_ITEM(pair, k), Py_NewRef(Py_True));
+            }
+        }
+        if (PyErr_Occurred()) {
+            Py_DECREF(index);
+            Py_XDECREF(value);
+            goto done;
+        }
+        if (keeps) {
+            PyObject *cell = PyTuple_Pack(3, text, value, index);
+            if (cell == NULL) {
+                Py_DECREF(index);
+                Py_XDECREF(value);
+                goto done;
+            }
+            Py_SETREF(PyTuple_GET_ITEM(whole, k), cell);
+        }
+        Py_DECREF(index);
+        Py_XDECREF(value);
+    }
+    int weighted = PyObject_IsTrue(weight); /* blank_weight or (1.0,) * size */
+    if (weighted < 0) goto done;
+    if (weighted && !PyTuple_Check(weight)) {
+        result = Py_NewRef(Py_NotImplemented);
+        goto done;
+    }
+    if (weighted) {
+        weights = Py_NewRef(weight);
+    } else {
+        weights = PyTuple_New(size);
+        for (int k = 0; weights && k < size; k++) {
+            PyObject *one = PyFloat_FromDouble(1.0);
+            if (one == NULL) Py_CLEAR(weights);
+            else PyTuple_SET_ITEM(weights, k, one);
+        }
+        if (weights == NULL) goto done;
+    }
+    int counted = max_blanks != Py_None;
+    long long limit = n;
+    if (counted && (limit = PyLong_AsLongLong(max_blanks)) == -1 && PyErr_Occurred()) goto done;
+    if (limit < INT_MIN || limit > INT_MAX) { /* not a limit the search takes */
+        result = Py_NewRef(Py_NotImplemented);
+        goto done;
+    }
+    call = Py_BuildValue("(OOOOiiddOiiiiL)", texts, digit, pair, whole, (int)n, size, glued ? 0.1 : 3.0,
+                         glued ? 3.0 : 0.5, weights, (int)limit, counted, cut, keep, budget);
+    if (call != NULL) result = search(self, call);
+done:
+    Py_XDECREF(texts);
+    Py_XDECREF(digit);
+    Py_XDECREF(pair);
+    Py_XDECREF(whole);
+    Py_XDECREF(weights);
+    Py_XDECREF(call);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"search", search, METH_VARARGS, "totals.search in C: the same arguments, the same readings (plain inputs only)."},
+    {"shaped", shaped, METH_VARARGS, "readings._totalled in C: the search of a shape of plain counts."},
     {NULL, NULL, 0, NULL},
 };
 

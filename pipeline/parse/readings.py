@@ -445,17 +445,40 @@ def _totalled(
 ) -> totals.Found:
     """The search of ``totalled_readings`` (``totals``) over the kinds and texts of the tokens
     alone, so that the many rows printed alike ("1 1", "0000000") are searched once per process;
-    a cell's third field is the index of its token (-1: a blank put back)."""
+    a cell's third field is the index of its token (-1: a blank put back).  Its arguments are
+    ``search_arguments``'; made in C where the shape's numbers are all ASCII digits
+    (``_totals.shaped``: the same arguments, the same search)."""
+    if totals._totals is not None:
+        found = totals._totals.shaped(shape, size, blocks, glued, cut, blank_weight, keep, budget, max_blanks, NUM, NA)
+        if found is not NotImplemented:
+            return found
+    args = search_arguments(shape, size, blocks, glued, cut, blank_weight, keep, budget, max_blanks)
+    return () if args is None else totals.best(*args)
+
+
+def search_arguments(
+    shape: tuple[tuple[str, str], ...],
+    size: int,
+    blocks: int,
+    glued: bool,
+    cut: bool,
+    blank_weight: tuple[float, ...] | None,
+    keep: int,
+    budget: int,
+    max_blanks: int | None,
+) -> totals.Args | None:
+    """What ``_totalled`` hands the search (``totals.search``'s arguments) for this shape; None
+    where no reading can be had: more tokens than cells, and none may be cut."""
     n = size * blocks
     if n < len(shape) and not cut:
-        return ()
+        return None
     toks = [Token(kind, text, k, 0, False) for k, (kind, text) in enumerate(shape)]
     whole: list[totals.CellReading | None] = []
     for t in toks:
         raw, value, _ = _cell(t, t.text, True)
         whole.append((raw, value, t.line) if _whole(t) and (value is None or 0 <= value < MAX_COUNT) else None)
     split_cost, blank_cost = (0.1, 3.0) if glued else (3.0, 0.5)
-    return totals.best(
+    return (
         tuple(t.text for t in toks),
         tuple(cut and t.kind == NUM and t.text.isdigit() for t in toks),
         tuple(cut and t.kind == NA and t.text == "——" for t in toks),  # one mark, or two glued
