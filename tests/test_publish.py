@@ -142,9 +142,9 @@ def test_required_columns_are_written_required_and_a_null_in_one_is_refused(tmp_
     assert pl.read_parquet(gen / "requests" / "**" / "*.parquet", hive_partitioning=False).sort("count").equals(rows)
 
     broken = rows.with_columns(raw=pl.when(pl.col("count") == 5).then(None).otherwise(pl.col("raw")))
-    with pytest.raises(PublishError, match=r"requests\.raw is empty in 1 rows \(the first of source_path-5\)"):
-        with GenerationWriter(tmp_path, "g4") as writer:
-            writer.write("requests", broken)
+    refused = r"requests\.raw is empty in 1 rows \(the first of source_path-5\)"
+    with pytest.raises(PublishError, match=refused), GenerationWriter(tmp_path, "g4") as writer:
+        writer.write("requests", broken)
     assert not (tmp_path / GENERATIONS / "g4").exists() and not (tmp_path / GENERATIONS / ".g4.tmp").exists()
 
 
