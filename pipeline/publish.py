@@ -254,7 +254,9 @@ def _refuse_empty(table: str, rows: pa.Table) -> None:
         column = rows.column(field.name)
         if not field.nullable and column.null_count:
             where = rows.filter(pc.is_null(column))
-            paths = [p for p in where.column("source_path").to_pylist() if p] if "source_path" in where.column_names else []
+            paths = (
+                [p for p in where.column("source_path").to_pylist() if p] if "source_path" in where.column_names else []
+            )
             raise PublishError(
                 f"{table}.{field.name} is empty in {where.num_rows} rows (the first of {paths[0] if paths else 'no known file'}); "
                 "every row has one: nothing was published"
