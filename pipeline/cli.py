@@ -72,8 +72,8 @@ def _built(
     raw: Path, warehouse: Path, full: bool, jobs: int | None, command: str, quiet: bool, started: Started | None
 ) -> Summary:
     from pipeline.build import build
+    from pipeline.pool import tune_gc
     from pipeline.publish import PublishError
-    from pipeline.work import tune_gc
 
     tune_gc()  # this process unpickles every parse
 
