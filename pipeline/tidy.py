@@ -173,7 +173,7 @@ _PER_KEY = ("key1", "key2", "label_zh")
 # The fact tables' and checks' columns that no row leaves empty: a report's identity and source,
 # a cell's keys, label and printed text, a check's rule, scope and outcome.  They are written as
 # Parquet REQUIRED columns, which the writer takes without a definition level for each value (the
-# main process's CPU in a cold build of 20,000 reports 2.28 -> 2.13 s, medians of three);
+# main process's CPU in a replayed cold build of 20,000 reports 2.26 -> 2.13 s, medians of three);
 # ``GenerationWriter.write`` refuses rows with a null in one, naming it.
 REQUIRED = frozenset(
     {"report_id", "source_path", "source_sha256", "parser_version", "run_id", "raw", "label_zh"}
