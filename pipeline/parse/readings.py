@@ -456,19 +456,11 @@ def _totalled(
     return () if args is None else totals.best(*args)
 
 
-def search_arguments(
-    shape: tuple[tuple[str, str], ...],
-    size: int,
-    blocks: int,
-    glued: bool,
-    cut: bool,
-    blank_weight: tuple[float, ...] | None,
-    keep: int,
-    budget: int,
-    max_blanks: int | None,
-) -> totals.Args | None:
-    """What ``_totalled`` hands the search (``totals.search``'s arguments) for this shape; None
-    where no reading can be had: more tokens than cells, and none may be cut."""
+def search_arguments(shape: tuple[tuple[str, str], ...], *search: *Search) -> totals.Args | None:
+    """What ``_totalled`` hands the search (``totals.search``'s arguments) for this shape and
+    `search` (``search_of``); None where no reading can be had: more tokens than cells, and none
+    may be cut."""
+    size, blocks, glued, cut, blank_weight, keep, budget, max_blanks = search
     n = size * blocks
     if n < len(shape) and not cut:
         return None
