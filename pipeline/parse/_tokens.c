@@ -925,7 +925,7 @@ typedef struct {
     Py_ssize_t *off, *len;      /* where a number's digits start (after its sign); its text's length */
     char *whole;                /* can the token stand as one cell */
     char *grouped;              /* a thousands group follows the number's digits */
-    const char **digits;        /* a number's ASCII digits, cap of them (NULL: a mark, a blank) */
+    PyObject **number;          /* a number's text, its ASCII digits at off (NULL: a mark, a blank) */
     long long max_cuts, max_steps, max_splits;
     long long steps;
     Piece *acc;          /* the cut being walked, `depth` pieces */
@@ -981,13 +981,13 @@ static int walk(Cutter *C, Py_ssize_t i, Py_ssize_t budget) {
         if (comb_over(L - 1, parts - 1, C->max_splits)) continue; /* readings._splits: too many */
         Py_ssize_t k = parts - 1, cut[64]; /* parts <= budget <= n <= 64 */
         for (Py_ssize_t j = 0; j < k; j++) cut[j] = j + 1;
-        const char *d = C->digits[i];
+        PyObject *text = C->number[i];
         Py_ssize_t off = C->off[i], end = C->len[i];
         for (;;) {
             int valid = 1; /* no piece with a leading zero, but "0" */
             for (Py_ssize_t j = 0; j <= k && valid; j++) {
                 Py_ssize_t a = j ? cut[j - 1] : 0, b = j < k ? cut[j] : L;
-                valid = d[a] != '0' || b - a == 1;
+                valid = PyUnicode_READ_CHAR(text, off + a) != '0' || b - a == 1;
             }
             /* readings._leads: a thousands group is led by at most three digits */
             if (valid && C->grouped[i]) valid = L - cut[k - 1] <= 3;
@@ -1044,12 +1044,11 @@ static PyObject *piece_cell(PyObject *tokens, Cutter *C, Piece p, int integer, P
                             long long max_below, PyObject *cell_value, int *large) {
     Token *t = (Token *)PySequence_Fast_GET_ITEM(tokens, p.tok);
     *large = 0;
-    if (C->digits[p.tok] == NULL) return PyTuple_Pack(3, t->text, Py_None, t->line);
+    if (C->number[p.tok] == NULL) return PyTuple_Pack(3, t->text, Py_None, t->line);
     PyObject *raw = p.a == 0 && p.b == C->len[p.tok] ? Py_NewRef(t->text) : PyUnicode_Substring(t->text, p.a, p.b);
     if (raw == NULL) return NULL;
     PyObject *value;
-    Py_ssize_t off = C->off[p.tok];
-    if ((p.a > 0 || off == 0) && (p.b < C->len[p.tok] || off + C->cap[p.tok] == C->len[p.tok])) { /* digits only */
+    if (p.a >= C->off[p.tok] && p.b <= C->off[p.tok] + C->cap[p.tok]) { /* digits only */
         value = digits_value(raw, integer, max_count, max_below, large);
         *large = *large > 0 && integer; /* only a count can be too large */
     } else {
@@ -1154,7 +1153,6 @@ static PyObject *cut_readings(PyObject *self, PyObject *args) {
     if (tokens == NULL) return NULL;
     Py_ssize_t T = PySequence_Fast_GET_SIZE(tokens);
     PyObject *out = NULL, *blank = NULL, **values = NULL;
-    char *digit_chars = NULL;
     double *weight = PyMem_Calloc((size_t)(n > 0 ? n : 1), sizeof(double));
     Cutter C = {.T = T, .max_cuts = max_readings, .max_steps = max_steps, .max_splits = max_splits};
     Found F = {.list = PyList_New(0)};
@@ -1164,16 +1162,9 @@ static PyObject *cut_readings(PyObject *self, PyObject *args) {
     C.len = C.cap ? C.cap + 3 * T : NULL;
     C.whole = PyMem_Calloc((size_t)(2 * T + 1), 1);
     C.grouped = C.whole ? C.whole + T : NULL;
-    C.digits = PyMem_Calloc((size_t)(T + 1), sizeof(char *));
+    C.number = PyMem_Calloc((size_t)(T + 1), sizeof(PyObject *));
     values = PyMem_Calloc((size_t)(n > 0 ? n : 1), sizeof(PyObject *));
-    Py_ssize_t chars = 0; /* the numbers' digits, copied (a number with a unit is not ASCII) */
-    for (Py_ssize_t i = 0; i < T; i++) {
-        PyObject *t = PySequence_Fast_GET_ITEM(tokens, i);
-        if (PyObject_TypeCheck(t, &TokenType) && PyUnicode_Check(((Token *)t)->text))
-            chars += PyUnicode_GET_LENGTH(((Token *)t)->text);
-    }
-    digit_chars = PyMem_Malloc((size_t)(chars + 1));
-    if (weight == NULL || C.cap == NULL || C.whole == NULL || C.digits == NULL || values == NULL || digit_chars == NULL) {
+    if (weight == NULL || C.cap == NULL || C.whole == NULL || C.number == NULL || values == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1195,7 +1186,7 @@ static PyObject *cut_readings(PyObject *self, PyObject *args) {
     } else {
         for (Py_ssize_t k = 0; k < n; k++) weight[k] = 1.0;
     }
-    for (Py_ssize_t i = 0, at = 0; i < T; i++) {
+    for (Py_ssize_t i = 0; i < T; i++) {
         Token *t = token_at(tokens, i);
         if (t == NULL) goto done;
         C.cap[i] = 1, C.whole[i] = 1;
@@ -1203,12 +1194,10 @@ static PyObject *cut_readings(PyObject *self, PyObject *args) {
         if (!PyUnicode_Check(t->text) || !splittable(t->text, &C.off[i], &C.cap[i], &C.grouped[i])) goto decline;
         C.len[i] = PyUnicode_GET_LENGTH(t->text);
         if (cell_value == NULL && C.len[i] != C.cap[i]) goto decline; /* only digits without it */
-        char *d = digit_chars + at;
-        for (Py_ssize_t c = 0; c < C.cap[i]; c++) d[c] = (char)PyUnicode_READ_CHAR(t->text, C.off[i] + c);
-        at += C.cap[i];
-        C.digits[i] = d;
+        C.number[i] = t->text; /* borrowed: the tokens hold it */
         /* readings._whole: no leading zero but "0", and a group led by at most three digits */
-        C.whole[i] = (d[0] != '0' || C.cap[i] == 1) && (!C.grouped[i] || C.cap[i] <= 3);
+        C.whole[i] =
+            (PyUnicode_READ_CHAR(t->text, C.off[i]) != '0' || C.cap[i] == 1) && (!C.grouped[i] || C.cap[i] <= 3);
     }
     for (Py_ssize_t i = T - 1; i > 0; i--) C.rest_max[i - 1] = C.rest_max[i] + C.cap[i];
     PyObject *empty = PyUnicode_New(0, 0);
@@ -1304,8 +1293,7 @@ done:
     PyMem_Free(F.implausible);
     PyMem_Free(C.cap);
     PyMem_Free(C.whole);
-    PyMem_Free(C.digits);
-    PyMem_Free(digit_chars);
+    PyMem_Free(C.number);
     PyMem_Free(C.acc);
     PyMem_Free(C.cuts);
     PyMem_Free(weight);

@@ -583,64 +583,32 @@ static PyObject *shaped(PyObject *self, PyObject *args) {
         }
         PyObject *kind = PyTuple_GET_ITEM(item, 0), *text = PyTuple_GET_ITEM(item, 1);
         Py_SETREF(PyTuple_GET_ITEM(texts, k), Py_NewRef(text));
-        PyObject *index = PyLong_FromSsize_t(k), *value = Py_NewRef(Py_None);
-        if (index == NULL) {
-            Py_DECREF(value);
-            goto done;
-        }
-        int keeps = 1; /* the token can stand as one cell (readings._whole, a plausible count) */
+        int keeps = 1;    /* the token can stand as one cell (readings._whole, a plausible count) */
+        long long v = -1; /* its count (-1: not a number) */
         if (PyUnicode_Compare(kind, num_kind) == 0) {
             Py_ssize_t len = PyUnicode_GET_LENGTH(text);
             const Py_UCS1 *d = PyUnicode_IS_ASCII(text) ? PyUnicode_1BYTE_DATA(text) : NULL;
             int digits = d != NULL && len > 0;
             for (Py_ssize_t c = 0; digits && c < len; c++) digits = d[c] >= '0' && d[c] <= '9';
             if (!digits) { /* a sign, a group, decimals, a unit, other digits: the Python's */
-                Py_DECREF(index);
-                Py_DECREF(value);
-                Py_CLEAR(result);
                 result = Py_NewRef(Py_NotImplemented);
                 goto done;
             }
-            long long v = 0;
+            v = 0;
             for (Py_ssize_t c = 0; c < len && v < MAX_COUNT; c++) v = v * 10 + (d[c] - '0');
             keeps = (d[0] != '0' || len == 1) && v < MAX_COUNT;
-            if (keeps) {
-                PyObject *count = PyLong_FromLongLong(v);
-                if (count == NULL) {
-                    Py_DECREF(index);
-                    Py_DECREF(value);
-                    goto done;
-                }
-                Py_SETREF(value, count);
-            }
             if (cut) Py_SETREF(PyTuple_GET_ITEM(digit, k), Py_NewRef(Py_True));
-        } else {
-            if (cut && PyUnicode_Compare(kind, na_kind) == 0) {
-                static PyObject *two_dashes = NULL; /* "——": one mark, or two glued */
-                if (two_dashes == NULL && (two_dashes = PyUnicode_FromString("\u2014\u2014")) == NULL) {
-                    Py_DECREF(index);
-                    Py_DECREF(value);
-                    goto done;
-                }
-                if (PyUnicode_Compare(text, two_dashes) == 0) Py_SETREF(PyTuple_GET_ITEM(pair, k), Py_NewRef(Py_True));
-            }
+        } else if (cut && PyUnicode_Compare(kind, na_kind) == 0) {
+            static PyObject *two_dashes = NULL; /* "——": one mark, or two glued */
+            if (two_dashes == NULL && (two_dashes = PyUnicode_FromString("\u2014\u2014")) == NULL) goto done;
+            if (PyUnicode_Compare(text, two_dashes) == 0) Py_SETREF(PyTuple_GET_ITEM(pair, k), Py_NewRef(Py_True));
         }
-        if (PyErr_Occurred()) {
-            Py_DECREF(index);
-            Py_XDECREF(value);
-            goto done;
-        }
-        if (keeps) {
-            PyObject *cell = PyTuple_Pack(3, text, value, index);
-            if (cell == NULL) {
-                Py_DECREF(index);
-                Py_XDECREF(value);
-                goto done;
-            }
+        if (PyErr_Occurred()) goto done;
+        if (keeps) { /* (raw, value, index of the token) */
+            PyObject *cell = Py_BuildValue("(ONn)", text, v < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(v), k);
+            if (cell == NULL) goto done;
             Py_SETREF(PyTuple_GET_ITEM(whole, k), cell);
         }
-        Py_DECREF(index);
-        Py_XDECREF(value);
     }
     int weighted = PyObject_IsTrue(weight); /* blank_weight or (1.0,) * size */
     if (weighted < 0) goto done;
