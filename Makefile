@@ -13,7 +13,7 @@ endif
 PY_EXE    := $(shell $(PY) -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
 VENV      := .venv
 BIN       := $(VENV)/bin
-NATIVE    := $(wildcard pipeline/*.c pipeline/*/*.c)
+NATIVE    := $(wildcard pipeline/*.c pipeline/*/*.c) setup.py $(shell $(PY) pipeline/compiled.py)
 STAMP     := $(VENV)/.installed-$(shell (cat pyproject.toml constraints.txt $(NATIVE); echo $(PY_EXE)) | cksum | cut -d' ' -f1)
 RAW       ?= data/raw
 WAREHOUSE ?= data/warehouse
@@ -23,7 +23,8 @@ JOBS      ?=
 
 env: $(STAMP)
 
-# C modules are built by the install: a change to one installs again
+# C modules, and the Python modules compiled with Cython (pipeline/compiled.py), are built by
+# the install: a change to one installs again
 $(STAMP): pyproject.toml constraints.txt $(NATIVE)
 	@test -n "$(PY_EXE)" || { echo "no Python at PY=$(PY): make build PY=/path/to/python3.11 (3.11 or newer)"; exit 2; }
 	@$(BIN)/python -c 'import os, sys; sys.exit(os.path.realpath(sys._base_executable) != "$(PY_EXE)")' 2>/dev/null \

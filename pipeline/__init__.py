@@ -9,6 +9,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from pipeline.compiled import stale
+
+_STALE = stale(Path(__file__).parent.parent)
+if _STALE:
+    raise ImportError(
+        f"{', '.join(_STALE)}: the .py changed after it was compiled, and the compiled module would run in its "
+        "place: run `make env` to compile again"
+    )
+
 __version__ = "0.1.0"
 DB_NAME = "warehouse.duckdb"  # in the warehouse folder: the views readers open
 

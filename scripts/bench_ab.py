@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import runpy
 import shutil
 import statistics
 import subprocess
@@ -36,33 +37,42 @@ TABLES = ("requests", "proactive", "appeals", "reports", "checks", "rejects")
 
 
 def checkout(ref: str, root: Path) -> Path:
-    """`ref` in a worktree under root, its C modules (pyproject's ext-modules) built in place."""
+    """`ref` in a worktree under root, its C modules (pyproject's ext-modules, and where it has a
+    setup.py the Python modules that compiles) built in place."""
     tree = root / "ref"
     subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), ref], cwd=REPO, check=True)
     modules = tomllib.loads((tree / "pyproject.toml").read_text())["tool"].get("setuptools", {}).get("ext-modules", [])
-    if modules:
-        build = (
+    names = [m["name"] for m in modules]
+    if (tree / "setup.py").exists():
+        build = [sys.executable, "setup.py", "build_ext", "--inplace"]
+        names += runpy.run_path(str(tree / "pipeline" / "compiled.py"))["MODULES"]
+    else:
+        build = [
+            sys.executable,
+            "-c",
             "import sys, json\n"
             "from setuptools import Distribution, Extension\n"
             "mods = json.loads(sys.argv[1])\n"
             "exts = [Extension(m['name'], m['sources'], extra_compile_args=m.get('extra-compile-args', [])) for m in mods]\n"
             "dist = Distribution({'ext_modules': exts, 'script_name': 'setup.py'})\n"
             "cmd = dist.get_command_obj('build_ext'); cmd.inplace = 1\n"
-            "dist.run_command('build_ext')\n"
-        )
-        subprocess.run(
-            [sys.executable, "-c", build, json.dumps(modules)], cwd=tree, check=True, capture_output=True, text=True
-        )
-        for module in modules:  # built, and the one the ref side imports (not this checkout's)
-            where = subprocess.run(
-                [sys.executable, "-c", f"import {module['name']} as m; print(m.__file__)"],
+            "dist.run_command('build_ext')\n",
+            json.dumps(modules),
+        ]
+    if names:
+        subprocess.run(build, cwd=tree, check=True, capture_output=True, text=True)
+    for name in names:  # built, and the one the ref side imports (not this checkout's)
+        where = Path(
+            subprocess.run(
+                [sys.executable, "-c", f"import {name} as m; print(m.__file__)"],
                 cwd=tree,
                 check=True,
                 capture_output=True,
                 text=True,
             ).stdout.strip()
-            if not Path(where).is_relative_to(tree):
-                raise SystemExit(f"{module['name']} of {ref} imports from {where}, not from its worktree")
+        )
+        if not where.is_relative_to(tree) or where.suffix != ".so":
+            raise SystemExit(f"{name} of {ref} imports from {where}, not built in its worktree")
     return tree
 
 

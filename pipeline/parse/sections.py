@@ -305,11 +305,10 @@ def read_request_rows(
         _value_codes(variant),
         {row.code or "" for row, _ in found},
     )
-    seen: Seen = {}
-
-    def attempt(per_row: Sequence[Sequence[int] | None]) -> tuple[int, Choice, list[Check]]:
-        choice, notes = _read_rows(tokens, rows, per_row, result.glued, seen)
-        return choice.failures + len(notes), choice, notes
+    # the rows read from the tokens given to each (``_attempt``); a partial, not a closure: compiled
+    # (pipeline/compiled.py), a closure that another (``failures``) calls would hold the scope that
+    # holds it, a reference cycle each report
+    attempt = functools.partial(_attempt, tokens, rows, result.glued, {})
 
     if result.glued:
         # crawler text keeps HTML order: a row's digits follow its label
@@ -391,6 +390,15 @@ def read_request_rows(
     result.keys, result.printed = _request_keys(template.name, tpl.name), printed
     result.checks.extend(_request_checks({c: p.values for c, p in printed.items()}))
     return result, variant
+
+
+def _attempt(
+    tokens: list[Token], rows: _Rows, glued: bool, seen: Seen, per_row: Sequence[Sequence[int] | None]
+) -> tuple[int, Choice, list[Check]]:
+    """The identities' failures of reading each row from the tokens `per_row` gives it, the
+    choice they make and the notes (``_read_rows``, `seen` kept across the placements tried)."""
+    choice, notes = _read_rows(tokens, rows, per_row, glued, seen)
+    return choice.failures + len(notes), choice, notes
 
 
 def _request_checks(rows: dict[str, tuple[int | float | None, ...]]) -> list[Check]:
