@@ -24,6 +24,7 @@ MODULES = (
     "pipeline.normalize",
     "pipeline.read",
     "pipeline.model",
+    "pipeline.identities",
     "pipeline.parse",
     "pipeline.parse.anchors",
     "pipeline.parse.meta",
