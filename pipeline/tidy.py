@@ -152,11 +152,14 @@ def tidy(results: list[FileResult], parser_version: str, run_id: str) -> Tidied:
         },
         schema=SCHEMAS["rejects"],
     )
-    order = _in_year_order(reports)
+    # the reports in order of year, no year last, in path order within a year (a stable sort): each
+    # year's reports, and so their cells and checks, are then one slice of every column
+    in_years = sorted(parsed, key=_no_year_last)
+    order = _years(in_years)
     return {
         "reports": [reports.to_arrow()],
-        **_facts(parsed, order, parser_version, run_id),
-        "checks": _checks(parsed, order, run_id),
+        **_facts(in_years, order, parser_version, run_id),
+        "checks": _checks(in_years, order, run_id),
         "rejects": [rejects.to_arrow()],
     }
 
@@ -238,34 +241,46 @@ def _scalar(value: object, dtype: pa.DataType = _INT64) -> pa.Scalar:
     return found
 
 
-class _YearOrder(NamedTuple):
-    """A batch's reports in order of year (a stable sort: in path order within a year)."""
+def _no_year_last(result: FileResult) -> tuple[bool, int]:
+    year = result.report.year if result.report is not None else None
+    return year is None, year or 0
 
-    place: pa.Array  # each report's place in that order
-    runs: list[tuple[int | None, int, int]]  # each year's reports: (year, first place, end)
-    texts: dict[str, pa.Array]  # _PER_REPORT's columns, in that order
+
+class _Years(NamedTuple):
+    """A batch's reports, in order of year (``tidy``): each year's run of them."""
+
+    runs: list[tuple[int | None, int, int]]  # each year's reports: (year, first, end)
+    texts: dict[str, pa.Array]  # _PER_REPORT's columns
     size: int  # reports
 
 
-def _in_year_order(reports: pl.DataFrame) -> _YearOrder:
-    """The batch's reports (their rows of the reports table) in order of year, no year last."""
-    years = reports["year"].to_arrow()
-    order = pc.sort_indices(pa.table({"year": years}), sort_keys=[("year", "ascending", "at_end")])
-    texts = {name: reports[name].to_arrow().cast(pa.string()).take(order) for name in _PER_REPORT}
-    return _YearOrder(pc.sort_indices(order).cast(pa.int64()), _runs(years.take(order).to_pylist()), texts, len(order))
+def _years(parsed: list[FileResult]) -> _Years:
+    """The runs of years of the batch's reports, and their _PER_REPORT columns (`parsed` in
+    year order)."""
+    texts = {
+        "report_id": [r.report_id for r in parsed],
+        "agency": [r.report.agency for r in parsed],
+        "source_path": [r.path for r in parsed],
+        "source_sha256": [r.sha256 for r in parsed],
+    }
+    return _Years(
+        _runs([r.report.year for r in parsed]),
+        {name: pa.array(texts[name], pa.string()) for name in _PER_REPORT},
+        len(parsed),
+    )
 
 
-def _facts(parsed: list[FileResult], order: _YearOrder, parser_version: str, run_id: str) -> Tidied:
-    """The cells of `parsed` as the three fact tables, one Arrow table per year, rows in the
-    order of the reports and of each report's cells.
+def _facts(parsed: list[FileResult], order: _Years, parser_version: str, run_id: str) -> Tidied:
+    """The cells of `parsed` (in year order) as the three fact tables, one Arrow table per year,
+    rows in the order of the reports and of each report's cells.
 
-    One stable sort puts the cells in order of table, then of their report's place in year
-    order: each (table, year)'s rows are then a slice of every column, and each year's reports a
-    slice of the reports, so a row's index into its year's reports is its report's place less
-    the year's first (no lookup, no take per slice)."""
+    One stable sort puts the cells in order of table, then of their report's place: each (table,
+    year)'s rows are then a slice of every column, and each year's reports a slice of the
+    reports, so a row's index into its year's reports is its report's place less the year's
+    first (no lookup, no take per slice)."""
     counts = [r.counts[0] for r in parsed]
     cell = {name: _column([r.cells[i] for r in parsed], counts, kind) for i, (name, kind) in enumerate(CELL_COLUMNS)}
-    at = order.place.take(_report_index(counts))
+    at = _report_index(counts)
     n = order.size
     group = pc.add(pc.multiply(_TABLE_OF_KEY.take(cell["key"]).cast(pa.int64()), _scalar(n)), at)  # table * n + place
     cells = pc.sort_indices(group)
@@ -305,20 +320,18 @@ def _facts(parsed: list[FileResult], order: _YearOrder, parser_version: str, run
     return tables
 
 
-def _checks(parsed: list[FileResult], order: _YearOrder, run_id: str) -> list[pa.Table]:
-    """The checks of `parsed`, one Arrow table per year, as ``_facts`` makes the cells'."""
+def _checks(parsed: list[FileResult], order: _Years, run_id: str) -> list[pa.Table]:
+    """The checks of `parsed` (in year order), one Arrow table per year, as ``_facts`` makes the
+    cells': each year's checks are already a slice of the batch's, in order."""
     counts = [r.counts[1] for r in parsed]
-    at = order.place.take(_report_index(counts))
-    rows = pc.sort_indices(at)
-    at = at.take(rows)
+    at = _report_index(counts)
     column = {
-        name: _column([r.checks[i] for r in parsed], counts, kind).take(rows)
-        for i, (name, kind) in enumerate(CHECK_COLUMNS)
+        name: _column([r.checks[i] for r in parsed], counts, kind) for i, (name, kind) in enumerate(CHECK_COLUMNS)
     }
     for name in ("expected", "actual"):
         column[name] = pc.if_else(pc.is_nan(column[name]), _scalar(None, _FLOAT64), column[name])
     column["passed"] = column["passed"].cast(pa.bool_())
-    starts = list(itertools.accumulate(_cells_per(at, order.size), initial=0))
+    starts = list(itertools.accumulate(counts, initial=0))
     run = pa.array([run_id], pa.string())
     out = []
     for year, lo, hi in order.runs:
@@ -337,7 +350,7 @@ def _checks(parsed: list[FileResult], order: _YearOrder, run_id: str) -> list[pa
 
 
 def _of_reports(
-    order: _YearOrder, at: pa.Array, a: int, b: int, lo: int, hi: int, names: tuple[str, ...]
+    order: _Years, at: pa.Array, a: int, b: int, lo: int, hi: int, names: tuple[str, ...]
 ) -> dict[str, pa.DictionaryArray]:
     """The report columns `names` of rows a..b, whose reports' places (`at`) are those of one
     year, lo..hi: dictionaries over that year's reports, indexed by place less lo."""
