@@ -3,7 +3,8 @@ that none of those compiled modules is older than its source.
 
 A parser worker's time is spent in these modules' Python: some hundred functions run once per
 report, none of them above a few percent of it.  Compiled, the same source ran in 0.91 of the
-time (a worker's read, decode, parse and pack of 6,000 bench reports, one process).  The .py
+time (a worker's read, decode, parse and pack of 8,000 bench reports, one process: 263 against
+290 us a report; callgrind's count 2.72 -> 2.48 M instructions).  The .py
 stays the one definition: it is what Cython compiles, and what runs where the install had no
 compiler.  The stage loop and its deadline (``work``) are not compiled: a signal's handler runs
 only where the interpreter runs, between a file's steps.
@@ -46,10 +47,11 @@ def stale(root: Path) -> list[str]:
     out = []
     for module in MODULES:
         py = source(module, root)
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            built = py.with_name(py.stem + suffix)
-            if built.exists() and py.exists() and built.stat().st_mtime_ns < py.stat().st_mtime_ns:
-                out.append(module)
+        if not py.exists():
+            continue
+        built = [py.with_name(py.stem + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES]
+        if any(b.exists() and b.stat().st_mtime_ns < py.stat().st_mtime_ns for b in built):
+            out.append(module)
     return out
 
 
