@@ -70,3 +70,66 @@ def test_the_package_will_not_load_beside_a_stale_module(tmp_path: Path):
     assert run.returncode == 1
     assert "ImportError: pipeline.read: the .py changed after it was compiled" in run.stderr
     assert "run `make env`" in run.stderr
+
+
+# Run in a process of its own: the compiled modules of MODULES loaded from their .py, as where the
+# install had no compiler; each file's report printed as JSON, one line each.
+_INTERPRETED = """
+import importlib.util, json, sys
+from pathlib import Path
+
+import pipeline
+from pipeline import compiled
+
+root = Path(pipeline.__file__).parent.parent
+
+
+class FromSource:
+    def find_spec(self, name, path, target=None):
+        if name not in compiled.MODULES:
+            return None
+        py = compiled.source(name, root)
+        return importlib.util.spec_from_file_location(
+            name, py, submodule_search_locations=[str(py.parent)] if py.name == "__init__.py" else None
+        )
+
+
+sys.meta_path.insert(0, FromSource())
+from report_json import report_json  # noqa: E402
+
+for m in compiled.MODULES:
+    assert sys.modules[m].__file__.endswith(".py"), m
+for path in sys.argv[1:]:
+    print(report_json(Path(path)))
+"""
+
+
+def test_the_python_reads_as_the_compiled(tmp_path: Path):
+    """The .py is the one definition, and what runs where nothing was compiled: its reports, in
+    a process that loads every module of MODULES from its .py, are the compiled modules' (real
+    reports of the golden corpus and generated ones in every layout and template)."""
+    from conftest import SHARED
+    from report_json import report_json
+    from test_golden import TEXT_REPORTS
+
+    from pipeline.generate import generate_many
+
+    files = []
+    for rel in TEXT_REPORTS:
+        files.append(tmp_path / Path(rel).name)
+        files[-1].write_bytes((SHARED / rel).read_bytes())
+    for i, g in enumerate(generate_many(11, 48)):
+        files.append(tmp_path / f"g{i:02}_{g.layout}_{g.template}.txt")
+        files[-1].write_bytes(g.data)
+    tests = Path(__file__).parent
+    run = subprocess.run(
+        [sys.executable, "-c", _INTERPRETED, *map(str, files)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), str(ROOT)])},
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    interpreted = run.stdout.splitlines()
+    assert len(interpreted) == len(files)
+    for path, line in zip(files, interpreted, strict=True):
+        assert report_json(path) == line, path.name
