@@ -54,19 +54,22 @@ class Parses:
     the consumer is slower than the workers.  A worker that dies (killed for memory, a crash in
     a reader's compiled code) breaks the pool: its batch is re-read one file at a time to find
     the file that kills it, and a new pool takes the rest.  Iterate once; ``close`` (also at the
-    end of the iteration) stops the workers."""
+    end of the iteration) stops the workers.  `pool`: workers started already (``spawned``),
+    taken where a pool is wanted, else stopped."""
 
-    def __init__(self, raw: Path, rels: list[str], jobs: int) -> None:
+    def __init__(self, raw: Path, rels: list[str], jobs: int, pool: ProcessPoolExecutor | None = None) -> None:
         self.raw, self.rels, self._jobs = raw, rels, jobs
         self._batches = [rels[i : i + BATCH] for i in range(0, len(rels), BATCH)]
         self._pool: ProcessPoolExecutor | None = None
         self._pending: deque[tuple[list[str], Future[list[FileResult]]]] = deque()
+        self._ctx = multiprocessing.get_context("spawn")
         if jobs > 1 and len(rels) >= INLINE_BELOW:
-            self._ctx = multiprocessing.get_context("spawn")
-            self._pool = _pool(self._ctx, jobs)
+            self._pool = pool or _pool(self._ctx, jobs)
             self._todo = iter(self._batches)
             for batch in itertools.islice(self._todo, IN_FLIGHT * jobs):
                 self._submit(batch)
+        elif pool is not None:
+            pool.shutdown(cancel_futures=True)
 
     def _submit(self, batch: list[str]) -> None:
         assert self._pool is not None
@@ -129,11 +132,30 @@ def start(raw: Path, warehouse: Path, full: bool, jobs: int | None) -> Started |
     if not (full or not (warehouse / DB_NAME).exists()) or not raw.is_dir():
         return None
     at = time.time()
+    n = workers(jobs)
+    # the workers start (and load the parser, 0.07 s) while the folder is listed (0.05 s for
+    # 20,000 files)
+    early = spawned(n) if n > 1 else None
     try:
         files = inputs.discover(raw)
-        return Started(files, Parses(raw, list(files), workers(jobs)), at)
+        return Started(files, Parses(raw, list(files), n, early), at)
     except OSError:
+        if early is not None:
+            early.shutdown(cancel_futures=True)
         return None
+
+
+def spawned(jobs: int) -> ProcessPoolExecutor:
+    """A pool of `jobs` parser workers (``_pool``), each started now: a pool starts a worker only
+    when a task is submitted to it and no worker is idle, so each is given an empty task."""
+    pool = _pool(multiprocessing.get_context("spawn"), jobs)
+    for _ in range(jobs):
+        pool.submit(_ready)
+    return pool
+
+
+def _ready() -> None:
+    """A worker's first task: none (``spawned``); its initializer has loaded the parser."""
 
 
 def _parse_batch(raw_root: str, rels: list[str]) -> list[FileResult]:

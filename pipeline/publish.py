@@ -303,18 +303,24 @@ def current_generation(warehouse: Path) -> Path | None:
     return gen if gen is not None and gen.is_dir() else None
 
 
-def view_sql(gen: Path) -> list[str]:
-    """Base views for the six tables and the run log, then every cross-agency view in sql/."""
+def view_sql(gen: Path) -> list[tuple[str, str]]:
+    """Base views for the six tables and the run log, then every cross-agency view in sql/: each
+    statement with where it comes from (a table's name, or its file in sql/)."""
     stmts = []
     for table in SCHEMAS:
         glob = (gen / table).as_posix() + "/**/*.parquet"
         stmts.append(
-            f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = false)"
+            (
+                f"the view {table}",
+                f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = false)",
+            )
         )
     runs_glob = (runs.ensure(gen.parent.parent)).as_posix() + "/*.parquet"
-    stmts.append(f"CREATE OR REPLACE VIEW runs AS SELECT * FROM read_parquet('{runs_glob}') ORDER BY started")
+    stmts.append(
+        ("the view runs", f"CREATE OR REPLACE VIEW runs AS SELECT * FROM read_parquet('{runs_glob}') ORDER BY started")
+    )
     for path in sorted(SQL_DIR.glob("*.sql")):
-        stmts.append(path.read_text(encoding="utf-8"))
+        stmts.append((f"sql/{path.name}", path.read_text(encoding="utf-8")))
     return stmts
 
 
@@ -332,7 +338,7 @@ def data_tests(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def switch(warehouse: Path, gen: Path) -> None:
     """Point warehouse.duckdb at `gen`.  The views are built in the generation's own
-    views.duckdb, checked (every view answers, every data test passes), then hard-linked to a
+    views.duckdb, checked (every view binds, every data test passes), then hard-linked to a
     temporary name and renamed over warehouse.duckdb.  On failure the generation is removed and
     the old file keeps serving."""
     views = gen / VIEWS
@@ -340,10 +346,13 @@ def switch(warehouse: Path, gen: Path) -> None:
     ok = False
     try:
         con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-        for stmt in view_sql(gen.resolve()):
-            con.execute(stmt)
-        for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall():
-            con.execute(f"SELECT * FROM {name} LIMIT 0").fetchall()
+        for source, stmt in view_sql(gen.resolve()):
+            try:  # DuckDB binds a view as it makes it: a missing file, table or column fails here
+                con.execute(stmt)
+            except duckdb.Error as exc:
+                raise PublishError(
+                    f"{source} does not bind on the new generation {gen.name}: {exc}; the previous warehouse stays in place"
+                ) from exc
         failed = {name: n for name, n in data_tests(con).items() if n}
         if failed:
             raise PublishError(

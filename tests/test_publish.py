@@ -3,6 +3,7 @@ large row groups; a failed write leaves nothing behind.  And the worker pool's b
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import pipeline.pool as pool_mod
-from pipeline import work
+from pipeline import publish, work
 from pipeline.publish import GENERATIONS, NO_STATISTICS, GenerationWriter, PublishError
 from pipeline.tidy import REQUIRED, SCHEMAS
 
@@ -180,3 +181,23 @@ def test_parses_yield_in_order_with_a_bounded_window(tmp_path: Path, monkeypatch
         assert len(submitted) - consumed <= 2 * 2
         seen.extend(r.path for r in batch)
     assert seen == rels and len(submitted) == 21
+
+
+def test_a_view_that_does_not_bind_stops_the_switch(tmp_path: Path, monkeypatch):
+    """Views are made in the new generation before it is switched in, and DuckDB binds each as
+    it is made: a view over a column no table has fails there, naming its file; the generation is
+    removed, and warehouse.duckdb stays as it was."""
+    sql = tmp_path / "sql"
+    shutil.copytree(publish.SQL_DIR, sql)
+    warehouse = tmp_path / "wh"
+    with GenerationWriter(warehouse, "g1") as writer:
+        good = writer.close()
+    publish.switch(warehouse, good)
+    (sql / "zz_broken.sql").write_text("CREATE OR REPLACE VIEW broken AS SELECT no_such_column FROM requests")
+    monkeypatch.setattr(publish, "SQL_DIR", sql)
+    with GenerationWriter(warehouse, "g2") as writer:
+        bad = writer.close()
+    with pytest.raises(PublishError, match=r"sql/zz_broken.sql does not bind .*no_such_column"):
+        publish.switch(warehouse, bad)
+    assert not bad.exists()
+    assert publish.current_generation(warehouse) == good
