@@ -1,20 +1,18 @@
 -- Every report has each of the seven applicant columns exactly once for each category of
--- requests, and all 15 appeals cells.  Seven rows whose applicant columns, as bits, make all
--- seven bits are the seven columns once each (fewer bits would need more rows), so this is also
--- the uniqueness test of requests' cells: one pass over the largest table instead of two.
+-- requests, and all 15 appeals cells.  Seven rows whose applicant columns, as bits (bit k for
+-- the k-th column, 1 to 7; none for a text that is no column), make all seven bits are the seven
+-- columns once each (fewer bits would need more rows), so this is also the uniqueness test of
+-- requests' cells: one pass over the largest table instead of two.  The column's place in a
+-- list, not a CASE of seven comparisons: the test took 0.9 of the time.
 SELECT report_id, 'requests:' || category AS what, count(*) AS cells
 FROM requests
 GROUP BY report_id, category
 HAVING count(*) <> 7
-    OR bit_or(1 << CASE applicant_type
-        WHEN 'natural_person' THEN 0
-        WHEN 'commercial_enterprise' THEN 1
-        WHEN 'research_institution' THEN 2
-        WHEN 'social_welfare_org' THEN 3
-        WHEN 'legal_service_org' THEN 4
-        WHEN 'other_org' THEN 5
-        WHEN 'total' THEN 6
-    END) IS DISTINCT FROM 127
+    OR bit_or(1 << list_position(
+        ['natural_person', 'commercial_enterprise', 'research_institution', 'social_welfare_org',
+         'legal_service_org', 'other_org', 'total'],
+        applicant_type
+    )) IS DISTINCT FROM 254
 UNION ALL
 SELECT report_id, 'appeals', count(*) FROM appeals GROUP BY report_id HAVING count(*) <> 15
 UNION ALL
