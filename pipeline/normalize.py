@@ -14,7 +14,6 @@ import functools
 import re
 import unicodedata
 
-from charset_normalizer import from_bytes
 
 from pipeline.hanzi import T2S
 
@@ -84,6 +83,9 @@ def decode(data: bytes) -> tuple[str, str]:
             max(decoded, key=lambda d: sum(d[1].count(c) for c in _VOCABULARY)) if len(decoded) > 1 else decoded[0]
         )
         return text, enc
+    # the last resort, loaded only here: a fifth of what a parser worker loads to start
+    from charset_normalizer import from_bytes
+
     best = from_bytes(data).best()
     if best is None:
         raise DecodeError("bytes are not text in any known encoding")
