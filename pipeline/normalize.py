@@ -14,7 +14,6 @@ import functools
 import re
 import unicodedata
 
-
 from pipeline.hanzi import T2S
 
 try:
