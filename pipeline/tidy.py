@@ -362,7 +362,9 @@ def _checks(parsed: list[FileResult], order: _Years, run_id: str) -> list[pa.Tab
     return out
 
 
-def _of_reports(order: _Years, local: pa.Array, lo: int, hi: int, names: tuple[str, ...]) -> dict[str, pa.DictionaryArray]:
+def _of_reports(
+    order: _Years, local: pa.Array, lo: int, hi: int, names: tuple[str, ...]
+) -> dict[str, pa.DictionaryArray]:
     """The report columns `names` of rows whose reports are of one year, lo..hi (``local``:
     their places among that year's reports): dictionaries over that year's reports."""
     return {name: _dictionary(local, order.texts[name].slice(lo, hi - lo)) for name in names}
