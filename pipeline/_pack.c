@@ -12,6 +12,10 @@
  * rows' keys and the readings of those printed), the same bytes ``columns`` makes of the facts
  * model.part_facts would make of them, without making those facts: ~200 tuples a report, each
  * made, appended and freed again, were ~4 % of a worker's CPU.
+ *
+ * Both pack each fact table's cells apart (the `tables` given, model.FACT_TABLES), each table's
+ * in the order of the facts: the tidy stage joins a table's cells of a batch's reports as they
+ * come, with no sort.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -48,11 +52,11 @@ static int as_double(PyObject *v, double *out) {
     return -1;
 }
 
-/* `texts` packed as model._texts packs them: the int32 lengths of their UTF-8 bytes, then the
- * bytes; NULL with no error set where a text is not a str, holds a line break or has no UTF-8 (a
- * lone surrogate): the Python says which. */
-static PyObject *packed_texts(PyObject *texts) {
-    Py_ssize_t n = PyList_GET_SIZE(texts), size = 4 * n;
+/* The first n of `texts` packed as model._texts packs them: the int32 lengths of their UTF-8
+ * bytes, then the bytes; NULL with no error set where a text is not a str, holds a line break or
+ * has no UTF-8 (a lone surrogate): the Python says which. */
+static PyObject *packed_texts(PyObject *texts, Py_ssize_t n) {
+    Py_ssize_t size = 4 * n;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PyList_GET_ITEM(texts, i);
         if (!PyUnicode_CheckExact(t)) return NULL;
@@ -79,36 +83,44 @@ static PyObject *packed_texts(PyObject *texts) {
     return out;
 }
 
-/* The keys' numbers already looked up, by the identity of the three strings of a cell's key: the
- * parser builds every fact from the template's own strings, so the same three objects recur in
- * every report, and comparing three pointers costs less than the tuple, its hash and the dict
- * lookup (~0.4 of the pack's time).  An entry holds its strings, so no other string can take
- * their addresses; the cache belongs to one keys dict (held too) and is emptied for another. */
+/* The keys' numbers and tables already looked up, by the identity of the three strings of a
+ * cell's key: the parser builds every fact from the template's own strings, so the same three
+ * objects recur in every report, and comparing three pointers costs less than the tuple, its hash
+ * and the dict lookup (~0.4 of the pack's time).  An entry holds its strings, so no other string
+ * can take their addresses; the cache belongs to one keys dict and one tuple of tables (held too)
+ * and is emptied for others. */
 #define KEY_SLOTS 1024
 typedef struct {
     PyObject *part[3]; /* NULL: an empty slot */
     long index;
+    int table;
 } KeySlot;
 static KeySlot key_slots[KEY_SLOTS];
-static PyObject *key_dict;
+static PyObject *key_dict, *key_tables;
 
 static void forget_keys(void) {
     for (int k = 0; k < KEY_SLOTS; k++)
         for (int j = 0; j < 3; j++) Py_CLEAR(key_slots[k].part[j]);
     Py_CLEAR(key_dict);
+    Py_CLEAR(key_tables);
 }
 
-/* The number of the cell key (f[0], f[1], f[2]) in `keys`: -1 with no error set where it has none
- * or one that is not a number that fits, -2 with an error set. */
-static long key_index(PyObject *keys, PyObject *f) {
-    if (keys != key_dict) {
+/* The number of the cell key (f[0], f[1], f[2]) in `keys`, and in *table the place of its table
+ * (f[0]) in `tables`: -1 with no error set where it has none, or one that is not a number that
+ * fits, or a table not in `tables`; -2 with an error set. */
+static long key_index(PyObject *keys, PyObject *tables, PyObject *f, int *table) {
+    if (keys != key_dict || tables != key_tables) {
         forget_keys();
         key_dict = Py_NewRef(keys);
+        key_tables = Py_NewRef(tables);
     }
     PyObject *a = PyTuple_GET_ITEM(f, 0), *b = PyTuple_GET_ITEM(f, 1), *c = PyTuple_GET_ITEM(f, 2);
     uintptr_t h = ((uintptr_t)a * 31 + (uintptr_t)b) * 31 + (uintptr_t)c;
     KeySlot *slot = &key_slots[(h ^ (h >> 4) ^ (h >> 13)) & (KEY_SLOTS - 1)];
-    if (slot->part[0] == a && slot->part[1] == b && slot->part[2] == c) return slot->index;
+    if (slot->part[0] == a && slot->part[1] == b && slot->part[2] == c) {
+        *table = slot->table;
+        return slot->index;
+    }
     PyObject *k = PyTuple_GetSlice(f, 0, 3);
     if (k == NULL) return -2;
     PyObject *index = PyDict_GetItemWithError(keys, k); /* borrowed */
@@ -119,24 +131,37 @@ static long key_index(PyObject *keys, PyObject *f) {
         PyErr_Clear();
         return -1;
     }
+    Py_ssize_t t = 0;
+    for (; t < PyTuple_GET_SIZE(tables); t++) {
+        PyObject *name = PyTuple_GET_ITEM(tables, t);
+        if (name == a || (PyUnicode_Check(a) && PyUnicode_Check(name) && PyUnicode_Compare(a, name) == 0)) break;
+        if (PyErr_Occurred()) return -2;
+    }
+    if (t == PyTuple_GET_SIZE(tables)) return -1; /* a table the tables do not name: the Python's error */
     for (int j = 0; j < 3; j++) Py_XSETREF(slot->part[j], Py_NewRef(PyTuple_GET_ITEM(f, j)));
     slot->index = kk;
+    slot->table = *table = (int)t;
     return kk;
 }
 
-/* The cell columns being made: (key u16, raw, value f64, line i32), and the count of printed
- * cells. */
+/* One table's cell columns being made: (key u16, raw, value f64, line i32) of its first `used`
+ * cells (room for n), and the count of its printed cells. */
 typedef struct {
-    Py_ssize_t n, printed;
+    Py_ssize_t n, used, printed;
     uint16_t *key;
     double *value;
     int32_t *line;
-    PyObject *raws; /* a list of n */
+    PyObject *raws; /* a list of n, its first `used` set */
 } Columns;
 
 static int columns_init(Columns *C, Py_ssize_t n) {
-    *C = (Columns){n, 0, PyMem_Malloc((n ? n : 1) * sizeof(uint16_t)), PyMem_Malloc((n ? n : 1) * sizeof(double)),
-                   PyMem_Malloc((n ? n : 1) * sizeof(int32_t)), PyList_New(n)};
+    *C = (Columns){n,
+                   0,
+                   0,
+                   PyMem_Malloc((n ? n : 1) * sizeof(uint16_t)),
+                   PyMem_Malloc((n ? n : 1) * sizeof(double)),
+                   PyMem_Malloc((n ? n : 1) * sizeof(int32_t)),
+                   PyList_New(n)};
     if (C->key == NULL || C->value == NULL || C->line == NULL || C->raws == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -151,12 +176,37 @@ static void columns_free(Columns *C) {
     Py_XDECREF(C->raws);
 }
 
-/* Cell i: its key (a tuple whose first three items are the key's strings), raw text, value and
- * line.  0, or -1 where the Python must pack it (no error set), or -2 with an error set. */
-static int put_cell(Columns *C, Py_ssize_t i, PyObject *keys, PyObject *key, PyObject *raw, PyObject *v,
+/* The cell columns of each table (``key_index``'s `tables`), each with room for every cell. */
+#define MAX_TABLES 8
+typedef struct {
+    int n;
+    Columns of[MAX_TABLES];
+} Tables;
+
+/* 0; -1 where the Python must pack (more tables than MAX_TABLES); -2 with an error set.  Whatever
+ * it returns, ``tables_free`` frees what it made. */
+static int tables_init(Tables *T, PyObject *tables, Py_ssize_t n) {
+    T->n = 0;
+    if (PyTuple_GET_SIZE(tables) > MAX_TABLES) return -1;
+    while (T->n < PyTuple_GET_SIZE(tables))
+        if (columns_init(&T->of[T->n++], n) < 0) return -2;
+    return 0;
+}
+
+static void tables_free(Tables *T) {
+    for (int t = 0; t < T->n; t++) columns_free(&T->of[t]);
+}
+
+/* The next cell of its table: its key (a tuple whose first three items are the key's strings),
+ * raw text, value and line.  0, or -1 where the Python must pack it (no error set), or -2 with an
+ * error set. */
+static int put_cell(Tables *T, PyObject *keys, PyObject *tables, PyObject *key, PyObject *raw, PyObject *v,
                     PyObject *ln) {
-    long kk = key_index(keys, key);
+    int table;
+    long kk = key_index(keys, tables, key, &table);
     if (kk < 0) return (int)kk;
+    Columns *C = &T->of[table];
+    Py_ssize_t i = C->used++;
     C->key[i] = (uint16_t)kk;
     PyList_SET_ITEM(C->raws, i, Py_NewRef(raw));
     if (PyUnicode_CheckExact(raw) && PyUnicode_GET_LENGTH(raw)) C->printed++;
@@ -175,36 +225,46 @@ static int put_cell(Columns *C, Py_ssize_t i, PyObject *keys, PyObject *key, PyO
     return 0;
 }
 
-/* The columns made, packed: (key, raw, value, line) as bytes; NotImplemented where a raw text is
- * one the Python must pack. */
+/* One table's columns made, packed: (key, raw, value, line) as bytes; NotImplemented where a raw
+ * text is one the Python must pack. */
 static PyObject *columns_packed(Columns *C) {
-    PyObject *text = packed_texts(C->raws);
+    PyObject *text = packed_texts(C->raws, C->used);
     if (text == NULL) return PyErr_Occurred() ? NULL : Py_NewRef(Py_NotImplemented);
-    return Py_BuildValue("(y#Ny#y#)", (const char *)C->key, C->n * (Py_ssize_t)sizeof(uint16_t), text,
-                         (const char *)C->value, C->n * (Py_ssize_t)sizeof(double), (const char *)C->line,
-                         C->n * (Py_ssize_t)sizeof(int32_t));
+    return Py_BuildValue("(y#Ny#y#)", (const char *)C->key, C->used * (Py_ssize_t)sizeof(uint16_t), text,
+                         (const char *)C->value, C->used * (Py_ssize_t)sizeof(double), (const char *)C->line,
+                         C->used * (Py_ssize_t)sizeof(int32_t));
 }
 
-/* The columns made, packed (``columns_packed``), where `rc` is 0; NotImplemented where it is -1
- * (the Python packs the cells); NULL where it is -2 (an error set).  Frees them. */
-static PyObject *finished(Columns *C, int rc, Py_ssize_t *printed) {
-    PyObject *out = rc == -2 ? NULL : rc == -1 ? Py_NewRef(Py_NotImplemented) : columns_packed(C);
-    *printed = C->printed;
-    columns_free(C);
+/* The tables' columns made, packed (a tuple of each table's ``columns_packed``), where `rc` is 0;
+ * NotImplemented where it is -1 or a table's texts are the Python's to pack; NULL where it is -2
+ * (an error set).  Frees them. */
+static PyObject *finished(Tables *T, int rc, Py_ssize_t *printed) {
+    PyObject *out = rc == -2 ? NULL : rc == -1 ? Py_NewRef(Py_NotImplemented) : PyTuple_New(T->n);
+    *printed = 0;
+    for (int t = 0; t < T->n; t++) {
+        *printed += T->of[t].printed;
+        if (out == NULL || out == Py_NotImplemented) continue;
+        PyObject *packed = columns_packed(&T->of[t]);
+        if (packed == NULL || packed == Py_NotImplemented)
+            Py_SETREF(out, packed);
+        else
+            PyTuple_SET_ITEM(out, t, packed);
+    }
+    tables_free(T);
     return out;
 }
 
-/* The cell columns of `facts`. */
-static PyObject *pack_cells(PyObject *facts, PyObject *keys, Py_ssize_t *printed) {
-    Columns C;
-    int rc = columns_init(&C, PyList_GET_SIZE(facts)) < 0 ? -2 : 0;
-    for (Py_ssize_t i = 0; rc == 0 && i < C.n; i++) {
+/* The cell columns of `facts`, by table. */
+static PyObject *pack_cells(PyObject *facts, PyObject *keys, PyObject *tables, Py_ssize_t *printed) {
+    Tables T;
+    int rc = tables_init(&T, tables, PyList_GET_SIZE(facts));
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_GET_SIZE(facts); i++) {
         PyObject *f = PyList_GET_ITEM(facts, i);
         rc = !PyTuple_CheckExact(f) || PyTuple_GET_SIZE(f) != 6
                  ? -1
-                 : put_cell(&C, i, keys, f, PyTuple_GET_ITEM(f, 3), PyTuple_GET_ITEM(f, 4), PyTuple_GET_ITEM(f, 5));
+                 : put_cell(&T, keys, tables, f, PyTuple_GET_ITEM(f, 3), PyTuple_GET_ITEM(f, 4), PyTuple_GET_ITEM(f, 5));
     }
-    return finished(&C, rc, printed);
+    return finished(&T, rc, printed);
 }
 
 /* The facts model.part_facts makes of each (keys, printed) of `parts` (keys: each row's code with
@@ -232,15 +292,15 @@ static Py_ssize_t part_cells(PyObject *parts) {
 
 /* The cell columns of the facts of `parts` (``part_cells``), packed as ``pack_cells`` packs
  * those facts, without a tuple made for each. */
-static PyObject *pack_parts(PyObject *parts, PyObject *keys, Py_ssize_t *printed) {
+static PyObject *pack_parts(PyObject *parts, PyObject *keys, PyObject *tables, Py_ssize_t *printed) {
     static PyObject *CELLS = NULL, *BLANK = NULL;
     if (CELLS == NULL && (CELLS = PyUnicode_InternFromString("cells")) == NULL) return NULL;
     if (BLANK == NULL && (BLANK = PyUnicode_New(0, 0)) == NULL) return NULL;
-    Py_ssize_t n = part_cells(parts), i = 0;
+    Py_ssize_t n = part_cells(parts);
     if (n < 0) Py_RETURN_NOTIMPLEMENTED;
-    Columns C;
+    Tables T;
     PyObject *cells = NULL;
-    int rc = columns_init(&C, n) < 0 ? -2 : 0;
+    int rc = tables_init(&T, tables, n);
     for (Py_ssize_t p = 0; rc == 0 && p < PyList_GET_SIZE(parts); p++) {
         PyObject *rows = PyTuple_GET_ITEM(PyList_GET_ITEM(parts, p), 0);
         PyObject *picks = PyTuple_GET_ITEM(PyList_GET_ITEM(parts, p), 1);
@@ -257,21 +317,21 @@ static PyObject *pack_parts(PyObject *parts, PyObject *keys, Py_ssize_t *printed
                      : !PyTuple_CheckExact(cells) || PyTuple_GET_SIZE(cells) != PyTuple_GET_SIZE(row) ? -1
                                                                                                         : 0;
             }
-            for (Py_ssize_t k = 0; rc == 0 && k < PyTuple_GET_SIZE(row); k++, i++) {
+            for (Py_ssize_t k = 0; rc == 0 && k < PyTuple_GET_SIZE(row); k++) {
                 PyObject *key = PyTuple_GET_ITEM(row, k), *cell = cells ? PyTuple_GET_ITEM(cells, k) : NULL;
                 if (!PyTuple_CheckExact(key) || PyTuple_GET_SIZE(key) != 3 ||
                     (cell != NULL && (!PyTuple_CheckExact(cell) || PyTuple_GET_SIZE(cell) != 3)))
                     rc = -1;
                 else if (cell == NULL)
-                    rc = put_cell(&C, i, keys, key, BLANK, Py_None, Py_None);
+                    rc = put_cell(&T, keys, tables, key, BLANK, Py_None, Py_None);
                 else
-                    rc = put_cell(&C, i, keys, key, PyTuple_GET_ITEM(cell, 0), PyTuple_GET_ITEM(cell, 1),
+                    rc = put_cell(&T, keys, tables, key, PyTuple_GET_ITEM(cell, 0), PyTuple_GET_ITEM(cell, 1),
                                   PyTuple_GET_ITEM(cell, 2));
             }
         }
     }
     Py_XDECREF(cells);
-    return finished(&C, rc, printed);
+    return finished(&T, rc, printed);
 }
 
 /* The type of the checks whose fields are read by their place: a named tuple whose _fields are
@@ -336,7 +396,7 @@ static PyObject *pack_checks(PyObject *checks) {
         passed[i] = p == Py_True;
     }
     for (int t = 0; t < 3; t++) {
-        packs[t] = packed_texts(texts[t]);
+        packs[t] = packed_texts(texts[t], n);
         if (packs[t] == NULL) {
             if (PyErr_Occurred()) goto done;
             goto python;
@@ -370,29 +430,32 @@ static PyObject *with_checks(PyObject *cells, Py_ssize_t printed, PyObject *chec
 }
 
 static PyObject *columns(PyObject *self, PyObject *args) {
-    PyObject *facts, *keys, *checks;
-    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &facts, &PyDict_Type, &keys, &PyList_Type, &checks))
+    PyObject *facts, *keys, *tables, *checks;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!", &PyList_Type, &facts, &PyDict_Type, &keys, &PyTuple_Type, &tables,
+                          &PyList_Type, &checks))
         return NULL;
     Py_ssize_t printed = 0;
-    PyObject *cells = pack_cells(facts, keys, &printed); /* before printed is read */
+    PyObject *cells = pack_cells(facts, keys, tables, &printed); /* before printed is read */
     return with_checks(cells, printed, checks);
 }
 
 static PyObject *parts(PyObject *self, PyObject *args) {
-    PyObject *ps, *keys, *checks;
-    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &ps, &PyDict_Type, &keys, &PyList_Type, &checks)) return NULL;
+    PyObject *ps, *keys, *tables, *checks;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!", &PyList_Type, &ps, &PyDict_Type, &keys, &PyTuple_Type, &tables,
+                          &PyList_Type, &checks))
+        return NULL;
     Py_ssize_t printed = 0;
-    PyObject *cells = pack_parts(ps, keys, &printed); /* before printed is read */
+    PyObject *cells = pack_parts(ps, keys, tables, &printed); /* before printed is read */
     return with_checks(cells, printed, checks);
 }
 
 static PyMethodDef methods[] = {
     {"columns", columns, METH_VARARGS,
-     "model._columns in C: (facts, keys, checks) -> (cells, checks, printed); NotImplemented for what it does not "
-     "take."},
+     "model._columns in C: (facts, keys, tables, checks) -> (each table's cells, checks, printed); NotImplemented "
+     "for what it does not take."},
     {"parts", parts, METH_VARARGS,
-     "model._columns of model.facts_of(parts), in C, with no tuple made for a cell: (parts, keys, checks) -> (cells, "
-     "checks, printed); NotImplemented for what it does not take."},
+     "model._columns of model.facts_of(parts), in C, with no tuple made for a cell: (parts, keys, tables, checks) -> "
+     "(each table's cells, checks, printed); NotImplemented for what it does not take."},
     {NULL, NULL, 0, NULL},
 };
 

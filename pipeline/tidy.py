@@ -17,7 +17,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.model import CELL_COLUMNS, CHECK_COLUMNS, FileResult
+from pipeline.model import CELL_COLUMNS, CHECK_COLUMNS, FACT_TABLES, FileResult
 from pipeline.template import CELL_LABELS
 
 PROVENANCE = {
@@ -208,26 +208,26 @@ def _arrow_schema(table: str) -> pa.Schema:
 ARROW_SCHEMAS = {table: _arrow_schema(table) for table in SCHEMAS}
 
 
-def _key_columns() -> dict[str, tuple[int, dict[str, tuple[pa.Array, pa.Array]]]]:
-    """For each fact table: its number in ``_TABLE_OF_KEY``, and for key1, key2 and label_zh the
-    distinct texts of its cells (a dictionary) with the index into them of every cell key in
-    CELL_LABELS (0 for another table's keys, which never reach it)."""
+def _key_columns() -> dict[str, dict[str, tuple[pa.Array, pa.Array]]]:
+    """For each fact table, for key1, key2 and label_zh: the distinct texts of its cells (a
+    dictionary) with the index into them of every cell key in CELL_LABELS (0 for another table's
+    keys, which never reach it)."""
     keys = list(CELL_LABELS)
     texts = {"key1": [k[1] for k in keys], "key2": [k[2] for k in keys], "label_zh": list(CELL_LABELS.values())}
     out = {}
-    for number, table in enumerate(_KEYS):
+    for table in _KEYS:
         columns = {}
         for name, values in texts.items():
             distinct = list(dict.fromkeys(v for k, v in zip(keys, values, strict=True) if k[0] == table))
             where = {v: i for i, v in enumerate(distinct)}
             index = [where[v] if k[0] == table else 0 for k, v in zip(keys, values, strict=True)]
             columns[name] = (pa.array(index, pa.int32()), pa.array(distinct, pa.string()))
-        out[table] = (number, columns)
+        out[table] = columns
     return out
 
 
 _KEY_COLUMNS = _key_columns()
-_TABLE_OF_KEY = pa.array([list(_KEYS).index(k[0]) for k in CELL_LABELS], pa.int8())
+assert tuple(_KEYS) == FACT_TABLES  # FileResult.cells[number] holds the cells of table number
 _INT64, _INT32, _FLOAT64 = pa.int64(), pa.int32(), pa.float64()
 _SCALARS: dict[tuple[object, pa.DataType], pa.Scalar] = {}
 
@@ -283,46 +283,38 @@ def _facts(parsed: list[FileResult], order: _Years, parser_version: str, run_id:
     """The cells of `parsed` (in year order) as the three fact tables, one Arrow table per year,
     rows in the order of the reports and of each report's cells.
 
-    One stable sort puts the cells in order of table, then of their report's place: each (table,
-    year)'s rows are then a slice of every column, and each year's reports a slice of the
-    reports.  What a row's dictionaries index (its place among its year's reports, its key's
-    texts) is worked out once for the batch, or once for each table, and sliced: an Arrow call
-    for each of the 21 (table, year) slices was a third of the time."""
-    counts = [r.counts[0] for r in parsed]
-    cell = {name: _column([r.cells[i] for r in parsed], counts, kind) for i, (name, kind) in enumerate(CELL_COLUMNS)}
-    at = _report_index(counts)
-    n = order.size
-    group = pc.add(pc.multiply(_TABLE_OF_KEY.take(cell["key"]).cast(pa.int64()), _scalar(n)), at)  # table * n + place
-    cells = pc.sort_indices(group)
-    key, at = cell["key"].take(cells), at.take(cells)
-    value = cell["value"].take(cells)
-    value = pc.if_else(pc.is_nan(value), _scalar(None, _FLOAT64), value)
-    count = pc.cast(value, pa.int64(), safe=False)  # |count| < 2^63 where a count is one
-    line = cell["line"].take(cells)
-    line = pc.if_else(pc.equal(line, _scalar(0, _INT32)), _scalar(None, _INT32), line).cast(pa.int64())
-    raw = cell["raw"].take(cells)
-    local = order.local(at)
-    starts = list(itertools.accumulate(_cells_per(group, len(_KEYS) * n), initial=0))  # by table * n + place
+    Each report's cells come packed table by table (``FileResult.pack``): a table's columns of
+    the batch are its reports' joined, each year's rows a slice of them, and each year's reports
+    a slice of the reports.  What a row's dictionaries index (its place among its year's
+    reports, its key's texts) is worked out once for the table and sliced: an Arrow call for each
+    of the 21 (table, year) slices was a third of the time."""
     version, run = pa.array([parser_version], pa.string()), pa.array([run_id], pa.string())
     tables: Tidied = {table: [] for table in _KEYS}
-    for table, (k1, k2) in _KEYS.items():
-        number, texts_of = _KEY_COLUMNS[table]
-        first = starts[number * n]  # the table's rows: first..starts[(number + 1) * n]
-        mine = key.slice(first, starts[(number + 1) * n] - first)
-        indices = {name: index.take(mine) for name, (index, _) in texts_of.items()}
+    for number, (table, (k1, k2)) in enumerate(_KEYS.items()):
+        counts = [r.counts[number] for r in parsed]
+        cell = {
+            name: _column([r.cells[number][i] for r in parsed], counts, kind)
+            for i, (name, kind) in enumerate(CELL_COLUMNS)
+        }
+        value = pc.if_else(pc.is_nan(cell["value"]), _scalar(None, _FLOAT64), cell["value"])
+        amount = value if table == "proactive" else pc.cast(value, pa.int64(), safe=False)  # |count| < 2^63
+        line = cell["line"]
+        line = pc.if_else(pc.equal(line, _scalar(0, _INT32)), _scalar(None, _INT32), line).cast(pa.int64())
+        local = order.local(_report_index(counts))
+        texts_of = _KEY_COLUMNS[table]
+        indices = {name: index.take(cell["key"]) for name, (index, _) in texts_of.items()}
+        starts = list(itertools.accumulate(counts, initial=0))
         for year, lo, hi in order.runs:
-            a, b = starts[number * n + lo], starts[number * n + hi]
+            a, b = starts[lo], starts[hi]
             if a == b:
                 continue
             columns = _of_reports(order, local.slice(a, b - a), lo, hi, _PER_REPORT)
             for name, out in zip(_PER_KEY, (k1, k2, "label_zh"), strict=True):
-                columns[out] = pa.DictionaryArray.from_arrays(indices[name].slice(a - first, b - a), texts_of[name][1])
+                columns[out] = pa.DictionaryArray.from_arrays(indices[name].slice(a, b - a), texts_of[name][1])
             columns |= {
                 "year": _constant_year(year, b - a),
-                "value" if table == "proactive" else "count": (value if table == "proactive" else count).slice(
-                    a, b - a
-                ),
-                "raw": raw.slice(a, b - a),
+                "value" if table == "proactive" else "count": amount.slice(a, b - a),
+                "raw": cell["raw"].slice(a, b - a),
                 "source_line": line.slice(a, b - a),
                 "parser_version": _constant(version, b - a),
                 "run_id": _constant(run, b - a),
@@ -335,7 +327,7 @@ def _facts(parsed: list[FileResult], order: _Years, parser_version: str, run_id:
 def _checks(parsed: list[FileResult], order: _Years, run_id: str) -> list[pa.Table]:
     """The checks of `parsed` (in year order), one Arrow table per year, as ``_facts`` makes the
     cells': each year's checks are already a slice of the batch's, in order."""
-    counts = [r.counts[1] for r in parsed]
+    counts = [r.counts[-1] for r in parsed]
     at = _report_index(counts)
     column = {
         name: _column([r.checks[i] for r in parsed], counts, kind) for i, (name, kind) in enumerate(CHECK_COLUMNS)
@@ -394,15 +386,6 @@ def _runs(values: list) -> list[tuple[object, int, int]]:
         else:
             out.append((v, i, i + 1))
     return out
-
-
-def _cells_per(group: pa.Array, groups: int) -> list[int]:
-    """How many cells are in each group (numbered 0 to groups - 1)."""
-    found = pc.value_counts(group)
-    per = [0] * groups
-    for k, c in zip(found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True):
-        per[k] = c
-    return per
 
 
 _ARROW = {"u16": pa.uint16(), "f64": pa.float64(), "i32": pa.int32(), "bool": pa.uint8()}

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from pipeline import _pack, model, work
 from pipeline.generate import generate_many
-from pipeline.model import _CELL_KEYS, Check, FileResult
+from pipeline.model import _CELL_KEYS, FACT_TABLES, Check, FileResult
 from pipeline.parse import parse_parts, parse_text, sections
 from pipeline.parse.readings import Reading
 from pipeline.template import CELL_LABELS
@@ -49,7 +49,7 @@ def python(facts: list, checks: list) -> object:
 @settings(max_examples=600, deadline=None)
 @given(facts(plain_text, number, line), checks(plain_text, number))
 def test_the_c_packs_plain_reports_as_the_python_does(facts, checks):
-    assert _pack.columns(facts, _CELL_KEYS, checks) == python(facts, checks)
+    assert _pack.columns(facts, _CELL_KEYS, FACT_TABLES, checks) == python(facts, checks)
 
 
 odd_key = st.one_of(key, st.just(("requests", "no.such.row", "total")))
@@ -62,7 +62,7 @@ odd_line = st.one_of(line, st.integers(-2, 0), st.integers(2**31, 2**40), st.jus
 @settings(max_examples=600, deadline=None)
 @given(facts(odd_raw, odd_number, odd_line, odd_key), checks(odd_raw, odd_number, st.one_of(st.booleans(), st.just(1))))
 def test_what_the_c_does_not_take_it_leaves_to_the_python(facts, checks):
-    got, want = _pack.columns(facts, _CELL_KEYS, checks), python(facts, checks)
+    got, want = _pack.columns(facts, _CELL_KEYS, FACT_TABLES, checks), python(facts, checks)
     if isinstance(want, type):  # the Python refuses: a parser bug it names
         assert got is NotImplemented
     elif got is not NotImplemented:
@@ -76,11 +76,11 @@ def test_checks_pack_by_their_fields_names_whatever_their_type(checks):
     object with the fields as attributes, and a named tuple with them in another order, pack as
     the same Checks do."""
     Shuffled = namedtuple("Shuffled", ["note", "passed", "actual", "expected", "scope", "rule"])
-    want = _pack.columns([], _CELL_KEYS, checks)
+    want = _pack.columns([], _CELL_KEYS, FACT_TABLES, checks)
     assert want == python([], checks)
     for other in (SimpleNamespace(**c._asdict()) for c in checks), (Shuffled(**c._asdict()) for c in checks):
-        assert _pack.columns([], _CELL_KEYS, list(other)) == want
-    assert _pack.columns([], _CELL_KEYS, checks) == want  # and Checks again, after the others
+        assert _pack.columns([], _CELL_KEYS, FACT_TABLES, list(other)) == want
+    assert _pack.columns([], _CELL_KEYS, FACT_TABLES, checks) == want  # and Checks again, after the others
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_checks_pack_by_their_fields_names_whatever_their_type(checks):
 def test_each_refusal_of_the_python_is_left_to_it(fact):
     with pytest.raises((ValueError, OverflowError)):
         model._columns([fact], [])
-    assert _pack.columns([fact], _CELL_KEYS, []) is NotImplemented
+    assert _pack.columns([fact], _CELL_KEYS, FACT_TABLES, []) is NotImplemented
 
 
 def test_a_count_past_bigint_is_a_parser_error_that_names_its_cell():
@@ -108,14 +108,14 @@ def test_a_count_past_bigint_is_a_parser_error_that_names_its_cell():
     with pytest.raises(ValueError, match=rf"^requests\.{key[1]}\.{key[2]} read as '9{{19}}' \(line 4\)$"):
         model._columns([(*key, "9" * 19, 10**19 - 1, 4)], [])
     amount = next(k for k in CELL_LABELS if k[0] == "proactive")
-    assert _pack.columns([(*amount, "1e19", 1e19, 2)], _CELL_KEYS, []) is NotImplemented
+    assert _pack.columns([(*amount, "1e19", 1e19, 2)], _CELL_KEYS, FACT_TABLES, []) is NotImplemented
     assert model._columns([(*amount, "1e19", 1e19, 2)], [])[2] == 1
 
 
 def test_parsed_reports_pack_in_c_as_in_python():
     reports = [parse_text(g.text) for g in generate_many(11, 40)]
     for report in reports:
-        got = _pack.columns(report.facts, _CELL_KEYS, report.checks)
+        got = _pack.columns(report.facts, _CELL_KEYS, FACT_TABLES, report.checks)
         assert got is not NotImplemented
         assert got == model._columns(report.facts, report.checks)
     assert sum(len(r.facts) for r in reports) > 40 * 150 and sum(len(r.checks) for r in reports) > 40 * 20
@@ -127,36 +127,38 @@ def test_a_cells_key_is_numbered_by_the_keys_given_whatever_the_c_remembers():
     objects get the same number."""
     keys = list(CELL_LABELS)
     fact = (*keys[5], "1", 1, 3)
-    first = _pack.columns([fact], _CELL_KEYS, [])
-    assert first[0][0] == (5).to_bytes(2, "little")
+    first = _pack.columns([fact], _CELL_KEYS, FACT_TABLES, [])
+    assert first[0][0][0] == (5).to_bytes(2, "little")  # the first table's keys
     reversed_keys = {k: len(keys) - 1 - i for i, k in enumerate(keys)}
-    again = _pack.columns([fact], reversed_keys, [])
-    assert again[0][0] == (len(keys) - 1 - 5).to_bytes(2, "little")
-    assert _pack.columns([fact], _CELL_KEYS, [])[0][0] == first[0][0]
+    again = _pack.columns([fact], reversed_keys, FACT_TABLES, [])
+    assert again[0][0][0] == (len(keys) - 1 - 5).to_bytes(2, "little")
+    assert _pack.columns([fact], _CELL_KEYS, FACT_TABLES, [])[0][0][0] == first[0][0][0]
     copies = tuple("".join(list(part)) for part in keys[5])  # equal strings, other objects
     assert all(c == k and c is not k for c, k in zip(copies, keys[5], strict=True))
-    assert _pack.columns([(*copies, "1", 1, 3)], _CELL_KEYS, [])[0][0] == first[0][0]
+    assert _pack.columns([(*copies, "1", 1, 3)], _CELL_KEYS, FACT_TABLES, [])[0][0][0] == first[0][0][0]
 
 
 def test_keys_that_share_two_strings_are_told_apart():
     """Every applicant column of a row: keys alike but for their last string."""
     row = [k for k in CELL_LABELS if k[:2] == ("requests", "received.new")]
     facts = [(*k, str(i), i, i + 1) for i, k in enumerate(row)] * 2
-    assert _pack.columns(facts, _CELL_KEYS, []) == python(facts, [])
+    assert _pack.columns(facts, _CELL_KEYS, FACT_TABLES, []) == python(facts, [])
 
 
 def test_many_keys_that_share_two_strings_are_told_apart():
     """More keys than the C remembers, alike but for one string at a time: where two share a
-    slot of its memory, each is still told by all three of its strings."""
+    slot of its memory, each is still told by all three of its strings, and goes to its table."""
     table, key1, key2 = "requests", "received.new", "total"
     keys = [(table, key1, f"c{i}") for i in range(3000)]
     keys += [(table, f"r{i}", key2) for i in range(3000)]
-    keys += [(f"t{i}", key1, key2) for i in range(3000)]
+    keys += [(t, key1, key2) for t in FACT_TABLES]
     numbered = {k: i for i, k in enumerate(keys)}
     facts = [(*k, "1", 1, 1) for k in keys]
     for _ in range(2):  # the second time from what it remembers
-        got = _pack.columns(facts, numbered, [])
-        assert got[0][0] == b"".join(i.to_bytes(2, "little") for i in range(len(keys)))
+        got = _pack.columns(facts, numbered, FACT_TABLES, [])
+        for t, name in enumerate(FACT_TABLES):
+            want = [numbered[k] for k in keys if k[0] == name]
+            assert got[0][t][0] == b"".join(i.to_bytes(2, "little") for i in want)
 
 
 def parts_in_python(parts: list, checks: list) -> object:
@@ -204,9 +206,9 @@ def test_parsed_parts_pack_in_c_as_their_facts_do():
         report, parts = parse_parts(g.text)
         facts = [f for keys, printed in parts for f in model.part_facts(keys, printed)]
         assert len(parts) == 3 and len(facts) > 150
-        got = _pack.parts(parts, _CELL_KEYS, report.checks)
+        got = _pack.parts(parts, _CELL_KEYS, FACT_TABLES, report.checks)
         assert got is not NotImplemented
-        assert got == model._columns(facts, report.checks) == _pack.columns(facts, _CELL_KEYS, report.checks)
+        assert got == model._columns(facts, report.checks) == _pack.columns(facts, _CELL_KEYS, FACT_TABLES, report.checks)
         whole, by_parts = FileResult("r", "0" * 64, 1, 1), FileResult("r", "0" * 64, 1, 1)
         whole.pack(parse_text(g.text))
         by_parts.pack(report, parts)
@@ -217,7 +219,7 @@ def test_parsed_parts_pack_in_c_as_their_facts_do():
             whole.printed,
             whole.status,
         )
-        assert by_parts.counts[0] == len(facts)
+        assert sum(by_parts.counts[:-1]) == len(facts)
 
 
 codes = st.sampled_from(["a", "b", "c"])
@@ -242,7 +244,7 @@ section = st.tuples(
 def test_parts_the_c_takes_pack_as_their_facts_and_the_rest_is_left_to_the_python(parts, checks):
     """Rows read or not, readings of the width of their keys or not, cells of any value: the C
     packs the parts as the Python packs their facts, or leaves them to it."""
-    got, want = _pack.parts(parts, _CELL_KEYS, checks), parts_in_python(parts, checks)
+    got, want = _pack.parts(parts, _CELL_KEYS, FACT_TABLES, checks), parts_in_python(parts, checks)
     if isinstance(want, type):
         assert got is NotImplemented
     elif got is not NotImplemented:
@@ -255,7 +257,7 @@ def test_the_plain_parts_are_packed_by_the_c():
     row = tuple(k for k in CELL_LABELS if k[:2] == ("requests", "received.new"))
     read = Reading(tuple((str(i), i, 10 + i) for i in range(len(row))), 0.0)
     parts = [((("received.new", row),), {"received.new": read}), ((("received.new", row),), {})]
-    got = _pack.parts(parts, _CELL_KEYS, [])
+    got = _pack.parts(parts, _CELL_KEYS, FACT_TABLES, [])
     assert got is not NotImplemented and got == parts_in_python(parts, [])
     assert got[2] == len(row)  # "0".."6" printed, then the row not read: blanks, not printed
 
@@ -275,7 +277,7 @@ ROW = tuple(k for k in CELL_LABELS if k[:2] == ("requests", "received.new"))[:2]
 def test_parts_not_as_the_parser_makes_them_are_left_to_the_python(parts, python_gives):
     """A cell of two, a list for a cell, a key of four: the Python refuses them (a parser bug);
     a mapping that is not a dict it packs."""
-    assert _pack.parts(parts, _CELL_KEYS, []) is NotImplemented
+    assert _pack.parts(parts, _CELL_KEYS, FACT_TABLES, []) is NotImplemented
     got = parts_in_python(parts, [])
     assert got is python_gives if isinstance(got, type) else type(got) is python_gives
 
@@ -306,5 +308,5 @@ def test_any_rows_read_of_any_section_pack_as_their_facts(data):
             printed[code] = None  # as good as not read
     facts = model.part_facts(keys, printed)
     assert len(facts) == sum(len(row) for _, row in keys)
-    got = _pack.parts([(keys, printed)], _CELL_KEYS, [])
+    got = _pack.parts([(keys, printed)], _CELL_KEYS, FACT_TABLES, [])
     assert got is not NotImplemented and got == model._columns(facts, [])
