@@ -208,7 +208,9 @@ def test_parsed_parts_pack_in_c_as_their_facts_do():
         assert len(parts) == 3 and len(facts) > 150
         got = _pack.parts(parts, _CELL_KEYS, FACT_TABLES, report.checks)
         assert got is not NotImplemented
-        assert got == model._columns(facts, report.checks) == _pack.columns(facts, _CELL_KEYS, FACT_TABLES, report.checks)
+        assert (
+            got == model._columns(facts, report.checks) == _pack.columns(facts, _CELL_KEYS, FACT_TABLES, report.checks)
+        )
         whole, by_parts = FileResult("r", "0" * 64, 1, 1), FileResult("r", "0" * 64, 1, 1)
         whole.pack(parse_text(g.text))
         by_parts.pack(report, parts)
