@@ -251,13 +251,13 @@ class _Years(NamedTuple):
 
     runs: list[tuple[int | None, int, int]]  # each year's reports: (year, first, end)
     texts: dict[str, pa.Array]  # _PER_REPORT's columns
-    size: int  # reports
-    firsts: pa.Array  # for each report, the place of its year's first
 
-    def local(self, at: pa.Array) -> pa.Array:
-        """For each report place in `at`, its place among its year's reports: the index of its
-        row into that year's slice of ``texts``."""
-        return pc.subtract(at, self.firsts.take(at)).cast(pa.int32())
+    def local(self, counts: list[int]) -> pa.Array:
+        """For each of the rows `counts` gives each report (counts[r] rows for report r, in
+        order), its report's place among its year's reports: the index of the row into that
+        year's slice of ``texts``."""
+        places = [(r - lo).to_bytes(4, sys.byteorder) * counts[r] for _, lo, hi in self.runs for r in range(lo, hi)]
+        return pa.Array.from_buffers(pa.int32(), sum(counts), [None, pa.py_buffer(b"".join(places))])
 
 
 def _years(parsed: list[FileResult]) -> _Years:
@@ -269,13 +269,9 @@ def _years(parsed: list[FileResult]) -> _Years:
         "source_path": [r.path for r in parsed],
         "source_sha256": [r.sha256 for r in parsed],
     }
-    runs = _runs([r.report.year for r in parsed])
-    firsts = b"".join([lo.to_bytes(4, sys.byteorder) * (hi - lo) for _, lo, hi in runs])
     return _Years(
-        runs,
+        _runs([r.report.year for r in parsed]),
         {name: pa.array(texts[name], pa.string()) for name in _PER_REPORT},
-        len(parsed),
-        pa.Array.from_buffers(pa.uint32(), len(parsed), [None, pa.py_buffer(firsts)]),
     )
 
 
@@ -300,7 +296,7 @@ def _facts(parsed: list[FileResult], order: _Years, parser_version: str, run_id:
         amount = value if table == "proactive" else pc.cast(value, pa.int64(), safe=False)  # |count| < 2^63
         line = cell["line"]
         line = pc.if_else(pc.equal(line, _scalar(0, _INT32)), _scalar(None, _INT32), line).cast(pa.int64())
-        local = order.local(_report_index(counts))
+        local = order.local(counts)
         texts_of = _KEY_COLUMNS[table]
         indices = {name: index.take(cell["key"]) for name, (index, _) in texts_of.items()}
         starts = list(itertools.accumulate(counts, initial=0))
@@ -328,7 +324,6 @@ def _checks(parsed: list[FileResult], order: _Years, run_id: str) -> list[pa.Tab
     """The checks of `parsed` (in year order), one Arrow table per year, as ``_facts`` makes the
     cells': each year's checks are already a slice of the batch's, in order."""
     counts = [r.counts[-1] for r in parsed]
-    at = _report_index(counts)
     column = {
         name: _column([r.checks[i] for r in parsed], counts, kind) for i, (name, kind) in enumerate(CHECK_COLUMNS)
     }
@@ -336,7 +331,7 @@ def _checks(parsed: list[FileResult], order: _Years, run_id: str) -> list[pa.Tab
         column[name] = pc.if_else(pc.is_nan(column[name]), _scalar(None, _FLOAT64), column[name])
     column["passed"] = column["passed"].cast(pa.bool_())
     starts = list(itertools.accumulate(counts, initial=0))
-    local = order.local(at)
+    local = order.local(counts)
     run = pa.array([run_id], pa.string())
     out = []
     for year, lo, hi in order.runs:
@@ -398,12 +393,6 @@ def _dictionary(indices: pa.Array, texts: pa.Array) -> pa.DictionaryArray:
         return pa.DictionaryArray.from_arrays(indices, texts)
     missing = pc.is_null(texts).take(indices)
     return pa.DictionaryArray.from_arrays(pc.if_else(missing, _scalar(None, _INT32), indices), texts.fill_null(""))
-
-
-def _report_index(counts: list[int]) -> pa.Array:
-    """The row of each packed value's report: r, counts[r] times."""
-    index = b"".join([r.to_bytes(4, sys.byteorder) * n for r, n in enumerate(counts)])
-    return pa.Array.from_buffers(pa.uint32(), sum(counts), [None, pa.py_buffer(index)])
 
 
 def _column(packs: list[bytes], counts: list[int], kind: str) -> pa.Array:
