@@ -8,7 +8,7 @@
  * report of the bench corpus (2,100 characters), the regular expression alone 19.  A Fold does it
  * in two passes, one to read the text and one to write the folded text.  normalize.py is the
  * definition, and holds the Python that runs where this was not built; tests/test_read.py holds
- * the two equal.
+ * the two equal.  A Within tells a folded text NFKC as it is (normalize._plain).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -152,6 +152,65 @@ static PyTypeObject FoldType = {
     .tp_new = fold_new,
 };
 
+/* Within(chars): a callable, text -> does text hold only characters of `chars` (of the BMP)?
+ * normalize._plain, the test that a text is NFKC without Python's quick check: a bit per
+ * character where the quick check looks each up in the Unicode database. */
+typedef struct {
+    PyObject_HEAD
+    unsigned char bits[0x10000 / 8];
+} Within;
+
+static PyObject *within_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *chars;
+    if (!PyArg_ParseTuple(args, "U:Within", &chars)) return NULL;
+    Within *w = (Within *)type->tp_alloc(type, 0);
+    if (w == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(chars); i++) {
+        Py_UCS4 ch = PyUnicode_READ_CHAR(chars, i);
+        if (ch >= 0x10000) {
+            PyErr_SetString(PyExc_ValueError, "Within takes characters of the BMP only");
+            Py_DECREF(w);
+            return NULL;
+        }
+        w->bits[ch >> 3] |= (unsigned char)(1 << (ch & 7));
+    }
+    return (PyObject *)w;
+}
+
+#define WITHIN(T)                                                                                                \
+    static int within_##T(const Within *w, const T *data, Py_ssize_t n) {                                        \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                                     \
+            Py_UCS4 ch = data[i];                                                                                \
+            if (ch >= 0x10000 || !(w->bits[ch >> 3] >> (ch & 7) & 1)) return 0;                                 \
+        }                                                                                                        \
+        return 1;                                                                                                \
+    }
+WITHIN(Py_UCS1)
+WITHIN(Py_UCS2)
+WITHIN(Py_UCS4)
+#undef WITHIN
+
+static PyObject *within_call(Within *w, PyObject *args, PyObject *kwargs) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U:within", &text)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    int in = kind == PyUnicode_1BYTE_KIND   ? within_Py_UCS1(w, data, n)
+             : kind == PyUnicode_2BYTE_KIND ? within_Py_UCS2(w, data, n)
+                                            : within_Py_UCS4(w, data, n);
+    return PyBool_FromLong(in);
+}
+
+static PyTypeObject WithinType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pipeline._text.Within",
+    .tp_basicsize = sizeof(Within),
+    .tp_call = (ternaryfunc)within_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Within(chars): a callable, text -> whether text holds only characters of chars (of the BMP).",
+    .tp_new = within_new,
+};
+
 /* The characters of src (of `kind`, len) but spaces, written to out (of out_kind) from at on;
  * returns the new end.  A loop per pair of widths: a generic read and write per character took
  * as long as Python's str.replace. */
@@ -221,12 +280,11 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_text", "The charact
                                     -1, functions};
 
 PyMODINIT_FUNC PyInit__text(void) {
-    if (PyType_Ready(&FoldType) < 0) return NULL;
+    if (PyType_Ready(&FoldType) < 0 || PyType_Ready(&WithinType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    Py_INCREF(&FoldType);
-    if (PyModule_AddObject(m, "Fold", (PyObject *)&FoldType) < 0) {
-        Py_DECREF(&FoldType);
+    if (PyModule_AddObjectRef(m, "Fold", (PyObject *)&FoldType) < 0 ||
+        PyModule_AddObjectRef(m, "Within", (PyObject *)&WithinType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -105,8 +105,13 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def split_lines(text: str) -> list[str]:
-    """Lines as a user counts them: split on CR LF, CR or LF only."""
-    return text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
+    """Lines as a user counts them: split on CR LF, CR or LF only.  A text whose every CR ends
+    its line with an LF (Windows' line breaks) is split on LF once they are LF alone: the regular
+    expression took 13.6 us of a bench report so broken (2,100 characters), this 8.5."""
+    if "\r" not in text:
+        return text.split("\n")
+    unix = text.replace("\r\n", "\n")
+    return unix.split("\n") if "\r" not in unix else _LINE_BREAK.split(text)
 
 
 def normalize_line(line: str) -> str:
@@ -147,6 +152,24 @@ def _fold(text: str) -> str | None:
     return text
 
 
+# Characters a text may hold and be NFKC as it is, whatever stands around them: ASCII, the CJK
+# Unified Ideographs and the punctuation Chinese reports print (what the fold leaves of it).  Each
+# has no decomposition, combines with nothing before it (no canonical composition ends with it)
+# and has combining class 0 (tests/test_read.py checks each against the Unicode database), so a
+# text of them alone is NFKC; Python's quick check looks every character up in the database (3.2 us
+# of a report's 2,100 characters).
+PLAIN_RANGES = ((0x00, 0x7F), (0x4E00, 0x9FFF)) + tuple(
+    (ord(c), ord(c)) for c in "、。〈〉《》「」『』【】〔〕—–‘’“”·×"
+)
+_NOT_PLAIN = re.compile("[^" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in PLAIN_RANGES) + "]")
+_PLAIN = _text.Within("".join(chr(c) for a, b in PLAIN_RANGES for c in range(a, b + 1))) if _text is not None else None
+
+
+def _plain(text: str) -> bool:
+    """Does `text` hold only PLAIN_RANGES' characters (in C where _text was built)?"""
+    return _PLAIN(text) if _PLAIN is not None else _NOT_PLAIN.search(text) is None
+
+
 def normalize_text(text: str) -> list[str]:
     """The decoded text as normalised lines; index i holds line i + 1.  The same as
     ``normalize_line`` on every line (no character is, or normalises to, a line break, a form
@@ -156,12 +179,13 @@ def normalize_text(text: str) -> list[str]:
     before NFKC changes nothing NFKC gives: it decomposes the character to that form itself, and
     an ASCII character composes with nothing.  Where the folded text is NFKC as a whole (a
     generated report is), so is each of its lines: a line break composes with nothing and is no
-    character's decomposition, so NFKC maps the lines apart."""
+    character's decomposition, so NFKC maps the lines apart.  A text of plain characters alone
+    (``_plain``) is NFKC without the quick check."""
     folded = _folded(text)
     if folded is None:
         # line by line: dropped from the whole text, one between CR and LF would join two lines
         return [normalize_line(line) for line in split_lines(text)]
-    if unicodedata.is_normalized("NFKC", folded):
+    if _plain(folded) or unicodedata.is_normalized("NFKC", folded):
         return split_lines(folded)
     return list(map(_NFKC, split_lines(folded)))
 

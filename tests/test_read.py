@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from unittest import mock
 
 import pytest
@@ -95,6 +96,12 @@ def test_whole_text_normalisation_is_line_by_line(text):
         assert normalize_text(text) == [normalize_line(line) for line in split_lines(text)]
 
 
+@given(st.text(alphabet=st.sampled_from("\r\n a甲"), max_size=30))
+def test_lines_split_as_the_regular_expression_splits_them(text):
+    """split_lines' shortcuts (no CR; CR only before LF) give the lines the expression gives."""
+    assert split_lines(text) == normalize._LINE_BREAK.split(text)
+
+
 _FOLDED = _AWKWARD + "".join(map(chr, normalize._FOLD)) + "甲a\u00e9\U00020628"
 
 
@@ -110,6 +117,45 @@ def test_c_fold_is_the_python_fold(text):
     if got is not None:
         assert got.isascii() == normalize._fold(text).isascii()
         assert (got is text) == (got == text)
+
+
+def _composition_seconds() -> set[str]:
+    """Every character a canonical composition can end with: the second of each two-character
+    canonical decomposition, and the Hangul vowels and finals (composed by rule, not by table)."""
+    seconds = {chr(c) for c in [*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)]}
+    for c in range(0x110000):
+        d = unicodedata.decomposition(chr(c)).split()
+        if len(d) == 2 and not d[0].startswith("<"):
+            seconds.add(chr(int(d[1], 16)))
+    return seconds
+
+
+def test_plain_characters_are_nfkc_whatever_stands_around_them():
+    """A text of PLAIN_RANGES' characters alone is NFKC (``normalize._plain`` lets it skip the
+    quick check): none decomposes, none has a combining class, and none ends a composition."""
+    plain = [chr(c) for a, b in normalize.PLAIN_RANGES for c in range(a, b + 1)]
+    seconds = _composition_seconds()
+    bad = [c for c in plain if unicodedata.decomposition(c) or unicodedata.combining(c) or c in seconds]
+    assert not bad
+    assert unicodedata.is_normalized("NFKC", "".join(plain))
+
+
+_PLAINISH = "a1\t\n 甲乙、。“”—…％é\u0301\u3000\u1100\u1161（"
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from(_PLAINISH) | st.characters(), max_size=40))
+def test_c_plain_test_is_the_python_one(text):
+    assert normalize._PLAIN(text) == (normalize._NOT_PLAIN.search(text) is None)
+    if normalize._plain(text):
+        assert unicodedata.is_normalized("NFKC", text)
+
+
+def test_c_within_takes_characters_of_the_bmp():
+    with pytest.raises(ValueError):
+        _text.Within("a\U00020628")
+    within = _text.Within("ab甲")
+    assert within("ab甲") and within("") and not within("abc") and not within("\U00020628") and not within("é")
 
 
 def test_c_fold_takes_only_a_table_of_characters():
