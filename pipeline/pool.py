@@ -8,6 +8,7 @@ it runs: in the workers, or here when a build parses inline.
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import itertools
 import multiprocessing
@@ -193,7 +194,32 @@ def _pool(ctx: BaseContext, workers: int) -> ProcessPoolExecutor:
     tunables = os.environ.get("GLIBC_TUNABLES", "")
     if HUGE_MALLOC.split("=")[0] not in tunables:
         os.environ["GLIBC_TUNABLES"] = f"{tunables}:{HUGE_MALLOC}" if tunables else HUGE_MALLOC
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),))
+    _roomy_results(pool)
+    return pool
+
+
+# A worker's batch comes back whole through the pool's one pipe of results (64 files: ~430 KB
+# pickled).  Through Linux's pipe of 64 KB it went in seven handovers: the worker blocked on its
+# write until the main process's reader thread, which needs the interpreter's lock, read the
+# last piece, and both workers could be waiting so while the main process waited for them.  At
+# 1 MB (Linux's limit for a process without privileges) a cold build of 20,000 reports left
+# 0.02-0.10 core-seconds idle between its first 0.3 s and last 0.5 s, not 0.20-0.34 (four
+# interleaved pairs: 4.38/4.36/3.97/3.92 -> 4.06/4.03/3.85/3.78 s).
+RESULT_PIPE_BYTES = 1 << 20
+
+
+def _roomy_results(pool: ProcessPoolExecutor) -> None:
+    """The pool's pipe of results enlarged to RESULT_PIPE_BYTES where the system allows it (a
+    matter of speed only: elsewhere the pipe stays as it is)."""
+    reader = getattr(getattr(pool, "_result_queue", None), "_reader", None)  # the executor's own
+    setting = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if reader is None or setting is None:
+        return
+    try:
+        fcntl.fcntl(reader.fileno(), setting, RESULT_PIPE_BYTES)
+    except OSError:  # past the system's limit (/proc/sys/fs/pipe-max-size)
+        pass
 
 
 def _isolate(ctx: BaseContext, raw: Path, batch: list[str]) -> list[FileResult]:
