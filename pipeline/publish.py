@@ -174,10 +174,11 @@ class GenerationWriter:
     def _append(self, writer: pq.ParquetWriter, chunks: list[pa.Table]) -> None:
         """Rows as row groups onto the end of a file.  One dictionary per column for the rows
         written together: the writer takes it as it is only while it does not change within a
-        row group."""
-        writer.write_table(
-            pa.concat_tables(chunks).unify_dictionaries().combine_chunks(), row_group_size=self._row_group_rows
-        )
+        row group.  The chunks are written as they are, sharing it: joined into one first, they
+        made files of the same rows and encodings (of the same bytes where there were several),
+        and the join cost as much as the unification (a cold build of 20,000 reports: 0.09-0.10 s
+        of the main process's CPU for both, 0.044 for the unification alone)."""
+        writer.write_table(pa.concat_tables(chunks).unify_dictionaries(), row_group_size=self._row_group_rows)
 
     def _writer(self, table: str, folder: str) -> pq.ParquetWriter:
         """The writer of the folder's part-0.parquet, opened by the first rows."""
