@@ -8,7 +8,8 @@
  * report of the bench corpus (2,100 characters), the regular expression alone 19.  A Fold does it
  * in two passes, one to read the text and one to write the folded text.  normalize.py is the
  * definition, and holds the Python that runs where this was not built; tests/test_read.py holds
- * the two equal.  A Within tells a folded text NFKC as it is (normalize._plain).
+ * the two equal.  The same pass tells whether the folded text is of plain characters alone, and
+ * so NFKC as it is (normalize._plain): a third pass over the text where Python's quick check was.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -16,16 +17,19 @@
 #define KEPT ((Py_UCS4)0)           /* a character the fold keeps */
 #define STOP ((Py_UCS4)0xFFFFFFFF) /* a character at which the text is not folded */
 
+#define MAPPED 1    /* a flag's bit: the character is in the table, or a stop character */
+#define NOT_PLAIN 2 /* a flag's bit: the character, or what the table makes it, is not plain */
+
 typedef struct {
     PyObject_HEAD
     Py_UCS4 *pages[256]; /* per 256 characters of the BMP, what each becomes (NULL: all kept) */
-    /* per character of the BMP, is it in the table or a stop character: one load a character
-     * where the pages took two and a branch that CJK and ASCII, mixed on a line, kept guessing */
-    unsigned char mapped[0x10000];
+    /* per character of the BMP, its flags: one load a character where the pages took two and a
+     * branch that CJK and ASCII, mixed on a line, kept guessing */
+    unsigned char flags[0x10000];
 } Fold;
 
 static inline Py_UCS4 fold_of(Fold *f, Py_UCS4 ch) {
-    return ch < 0x10000 && f->mapped[ch] ? f->pages[ch >> 8][ch & 255] : KEPT;
+    return ch < 0x10000 && f->flags[ch] & MAPPED ? f->pages[ch >> 8][ch & 255] : KEPT;
 }
 
 static int set(Fold *f, Py_UCS4 from, Py_UCS4 to) {
@@ -43,16 +47,41 @@ static int set(Fold *f, Py_UCS4 from, Py_UCS4 to) {
         return -1;
     }
     (*page)[from & 255] = to;
-    f->mapped[from] = 1;
+    f->flags[from] |= MAPPED;
     return 0;
 }
 
-/* Fold(table, stop): table maps ordinals of BMP characters to strings of one character or to
- * ordinals (as str.maketrans makes them), not to NUL; stop holds the characters at which a text
- * is not folded. */
+/* Each character's NOT_PLAIN flag: set unless it is in `plain` (NULL: none is), or for one in
+ * the table, unless what it becomes is. */
+static int plain_flags(Fold *f, PyObject *plain) {
+    unsigned char *in = PyMem_Calloc(0x10000, 1);
+    if (in == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; plain != NULL && i < PyUnicode_GET_LENGTH(plain); i++) {
+        Py_UCS4 ch = PyUnicode_READ_CHAR(plain, i);
+        if (ch >= 0x10000) {
+            PyMem_Free(in);
+            PyErr_SetString(PyExc_ValueError, "a Fold's plain characters are of the BMP only");
+            return -1;
+        }
+        in[ch] = 1;
+    }
+    for (Py_UCS4 ch = 0; ch < 0x10000; ch++) {
+        Py_UCS4 to = fold_of(f, ch), as = to == KEPT || to == STOP ? ch : to;
+        if (!(as < 0x10000 && in[as])) f->flags[ch] |= NOT_PLAIN;
+    }
+    PyMem_Free(in);
+    return 0;
+}
+
+/* Fold(table, stop, plain=""): table maps ordinals of BMP characters to strings of one
+ * character or to ordinals (as str.maketrans makes them), not to NUL; stop holds the characters
+ * at which a text is not folded; plain the characters (of the BMP) that ``folded`` calls plain. */
 static PyObject *fold_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-    PyObject *table, *stop, *key, *value;
-    if (!PyArg_ParseTuple(args, "O!U:Fold", &PyDict_Type, &table, &stop)) return NULL;
+    PyObject *table, *stop, *plain = NULL, *key, *value;
+    if (!PyArg_ParseTuple(args, "O!U|U:Fold", &PyDict_Type, &table, &stop, &plain)) return NULL;
     Fold *f = (Fold *)type->tp_alloc(type, 0);
     if (f == NULL) return NULL;
     Py_ssize_t pos = 0;
@@ -76,6 +105,10 @@ static PyObject *fold_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) 
             Py_DECREF(f);
             return NULL;
         }
+    if (plain_flags(f, plain) < 0) {
+        Py_DECREF(f);
+        return NULL;
+    }
     return (PyObject *)f;
 }
 
@@ -85,39 +118,44 @@ static void fold_dealloc(Fold *f) {
 }
 
 /* Read data[0:n] (characters of type T): the first character the fold maps (n if none, -1 at a
- * stop character anywhere), and in *top the largest character of the folded text. */
+ * stop character anywhere), in *top the largest character of the folded text, and in *plain
+ * whether the folded text's characters are all plain. */
 #define READ(T)                                                                                                \
-    static Py_ssize_t read_##T(Fold *f, const T *data, Py_ssize_t n, Py_UCS4 *top) {                         \
+    static Py_ssize_t read_##T(Fold *f, const T *data, Py_ssize_t n, Py_UCS4 *top, int *plain) {             \
         Py_ssize_t first = n;                                                                                  \
         Py_UCS4 max = 0;                                                                                       \
+        unsigned char seen = 0; /* the flags of the characters, or'ed */                                      \
         for (Py_ssize_t i = 0; i < n; i++) {                                                                   \
-            Py_UCS4 ch = data[i], to = fold_of(f, ch);                                                         \
-            if (to == STOP) return -1;                                                                         \
-            if (to != KEPT) {                                                                                  \
+            Py_UCS4 ch = data[i];                                                                              \
+            unsigned char flag = ch < 0x10000 ? f->flags[ch] : NOT_PLAIN;                                      \
+            seen |= flag;                                                                                      \
+            if (flag & MAPPED) {                                                                               \
+                Py_UCS4 to = f->pages[ch >> 8][ch & 255];                                                      \
+                if (to == STOP) return -1;                                                                     \
                 ch = to;                                                                                       \
                 if (first == n) first = i;                                                                     \
             }                                                                                                  \
             if (ch > max) max = ch;                                                                            \
         }                                                                                                      \
         *top = max;                                                                                            \
+        *plain = !(seen & NOT_PLAIN);                                                                          \
         return first;                                                                                          \
     }
 READ(Py_UCS1)
 READ(Py_UCS2)
 READ(Py_UCS4)
 
-/* fold(text): text.translate(table), or None where text holds a character of `stop`; the text
- * itself where the table maps none of its characters. */
-static PyObject *fold_call(Fold *f, PyObject *args, PyObject *kwargs) {
-    PyObject *text;
-    if (!PyArg_ParseTuple(args, "U:fold", &text)) return NULL;
+/* text.translate(table), or None where text holds a character of `stop`; the text itself where
+ * the table maps none of its characters.  In *plain, whether the characters of the folded text
+ * are all plain. */
+static PyObject *fold_text(Fold *f, PyObject *text, int *plain) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), first;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_UCS4 top = 0;
-    first = kind == PyUnicode_1BYTE_KIND   ? read_Py_UCS1(f, data, n, &top)
-            : kind == PyUnicode_2BYTE_KIND ? read_Py_UCS2(f, data, n, &top)
-                                           : read_Py_UCS4(f, data, n, &top);
+    first = kind == PyUnicode_1BYTE_KIND   ? read_Py_UCS1(f, data, n, &top, plain)
+            : kind == PyUnicode_2BYTE_KIND ? read_Py_UCS2(f, data, n, &top, plain)
+                                           : read_Py_UCS4(f, data, n, &top, plain);
     if (first < 0) Py_RETURN_NONE;
     if (first == n) return Py_NewRef(text);
     PyObject *folded = PyUnicode_New(n, top); /* of the narrowest kind that holds it, as every str is */
@@ -141,74 +179,42 @@ static PyObject *fold_call(Fold *f, PyObject *args, PyObject *kwargs) {
     return folded;
 }
 
+/* fold(text): ``fold_text``. */
+static PyObject *fold_call(Fold *f, PyObject *args, PyObject *kwargs) {
+    PyObject *text;
+    int plain;
+    if (!PyArg_ParseTuple(args, "U:fold", &text)) return NULL;
+    return fold_text(f, text, &plain);
+}
+
+/* fold.folded(text): (fold(text), whether its characters are all plain; False for None). */
+static PyObject *fold_folded(Fold *f, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "folded takes a str");
+        return NULL;
+    }
+    int plain = 0;
+    PyObject *folded = fold_text(f, text, &plain);
+    if (folded == NULL) return NULL;
+    return Py_BuildValue("(NO)", folded, plain && folded != Py_None ? Py_True : Py_False);
+}
+
+static PyMethodDef fold_methods[] = {
+    {"folded", (PyCFunction)fold_folded, METH_O,
+     "folded(text) -> (fold(text), whether the folded text holds plain characters only)."},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyTypeObject FoldType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pipeline._text.Fold",
     .tp_basicsize = sizeof(Fold),
     .tp_dealloc = (destructor)fold_dealloc,
     .tp_call = (ternaryfunc)fold_call,
+    .tp_methods = fold_methods,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Fold(table, stop): a callable, text -> text.translate(table), or None where text holds a "
               "character of stop.",
     .tp_new = fold_new,
-};
-
-/* Within(chars): a callable, text -> does text hold only characters of `chars` (of the BMP)?
- * normalize._plain, the test that a text is NFKC without Python's quick check: a bit per
- * character where the quick check looks each up in the Unicode database. */
-typedef struct {
-    PyObject_HEAD
-    unsigned char bits[0x10000 / 8];
-} Within;
-
-static PyObject *within_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-    PyObject *chars;
-    if (!PyArg_ParseTuple(args, "U:Within", &chars)) return NULL;
-    Within *w = (Within *)type->tp_alloc(type, 0);
-    if (w == NULL) return NULL;
-    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(chars); i++) {
-        Py_UCS4 ch = PyUnicode_READ_CHAR(chars, i);
-        if (ch >= 0x10000) {
-            PyErr_SetString(PyExc_ValueError, "Within takes characters of the BMP only");
-            Py_DECREF(w);
-            return NULL;
-        }
-        w->bits[ch >> 3] |= (unsigned char)(1 << (ch & 7));
-    }
-    return (PyObject *)w;
-}
-
-#define WITHIN(T)                                                                                                \
-    static int within_##T(const Within *w, const T *data, Py_ssize_t n) {                                        \
-        for (Py_ssize_t i = 0; i < n; i++) {                                                                     \
-            Py_UCS4 ch = data[i];                                                                                \
-            if (ch >= 0x10000 || !(w->bits[ch >> 3] >> (ch & 7) & 1)) return 0;                                 \
-        }                                                                                                        \
-        return 1;                                                                                                \
-    }
-WITHIN(Py_UCS1)
-WITHIN(Py_UCS2)
-WITHIN(Py_UCS4)
-#undef WITHIN
-
-static PyObject *within_call(Within *w, PyObject *args, PyObject *kwargs) {
-    PyObject *text;
-    if (!PyArg_ParseTuple(args, "U:within", &text)) return NULL;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    int in = kind == PyUnicode_1BYTE_KIND   ? within_Py_UCS1(w, data, n)
-             : kind == PyUnicode_2BYTE_KIND ? within_Py_UCS2(w, data, n)
-                                            : within_Py_UCS4(w, data, n);
-    return PyBool_FromLong(in);
-}
-
-static PyTypeObject WithinType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pipeline._text.Within",
-    .tp_basicsize = sizeof(Within),
-    .tp_call = (ternaryfunc)within_call,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Within(chars): a callable, text -> whether text holds only characters of chars (of the BMP).",
-    .tp_new = within_new,
 };
 
 /* The characters of src (of `kind`, len) but spaces, written to out (of out_kind) from at on;
@@ -280,11 +286,10 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_text", "The charact
                                     -1, functions};
 
 PyMODINIT_FUNC PyInit__text(void) {
-    if (PyType_Ready(&FoldType) < 0 || PyType_Ready(&WithinType) < 0) return NULL;
+    if (PyType_Ready(&FoldType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    if (PyModule_AddObjectRef(m, "Fold", (PyObject *)&FoldType) < 0 ||
-        PyModule_AddObjectRef(m, "Within", (PyObject *)&WithinType) < 0) {
+    if (PyModule_AddObjectRef(m, "Fold", (PyObject *)&FoldType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

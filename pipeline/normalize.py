@@ -132,12 +132,30 @@ _FULL_WIDTH = tuple((wide, unicodedata.normalize("NFKC", wide)) for wide in "（
 # spaces, radicals to their characters, full-width forms to ASCII (text.translate(_FOLD))
 _FOLD: dict[int, str | int] = {ord("\f"): " ", ord("\x0b"): " ", **_RADICALS}
 _FOLD.update({ord(wide): narrow for wide, narrow in _FULL_WIDTH})
-_FOLDER = _text.Fold(_FOLD, _ZERO_WIDTH_CHARS) if _text is not None else None
+# Characters a text may hold and be NFKC as it is, whatever stands around them: ASCII, the CJK
+# Unified Ideographs and the punctuation Chinese reports print (what the fold leaves of it).  Each
+# has no decomposition, combines with nothing before it (no canonical composition ends with it)
+# and has combining class 0 (tests/test_read.py checks each against the Unicode database), so a
+# text of them alone is NFKC; Python's quick check looks every character up in the database (3.2 us
+# of a report's 2,100 characters).
+PLAIN_RANGES = ((0x00, 0x7F), (0x4E00, 0x9FFF)) + tuple(
+    (ord(c), ord(c)) for c in "、。〈〉《》「」『』【】〔〕—–‘’“”·×"
+)
+_NOT_PLAIN = re.compile("[^" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in PLAIN_RANGES) + "]")
+_FOLDER = (
+    _text.Fold(_FOLD, _ZERO_WIDTH_CHARS, "".join(chr(c) for a, b in PLAIN_RANGES for c in range(a, b + 1)))
+    if _text is not None
+    else None
+)
 
 
-def _folded(text: str) -> str | None:
-    """``_fold`` (in C where _text was built: one pass over the text)."""
-    return _FOLDER(text) if _FOLDER is not None else _fold(text)
+def _folded(text: str) -> tuple[str | None, bool]:
+    """``_fold``, and whether the folded text holds PLAIN_RANGES' characters only (in C where
+    _text was built: both in one pass over the text)."""
+    if _FOLDER is not None:
+        return _FOLDER.folded(text)
+    folded = _fold(text)
+    return folded, folded is not None and _NOT_PLAIN.search(folded) is None
 
 
 def _fold(text: str) -> str | None:
@@ -152,24 +170,6 @@ def _fold(text: str) -> str | None:
     return text
 
 
-# Characters a text may hold and be NFKC as it is, whatever stands around them: ASCII, the CJK
-# Unified Ideographs and the punctuation Chinese reports print (what the fold leaves of it).  Each
-# has no decomposition, combines with nothing before it (no canonical composition ends with it)
-# and has combining class 0 (tests/test_read.py checks each against the Unicode database), so a
-# text of them alone is NFKC; Python's quick check looks every character up in the database (3.2 us
-# of a report's 2,100 characters).
-PLAIN_RANGES = ((0x00, 0x7F), (0x4E00, 0x9FFF)) + tuple(
-    (ord(c), ord(c)) for c in "、。〈〉《》「」『』【】〔〕—–‘’“”·×"
-)
-_NOT_PLAIN = re.compile("[^" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in PLAIN_RANGES) + "]")
-_PLAIN = _text.Within("".join(chr(c) for a, b in PLAIN_RANGES for c in range(a, b + 1))) if _text is not None else None
-
-
-def _plain(text: str) -> bool:
-    """Does `text` hold only PLAIN_RANGES' characters (in C where _text was built)?"""
-    return _PLAIN(text) if _PLAIN is not None else _NOT_PLAIN.search(text) is None
-
-
 def normalize_text(text: str) -> list[str]:
     """The decoded text as normalised lines; index i holds line i + 1.  The same as
     ``normalize_line`` on every line (no character is, or normalises to, a line break, a form
@@ -180,12 +180,12 @@ def normalize_text(text: str) -> list[str]:
     an ASCII character composes with nothing.  Where the folded text is NFKC as a whole (a
     generated report is), so is each of its lines: a line break composes with nothing and is no
     character's decomposition, so NFKC maps the lines apart.  A text of plain characters alone
-    (``_plain``) is NFKC without the quick check."""
-    folded = _folded(text)
+    (``_folded`` tells) is NFKC without the quick check."""
+    folded, plain = _folded(text)
     if folded is None:
         # line by line: dropped from the whole text, one between CR and LF would join two lines
         return [normalize_line(line) for line in split_lines(text)]
-    if _plain(folded) or unicodedata.is_normalized("NFKC", folded):
+    if plain or unicodedata.is_normalized("NFKC", folded):
         return split_lines(folded)
     return list(map(_NFKC, split_lines(folded)))
 

@@ -144,18 +144,15 @@ _PLAINISH = "a1\t\n 甲乙、。“”—…％é\u0301\u3000\u1100\u1161（"
 
 
 @settings(max_examples=500)
-@given(st.text(alphabet=st.sampled_from(_PLAINISH) | st.characters(), max_size=40))
+@given(st.text(alphabet=st.sampled_from(_PLAINISH + _FOLDED) | st.characters(), max_size=40))
 def test_c_plain_test_is_the_python_one(text):
-    assert normalize._PLAIN(text) == (normalize._NOT_PLAIN.search(text) is None)
-    if normalize._plain(text):
-        assert unicodedata.is_normalized("NFKC", text)
-
-
-def test_c_within_takes_characters_of_the_bmp():
-    with pytest.raises(ValueError):
-        _text.Within("a\U00020628")
-    within = _text.Within("ab甲")
-    assert within("ab甲") and within("") and not within("abc") and not within("\U00020628") and not within("é")
+    """The C fold tells a folded text plain as the Python does (``normalize._folded``), and a
+    plain text is NFKC."""
+    folded, plain = normalize._FOLDER.folded(text)
+    with mock.patch.object(normalize, "_FOLDER", None):
+        assert (folded, plain) == normalize._folded(text)
+    if plain:
+        assert unicodedata.is_normalized("NFKC", folded)
 
 
 def test_c_fold_takes_only_a_table_of_characters():
@@ -165,6 +162,14 @@ def test_c_fold_takes_only_a_table_of_characters():
             _text.Fold(table, stop)
     fold = _text.Fold({ord("a"): ord("b"), ord("c"): "\U00020628"}, "z")
     assert fold("abc") == "bb\U00020628" and fold("az") is None and fold("") == ""
+    with pytest.raises(ValueError):
+        _text.Fold({}, "", "a\U00020628")  # plain characters of the BMP only
+    fold = _text.Fold({ord("a"): ord("b"), ord("c"): ord("d")}, "z", "b甲")
+    assert fold.folded("a甲") == ("b甲", True)  # plain as folded: a becomes b
+    assert fold.folded("b") == ("b", True) and fold.folded("") == ("", True)
+    assert fold.folded("c") == ("d", False) and fold.folded("az") == (None, False)
+    assert fold.folded("\U00020628") == ("\U00020628", False)
+    assert _text.Fold({}, "").folded("b") == ("b", False)  # no plain characters given: none is
 
 
 @settings(max_examples=300, deadline=None)
