@@ -8,6 +8,7 @@ it runs: in the workers, or here when a build parses inline.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import gc
 import itertools
@@ -216,10 +217,8 @@ def _roomy_results(pool: ProcessPoolExecutor) -> None:
     setting = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
     if reader is None or setting is None:
         return
-    try:
+    with contextlib.suppress(OSError):  # past the system's limit (/proc/sys/fs/pipe-max-size)
         fcntl.fcntl(reader.fileno(), setting, RESULT_PIPE_BYTES)
-    except OSError:  # past the system's limit (/proc/sys/fs/pipe-max-size)
-        pass
 
 
 def _isolate(ctx: BaseContext, raw: Path, batch: list[str]) -> list[FileResult]:

@@ -10,6 +10,7 @@ import pytest
 
 from pipeline import pool
 
+
 @pytest.fixture(autouse=True)
 def _environment_kept(monkeypatch):
     """A pool adds glibc's huge-page tunable to this process's environment (``pool._pool``);
