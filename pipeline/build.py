@@ -172,9 +172,10 @@ def _build(
         done = 0
         for batch in _grouped(iter(_parses(raw, plan.todo, jobs, started)), TIDY_FILES):
             _reject_duplicates(batch, first)
+            last = done + len(batch) == len(plan.todo)
             for table, parts in tidy(batch, PARSER_VERSION, summary.run_id).items():
                 for rows in parts:
-                    writer.write(table, rows)
+                    writer.write(table, rows, last)
             outcomes.add(batch)
             summary.parsed += sum(r.report is not None for r in batch)
             summary.rejected += sum(r.reject is not None for r in batch)

@@ -64,6 +64,25 @@ def test_streamed_pieces_make_ordered_files_with_row_groups_as_large_as_the_buff
         assert empty.name == "empty.parquet" and pl.read_parquet(empty).schema == pl.Schema(SCHEMAS[table])
 
 
+def test_the_last_rows_wait_for_the_close(tmp_path: Path):
+    """Rows written as the last (``write(..., last=True)``) stay buffered past the buffer's size,
+    and the close writes them after the others, in order."""
+    pieces = [_requests(37, 37 * i) for i in range(60)]
+    with GenerationWriter(tmp_path, "g1", row_group_rows=100_000, buffer_bytes=20_000) as writer:
+        for piece in pieces[:-10]:
+            writer.write("requests", piece)
+        written = dict(writer._written)
+        for piece in pieces[-10:]:
+            writer.write("requests", piece, last=True)
+        assert writer._written == written  # over the buffer, and nothing written out
+        gen = writer.close()
+    got = pl.read_parquet(gen / "requests" / "**" / "*.parquet", hive_partitioning=False)
+    assert got.sort("count").equals(pl.concat(pieces).sort("count"))
+    for year in (2019, 2020, 2021, None):
+        part = pl.read_parquet(gen / "requests" / f"year={year if year is not None else 'unknown'}" / "part-0.parquet")
+        assert part["count"].is_sorted()  # in order within each file
+
+
 def test_written_rows_then_carried_rows_in_each_folder(tmp_path: Path):
     old = pl.concat([_requests(50, 0), _requests(50, 1000)])
     with GenerationWriter(tmp_path, "g1", row_group_rows=30, buffer_bytes=5_000) as writer:
