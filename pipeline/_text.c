@@ -8,8 +8,9 @@
  * report of the bench corpus (2,100 characters), the regular expression alone 19.  A Fold does it
  * in two passes, one to read the text and one to write the folded text.  normalize.py is the
  * definition, and holds the Python that runs where this was not built; tests/test_read.py holds
- * the two equal.  The same pass tells whether the folded text is of plain characters alone, and
- * so NFKC as it is (normalize._plain): a third pass over the text where Python's quick check was.
+ * the two equal.  The pass that reads the text also tells whether the folded text is of plain
+ * characters alone, and so NFKC as it is (``Fold.folded``, normalize._folded): Python's quick
+ * check for that was a third pass.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -212,8 +213,8 @@ static PyTypeObject FoldType = {
     .tp_call = (ternaryfunc)fold_call,
     .tp_methods = fold_methods,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Fold(table, stop): a callable, text -> text.translate(table), or None where text holds a "
-              "character of stop.",
+    .tp_doc = "Fold(table, stop, plain=''): a callable, text -> text.translate(table), or None where text holds a "
+              "character of stop; folded(text) also tells whether the folded text holds characters of plain only.",
     .tp_new = fold_new,
 };
 

@@ -131,8 +131,9 @@ def _composition_seconds() -> set[str]:
 
 
 def test_plain_characters_are_nfkc_whatever_stands_around_them():
-    """A text of PLAIN_RANGES' characters alone is NFKC (``normalize._plain`` lets it skip the
-    quick check): none decomposes, none has a combining class, and none ends a composition."""
+    """A text of PLAIN_RANGES' characters alone is NFKC (``normalize._folded`` tells, and the
+    quick check is skipped): none decomposes, none has a combining class, and none ends a
+    composition."""
     plain = [chr(c) for a, b in normalize.PLAIN_RANGES for c in range(a, b + 1)]
     seconds = _composition_seconds()
     bad = [c for c in plain if unicodedata.decomposition(c) or unicodedata.combining(c) or c in seconds]

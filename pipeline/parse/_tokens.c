@@ -372,7 +372,7 @@ static int lines_compare(PyObject *a, PyObject *b, int op) {
     if (small_int(a, &x) && small_int(b, &y)) return op == Py_LE ? x <= y : x == y;
     if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
         int over_a, over_b;
-        long x = PyLong_AsLongAndOverflow(a, &over_a), y = PyLong_AsLongAndOverflow(b, &over_b);
+        x = PyLong_AsLongAndOverflow(a, &over_a), y = PyLong_AsLongAndOverflow(b, &over_b);
         if (!over_a && !over_b) return op == Py_LE ? x <= y : x == y;
     }
     return PyObject_RichCompareBool(a, b, op);
