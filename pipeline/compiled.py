@@ -7,7 +7,8 @@ time (a worker's read, decode, parse and pack of 8,000 bench reports, one proces
 290 us a report; callgrind's count 2.72 -> 2.48 M instructions).  The .py
 stays the one definition: it is what Cython compiles, and what runs where the install had no
 compiler.  The stage loop and its deadline (``work``) are not compiled: a signal's handler runs
-only where the interpreter runs, between a file's steps.
+only where the interpreter runs (its steps' bookkeeping is C, ``_steps``, which runs a pending
+handler as a step returns).
 
 An editable install (``make env``) puts each compiled module (a .so) beside its .py, and Python
 imports the .so first: a .py edited after the install would not run.  ``stale`` names such

@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pipeline.errors import Reject
 from pipeline.model import FileResult, Part, Report
@@ -89,55 +89,22 @@ class _Timeout(BaseException):
     `except Exception` swallows it."""
 
 
-class _Deadline:
-    """FILE_SECONDS for each file, by SIGALRM (the parse is Python, so the signal lands between
-    two of its steps).  Only in a process's main thread, where signals are delivered: elsewhere
-    there is no limit.
+class _Steps:
+    """The bookkeeping of a batch's steps, each a step of one file's work, under one timer: the
+    base of ``_Deadline``, which sets its fields and owns the timer and its handler (``_arm``,
+    ``_ring``).  A file's time is the sum of its steps'.  ``_steps.Steps`` is the same in C,
+    where the install built it (that file says why)."""
 
-    One timer for a batch of files, not one per file.  A file is worked on in steps (its
-    decoding, then each stage of the batch's parse), and a step's start and end only note the
-    time (``begin``, ``end``): a file's time is the sum of its steps'.  When the timer rings it
-    stops the file being worked on if that file's time is up, and otherwise sets itself for when
-    it will be (or for a whole FILE_SECONDS, between steps).  The timer never rings later than
-    the end of the current file's time: each file still has exactly FILE_SECONDS.  Setting and
-    clearing a timer around every file were two system calls a file; in this virtual machine
-    they cost 2 % of a worker's CPU."""
-
-    def __init__(self) -> None:
-        self.armed = threading.current_thread() is threading.main_thread()
-        self.started: float | None = None  # when the current file's step began (time.monotonic)
-        self.until = 0.0  # when the current file's time is up
-        self.file = -1  # the current file's place in the batch
-        self.spent: dict[int, float] = {}  # each file's time in its steps so far
-        self.rings_at = 0.0  # when the timer is set to ring
-
-    def _arm(self, seconds: float) -> None:
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, _SHORTEST_TIMER))
-        self.rings_at = time.monotonic() + seconds
-
-    def _ring(self, signum: int, frame: object) -> None:
-        if self.started is None:  # between steps: the next one has FILE_SECONDS at most
-            self._arm(FILE_SECONDS)
-            return
-        left = self.until - time.monotonic()
-        if left > 0:  # set when an earlier step began: this one has time left
-            self._arm(left)
-            return
-        self._arm(FILE_SECONDS)  # for the files after this one
-        self.started = None  # the step ends here: no later ring is its
-        raise _Timeout
-
-    def __enter__(self) -> _Deadline:
-        if self.armed:
-            self._previous = signal.signal(signal.SIGALRM, self._ring)
-            self._arm(FILE_SECONDS)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.armed:
-            self.armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._previous)
+    limit: float  # FILE_SECONDS, as the batch began
+    until: float  # when the current file's time is up
+    rings_at: float  # when the timer is set to ring
+    armed: bool  # the timer is this object's
+    file: int  # the current file's place in the batch
+    started: float | None  # when the current file's step began (time.monotonic)
+    spent: dict[int, float]  # each file's time in its steps so far
+    places: list[int]  # the file of each text of the group being parsed (``step``)
+    failed: Callable[[int, BaseException], None]  # a step's failure made that file's reject
+    _arm: Callable[[float], None]  # _Deadline's: the timer set to ring in so many seconds
 
     def begin(self, file: int) -> None:
         """File `file` of the batch (its place) is worked on: its time runs again, from what
@@ -145,7 +112,7 @@ class _Deadline:
         time is up (a file that spent more in its earlier steps than has passed since the timer
         was set)."""
         now = time.monotonic()
-        self.until = now + FILE_SECONDS - self.spent.get(file, 0.0)
+        self.until = now + self.limit - self.spent.get(file, 0.0)
         self.file = file
         self.started = now  # last: from here a ring is this file's
         if self.armed and self.until < self.rings_at:
@@ -165,6 +132,78 @@ class _Deadline:
             return fn(*args)
         finally:
             self.end()
+
+    def step(self, i: int, stage: Callable[[_Parse], bool], parse: _Parse) -> bool | None:
+        """``parse_batch``'s step: `stage` on text `i` of the group, a step of file
+        ``places[i]``.  What it raises goes to ``failed``, and the text is dropped (None)."""
+        k = self.places[i]
+        try:
+            return self.run(k, stage, parse)
+        except BaseException as exc:
+            self.failed(k, exc)
+            return None
+
+
+try:
+    from pipeline import _steps
+except ImportError:  # installed where no C compiler was: the Python alone
+    _steps = None  # type: ignore[assignment]
+if TYPE_CHECKING:  # the two have the same fields and methods: the type checker knows the Python
+    _StepsBase = _Steps
+else:
+    _StepsBase = _Steps if _steps is None else _steps.Steps
+
+
+class _Deadline(_StepsBase):
+    """FILE_SECONDS for each file, by SIGALRM: its handler runs where the interpreter runs (a
+    reader's Python, a step's end, ``_Steps``).  Only in a process's main thread, where signals
+    are delivered: elsewhere there is no limit.
+
+    One timer for a batch of files, not one per file.  A file is worked on in steps (its
+    decoding, then each stage of the batch's parse), and a step's start and end only note the
+    time (``begin``, ``end``): a file's time is the sum of its steps'.  When the timer rings it
+    stops the file being worked on if that file's time is up, and otherwise sets itself for when
+    it will be (or for a whole FILE_SECONDS, between steps).  The timer never rings later than
+    the end of the current file's time: each file still has exactly FILE_SECONDS.  Setting and
+    clearing a timer around every file were two system calls a file; in this virtual machine
+    they cost 2 % of a worker's CPU."""
+
+    def __init__(self) -> None:
+        self.limit = FILE_SECONDS
+        self.armed = threading.current_thread() is threading.main_thread()
+        self.started = None
+        self.until = 0.0
+        self.file = -1
+        self.spent = {}
+        self.rings_at = 0.0
+
+    def _arm(self, seconds: float) -> None:
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, _SHORTEST_TIMER))
+        self.rings_at = time.monotonic() + seconds
+
+    def _ring(self, signum: int, frame: object) -> None:
+        if self.started is None:  # between steps: the next one has FILE_SECONDS at most
+            self._arm(self.limit)
+            return
+        left = self.until - time.monotonic()
+        if left > 0:  # set when an earlier step began: this one has time left
+            self._arm(left)
+            return
+        self._arm(self.limit)  # for the files after this one
+        self.started = None  # the step ends here: no later ring is its
+        raise _Timeout
+
+    def __enter__(self) -> _Deadline:
+        if self.armed:
+            self._previous = signal.signal(signal.SIGALRM, self._ring)
+            self._arm(self.limit)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.armed:
+            self.armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
 
 
 def process(raw_root: str, rel: str) -> FileResult:
@@ -204,15 +243,11 @@ def _process_group(
         texts.append(text)
         decoded.append((k, reader))
 
-    def step(i: int, stage: Callable[[_Parse], bool], parse: _Parse) -> bool | None:
-        k = decoded[i][0]
-        try:
-            return deadline.run(k, stage, parse)
-        except BaseException as exc:
-            results[k].reject = _rejected(exc)
-            return None
+    def failed(k: int, exc: BaseException) -> None:
+        results[k].reject = _rejected(exc)
 
-    for (k, reader), parsed in zip(decoded, parse_batch(texts, step), strict=True):
+    deadline.places, deadline.failed = [k for k, _ in decoded], failed
+    for (k, reader), parsed in zip(decoded, parse_batch(texts, deadline.step), strict=True):
         if parsed is not None:
             _packed(results[k], *parsed, reader)
 

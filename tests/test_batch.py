@@ -173,13 +173,73 @@ def test_a_batch_is_parsed_a_group_read_ahead_at_a_time(tmp_path, monkeypatch):
     ]
 
 
+# the steps' bookkeeping as a worker has it (C where the install built it) and the Python's
+STEPS = [work._Steps] + ([work._steps.Steps] if work._steps is not None else [])
+
+
+def _deadline_on(base: type) -> type:
+    """work._Deadline with the steps' bookkeeping of `base`."""
+    if base is work._Deadline.__base__:
+        return work._Deadline
+    body = {k: v for k, v in vars(work._Deadline).items() if k not in ("__dict__", "__weakref__")}
+    return type("_Deadline", (base,), body)
+
+
+@pytest.mark.parametrize("base", STEPS, ids=lambda b: b.__module__)
+def test_steps_time_each_file_and_hand_on_its_failures(base):
+    """``step`` runs a stage on a text of the group as a step of that text's file, and hands
+    what it raises to ``failed``; ``run`` is a step; each file's time is the sum of its steps'."""
+    deadline = _deadline_on(base)()  # not entered: no timer
+    failures = []
+    deadline.places, deadline.failed = [3, 5], lambda k, exc: failures.append((k, type(exc)))
+    assert deadline.step(0, len, "ab") == 2
+    assert deadline.step(1, int, "x") is None
+    assert failures == [(5, ValueError)]
+    assert sorted(deadline.spent) == [3, 5] and deadline.started is None
+    before = deadline.spent[3]
+    assert deadline.run(3, time.sleep, 0.02) is None
+    assert deadline.spent[3] - before >= 0.02
+    with pytest.raises(ZeroDivisionError):
+        deadline.run(4, divmod, 1, 0)
+    assert deadline.started is None and 4 in deadline.spent
+    deadline.begin(7)
+    assert deadline.file == 7 and deadline.started is not None
+    assert deadline.until == pytest.approx(deadline.started + work.FILE_SECONDS)
+    deadline.end()
+    assert deadline.started is None
+
+    def interrupted(k, exc):
+        raise KeyboardInterrupt
+
+    deadline.failed = interrupted  # what is no file's fault (``_rejected``) ends the batch
+    with pytest.raises(KeyboardInterrupt):
+        deadline.step(0, int, "x")
+
+
+@pytest.mark.parametrize("base", STEPS, ids=lambda b: b.__module__)
+def test_a_timeout_that_rings_as_a_step_returns_is_that_files(base):
+    """A ring pending as a file's step returns (the step's own code ran no Python that would
+    have run the handler) is handled before the step ends: the step fails with the timeout, the
+    file's time counts it, and the timer serves the files after."""
+    with _deadline_on(base)() as deadline:
+        deadline.spent[1] = deadline.limit + 1  # file 1's time is up: the timer is set for 1 ms
+        with pytest.raises(work._Timeout):  # C's sum checks for no signal: the ring waits for it
+            deadline.run(1, sum, range(10**7))
+        assert deadline.started is None and deadline.spent[1] > deadline.limit
+        assert deadline.run(2, divmod, 7, 2) == (3, 1)
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= deadline.limit
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
 def test_a_timeout_that_lands_as_a_step_ends_is_that_files_reject(tmp_path, monkeypatch):
-    """The timer can ring in ``_Deadline.end`` itself, after the step's own code: the timeout is
-    still that file's reject, not the end of the batch, and the timer serves the files after."""
+    """In the Python's steps, the timer can ring in ``_Steps.end`` itself, after the step's own
+    code: the timeout is still that file's reject, not the end of the batch, and the timer
+    serves the files after."""
     names = [f"r{k}.txt" for k in range(3)]
     for name, g in zip(names, generate_many(35, 3), strict=True):
         (tmp_path / name).write_bytes(g.data)
-    real_end, ends = work._Deadline.end, []
+    monkeypatch.setattr(work, "_Deadline", _deadline_on(work._Steps))
+    real_end, ends = work._Steps.end, []
 
     def end(self, rings_at):
         if self.file == 1 and self.started is not None:
@@ -191,7 +251,7 @@ def test_a_timeout_that_lands_as_a_step_ends_is_that_files_reject(tmp_path, monk
 
     for rings_at in (1, 3):
         ends.clear()
-        monkeypatch.setattr(work._Deadline, "end", lambda self, at=rings_at: end(self, at))
+        monkeypatch.setattr(work._Steps, "end", lambda self, at=rings_at: end(self, at))
         results = work.process_batch(str(tmp_path), names)
         assert len(ends) == rings_at
         assert [r.reject.code if r.reject else None for r in results] == [None, "timeout", None]
