@@ -132,7 +132,9 @@ def _arrow_pool() -> None:
     """Arrow's memory in this process: jemalloc where pyarrow has it.  tidy and the writer make
     and free tens of MB of buffers for every group of reports; Arrow's default allocator
     (mimalloc) gave the pages back to the kernel and took them again, and zeroing the fresh pages
-    was an eighth of this process's CPU in a cold build (jemalloc: a sixtieth)."""
+    was an eighth of this process's CPU in a cold build (jemalloc: a sixtieth).  This is
+    pyarrow's pool; what Arrow's C++ allocates on its own (the Parquet writer's encoders) comes
+    from its default pool, which the console script chooses (``cli._built``)."""
     try:
         pool = pa.jemalloc_memory_pool()
     except NotImplementedError:  # a pyarrow built without it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -190,3 +191,18 @@ def test_a_cold_build_of_many_files_parses_in_workers_started_first(tmp_path):
         assert con.sql("select count(*) from runs where outcome = 'published'").fetchall() == [(2,)]
     finally:
         con.close()
+
+
+def test_a_build_takes_all_of_arrows_memory_from_jemalloc(corpus, tmp_path):
+    """The console script's build sets Arrow's C++ default allocator before Arrow first
+    allocates: the Parquet writer's encoders, which take theirs from it and not from the pool
+    pyarrow is given, never touch mimalloc."""
+    script = (
+        "from pipeline.cli import app\n"
+        f"app(['build', '--raw', {str(corpus)!r}, '--warehouse', {str(tmp_path / 'wh')!r}], standalone_mode=False)\n"
+        "import pyarrow as pa\nprint(pa.mimalloc_memory_pool().max_memory())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["0"]
