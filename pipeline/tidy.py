@@ -401,8 +401,10 @@ def _column(packs: list[bytes], counts: list[int], kind: str) -> pa.Array:
     total = sum(counts)
     if kind != "str":
         return pa.Array.from_buffers(_ARROW[kind], total, [None, pa.py_buffer(b"".join(packs))])
-    lengths = b"".join([memoryview(p)[: 4 * n] for p, n in zip(packs, counts, strict=True)])
-    data = b"".join([memoryview(p)[4 * n :] for p, n in zip(packs, counts, strict=True)])
+    # slices copied: a report's few KB copy in less time than a memoryview is made (1,024
+    # reports' text of requests: 0.43 against 0.90 ms)
+    lengths = b"".join([p[: 4 * n] for p, n in zip(packs, counts, strict=True)])
+    data = b"".join([p[4 * n :] for p, n in zip(packs, counts, strict=True)])
     ends = pc.cumulative_sum(pa.Array.from_buffers(pa.int32(), total, [None, pa.py_buffer(lengths)]).cast(pa.int64()))
     offsets = pa.concat_arrays([_OFFSET_0, ends]).buffers()[1]
     return pa.Array.from_buffers(pa.large_string(), total, [None, offsets, pa.py_buffer(data)])
