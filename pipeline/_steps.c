@@ -158,18 +158,24 @@ static PyObject *steps_step(Steps *self, PyObject *const *args, Py_ssize_t nargs
         PyErr_SetString(PyExc_IndexError, "step: no such text in Steps.places");
         return NULL;
     }
-    PyObject *place = PyList_GET_ITEM(self->places, i);
+    PyObject *place = Py_NewRef(PyList_GET_ITEM(self->places, i)); /* the stage may change the list */
     Py_ssize_t k = PyLong_AsSsize_t(place);
-    if (k == -1 && PyErr_Occurred()) return NULL;
+    if (k == -1 && PyErr_Occurred()) { /* a place that is no file's */
+        Py_DECREF(place);
+        return NULL;
+    }
     PyObject *result = stepped(self, k, args[1], args + 2, 1);
-    if (result != NULL) return result;
+    if (result != NULL) {
+        Py_DECREF(place);
+        return result;
+    }
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     PyErr_NormalizeException(&type, &value, &tb);
     if (tb != NULL) PyException_SetTraceback(value, tb);
-    PyObject *call[2] = {place, value};
-    Py_INCREF(place); /* the list may change in the callback */
-    PyObject *r = PyObject_Vectorcall(self->failed, call, 2, NULL);
+    PyObject *call[2] = {place, value}, *failed = Py_NewRef(self->failed);
+    PyObject *r = PyObject_Vectorcall(failed, call, 2, NULL);
+    Py_DECREF(failed);
     Py_DECREF(place);
     Py_XDECREF(type);
     Py_XDECREF(value);
