@@ -228,6 +228,10 @@ def _process_group(
 ) -> None:
     """The files of one group read ahead, decoded, parsed and packed; their results appended to
     `results` (a file's place there is its place in `rels`)."""
+
+    def failed(k: int, exc: BaseException) -> None:
+        results[k].reject = _rejected(exc)
+
     texts: list[str] = []
     decoded: list[tuple[int, str]] = []  # (the file's place, its reader) of each text
     for data, result in group:
@@ -238,14 +242,10 @@ def _process_group(
         try:
             text, reader = deadline.run(k, read_text, os.path.basename(rels[k]), data)
         except BaseException as exc:
-            result.reject = _rejected(exc)
+            failed(k, exc)
             continue
         texts.append(text)
         decoded.append((k, reader))
-
-    def failed(k: int, exc: BaseException) -> None:
-        results[k].reject = _rejected(exc)
-
     deadline.places, deadline.failed = [k for k, _ in decoded], failed
     for (k, reader), parsed in zip(decoded, parse_batch(texts, deadline.step), strict=True):
         if parsed is not None:
